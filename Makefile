@@ -1,0 +1,48 @@
+# openbwv — the two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BWV_DATA_DIR ?= $(CURDIR)/var/data
+export BWV_DATA_DIR
+
+.PHONY: run test lint format typecheck bench venv clean browser
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## Start the platform on the embedded default (SQLite, local disk, local worker) with a demo force.
+run: $(STAMP)
+	$(BIN)/bwv db upgrade
+	$(BIN)/bwv demo --if-empty
+	$(BIN)/bwv serve --host 127.0.0.1 --port 8000
+
+## Lint, type-check and run the whole suite (embedded; scaled too when BWV_TEST_* point at services).
+test: $(STAMP) lint typecheck browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## The browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
+browser:
+	@test -x /usr/bin/chromium || scripts/install-chromium.sh
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

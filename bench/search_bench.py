@@ -1,0 +1,280 @@
+"""Search and evidence-page latency on a seeded database, against the database's own time.
+
+Run: ``.venv/bin/python bench/search_bench.py [--items 1000000] [--requests 300]
+[--databases sqlite,postgresql] [--postgres-url URL]`` (``make bench`` runs it with the defaults;
+``--items 50000`` for a quick run). For each database: a fresh one (SQLite in a temporary data
+directory; PostgreSQL as a scratch database created on the server and dropped afterwards),
+migrated, seeded in bulk (see search_seed.py), analysed; then typical searches and the evidence
+page are requested through the real application (the ASGI app in-process: authentication, the
+access policy, the queries, the audit record, the template) as a borough investigator.
+
+Server time is each request's wall time through the app. The floor is the database's own time for
+the same SQL with the same parameters, measured in the same run, interleaved with the requests:
+on PostgreSQL the execution time EXPLAIN ANALYZE reports, on SQLite the bare query (executed and
+fetched). For searches the SQL is the page's keys across the branches of the searcher's reach
+(see openbwv.evidence.reach) plus the capped count; for the evidence page the policy's query
+for the item. Printed: p50 and p95 of both, and their ratio. The aim: p95 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import search_seed
+
+LONDON = ZoneInfo("Europe/London")
+PAGE_ITEMS = 200
+
+
+class Explain(Executable, ClauseElement):
+    """EXPLAIN (ANALYZE, FORMAT JSON) of a statement, with its parameters bound as usual."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+
+
+@compiles(Explain, "postgresql")
+def _explain(element: Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN (ANALYZE, FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+@dataclass
+class Scenario:
+    name: str
+    params: Callable[[], dict[str, str]]  # the search form (or {"item": id} for the page)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def db_time(session: Any, statement: Any) -> float:
+    """Milliseconds the database itself takes for the statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        plan = session.execute(Explain(statement)).scalar_one()
+        return float(plan[0]["Execution Time"])
+    started = time.perf_counter()
+    session.execute(statement).all()
+    return (time.perf_counter() - started) * 1000
+
+
+def search_floor(session: Any, principal: Any, form: dict[str, str]) -> float:
+    from openbwv.evidence import search
+
+    crit, errors = search.validate(session, principal, search.SearchForm.from_params(form))
+    assert not errors, errors
+    queries = search.plan(session, principal, crit)
+    keys = search.keys_query(queries, None, search.PAGE_SIZE + 1)
+    return db_time(session, keys) + db_time(session, search.count_query(queries))
+
+
+def page_floor(session: Any, principal: Any, item_id: str) -> float:
+    from sqlalchemy import select
+
+    from openbwv.access import roles
+    from openbwv.access.policy import visible_clause
+    from openbwv.evidence.models import EvidenceItem
+
+    query = select(EvidenceItem).where(
+        EvidenceItem.id == uuid.UUID(item_id), visible_clause(principal, roles.VIEW)
+    )
+    return db_time(session, query)
+
+
+def scenarios(
+    force: search_seed.Force, borough: str, pages: list[str], rng: random.Random
+) -> list[Scenario]:
+    local = search_seed.YEAR_START.astimezone(LONDON)
+    officers = force.by_borough[borough]
+    phrases = force.phrases
+
+    def window() -> dict[str, str]:
+        start = local + timedelta(days=rng.randrange(358), hours=rng.randrange(24))
+        end = start + timedelta(days=7)
+        return {"start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{end:%Y-%m-%dT%H:%M}"}
+
+    return [
+        Scenario("borough + 7-day window", lambda: {"borough": borough, **window()}),
+        Scenario("officer", lambda: {"officer": rng.choice(officers)["username"]}),
+        Scenario("category", lambda: {"category": rng.choice(["arrest", "use_of_force"])}),
+        Scenario("camera", lambda: {"camera": rng.choice(officers)["camera"]}),
+        Scenario("free text", lambda: {"text": rng.choice(phrases)}),
+        Scenario("evidence page", lambda: {"item": rng.choice(pages)}),
+    ]
+
+
+def measure(
+    client: Any, principal: Any, scenario: Scenario, requests: int
+) -> tuple[list[float], list[float]]:
+    from openbwv.db.session import unit_of_work
+
+    app_ms, floor_ms = [], []
+    for number in range(requests + 5):
+        params = scenario.params()
+        item = params.pop("item", None)
+        path = f"/evidence/{item}" if item else "/search"
+        started = time.perf_counter()
+        response = client.get(path, params=params)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (path, params, response.text[:500])
+        with unit_of_work() as session:
+            floor = (
+                page_floor(session, principal, item)
+                if item
+                else search_floor(session, principal, params)
+            )
+        if number >= 5:  # the first few warm caches
+            app_ms.append(elapsed)
+            floor_ms.append(floor)
+    return app_ms, floor_ms
+
+
+def prepare(items: int, rng: random.Random) -> tuple[Any, Any, str, list[str], search_seed.Force]:
+    """Seed the current database; the searcher's principal, token, borough and page items."""
+    from sqlalchemy import select
+
+    from openbwv.access.models import User
+    from openbwv.access.principals import principal_for_user
+    from openbwv.access.tokens import create_token
+    from openbwv.access.users import UserSpec, create_user
+    from openbwv.db.session import get_engine, unit_of_work
+    from openbwv.evidence.models import EvidenceCategory, EvidenceItem
+
+    with unit_of_work() as session:
+        force = search_seed.seed_force(session, rng)
+    seconds = search_seed.seed_items(get_engine(), force, items, rng)
+    print(f"  seeded {items:,} items in {seconds:,.0f} s")
+    borough = force.boroughs[0]
+    with unit_of_work() as session:
+        user = create_user(
+            session,
+            UserSpec(
+                username="bench-investigator",
+                display_name="Bench Investigator",
+                roles=["investigator"],
+                borough=borough,
+                team="Bench CID",
+            ),
+        )
+        secret, _ = create_token(session, name="bench", role="investigator", user_id=user.id)
+        restricted = select(EvidenceCategory.evidence_id).where(
+            EvidenceCategory.category.in_(["domestic_abuse", "professional_standards"])
+        )
+        pages = [
+            str(i)
+            for i in session.scalars(
+                select(EvidenceItem.id)
+                .where(EvidenceItem.borough == borough, EvidenceItem.id.not_in(restricted))
+                .limit(PAGE_ITEMS)
+            )
+        ]
+        search_seed.dress_for_the_page(session, [uuid.UUID(p) for p in pages], rng)
+    with get_engine().connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+    with unit_of_work() as session:
+        found = session.scalar(select(User).where(User.username == "bench-investigator"))
+        principal = principal_for_user(session, found)
+    return principal, secret, borough, pages, force
+
+
+def run_database(label: str, items: int, requests: int, seed: int) -> None:
+    from fastapi.testclient import TestClient
+
+    from openbwv.api.app import create_app
+    from openbwv.config import reset_settings
+    from openbwv.db.migrate import upgrade
+    from openbwv.db.session import dispose_engines
+
+    reset_settings()
+    dispose_engines()
+    upgrade()
+    rng = random.Random(seed)
+    principal, token, borough, pages, force = prepare(items, rng)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "text/html"}
+    print(f"  {'':<26}{'server p50':>11}{'p95':>9}   {'database p50':>12}{'p95':>9}   ratio p95")
+    with TestClient(create_app(), headers=headers) as client:
+        for scenario in scenarios(force, borough, pages, rng):
+            app_ms, floor_ms = measure(client, principal, scenario, requests)
+            app95, floor95 = percentile(app_ms, 0.95), percentile(floor_ms, 0.95)
+            mark = "" if app95 < 100 else "   (over the 100 ms aim)"
+            print(
+                f"  {scenario.name:<26}{statistics.median(app_ms):>9.1f}ms{app95:>7.1f}ms"
+                f"   {statistics.median(floor_ms):>10.1f}ms{floor95:>7.1f}ms"
+                f"   {app95 / max(floor95, 0.01):>7.1f}×{mark}",
+                flush=True,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=300, help="per scenario")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--postgres-url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="a server where a scratch database may be created (and is dropped afterwards)",
+    )
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args()
+    print(
+        f"Search benchmark: {args.items:,} items, {args.requests} requests per scenario; "
+        f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}"
+    )
+    for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
+        with tempfile.TemporaryDirectory(prefix="search-bench-") as scratch:
+            os.environ.update(BWV_DATA_DIR=scratch, BWV_LOG_LEVEL="WARNING")
+            for key in ("BWV_DATABASE_URL", "BWV_BROKER_URL", "BWV_STORAGE_URL"):
+                os.environ.pop(key, None)
+            if database == "sqlite":
+                print("\nSQLite (embedded default: WAL, synchronous=FULL)")
+                run_database(database, args.items, args.requests, args.seed)
+                continue
+            name = f"bwv_search_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            # JIT compilation costs more than these short queries run: off, as advised for OLTP
+            # work (docs/web.md); the same option belongs in a deployment's database URL.
+            url = make_url(args.postgres_url).set(database=name)
+            url = url.update_query_dict({"options": "-c jit=off"})
+            os.environ["BWV_DATABASE_URL"] = url.render_as_string(hide_password=False)
+            print(f"\nPostgreSQL (scratch database {name}, jit=off)")
+            try:
+                run_database(database, args.items, args.requests, args.seed)
+            finally:
+                from openbwv.db.session import dispose_engines
+
+                dispose_engines()
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Principals, authentication and the access policy."""

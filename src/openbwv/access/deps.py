@@ -1,0 +1,95 @@
+"""FastAPI dependencies: the authenticated principal of a request.
+
+Two ways in: `Authorization: Bearer <token>` (devices, integrations, scripts) or the session
+cookie of a signed-in browser. Cookie-authenticated requests that change anything must carry the
+session's CSRF token (header `X-CSRF-Token` or form field `csrf_token`); bearer requests cannot be
+forged cross-site, so they need none.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from anyio import to_thread
+from fastapi import Request
+
+from openbwv.access.principal import Principal
+from openbwv.access.principals import principal_for_user
+from openbwv.access.sessions import COOKIE, CSRF_FIELD, CSRF_HEADER, STAGE_FULL, lookup
+from openbwv.access.tokens import authenticate
+from openbwv.api.problems import Problem
+from openbwv.db.session import unit_of_work
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="openbwv"'}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def _csrf_value(request: Request) -> str | None:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _from_token(token: str) -> Principal | None:
+    with unit_of_work() as session:
+        return authenticate(session, token)
+
+
+def _from_cookie(request: Request, cookie: str) -> tuple[Principal, str] | None:
+    with unit_of_work() as session:
+        found = lookup(session, cookie)
+        if found is None:
+            return None
+        record, user = found
+        if record.stage != STAGE_FULL:
+            return None
+        return principal_for_user(session, user, session_id=record.id), record.csrf_token
+
+
+async def require_principal(request: Request) -> Principal:
+    """Every endpoint but health and tus OPTIONS depends on this: deny unless authenticated."""
+    token = bearer_token(request)
+    if token is not None:
+        # Database work runs in a worker thread: never block the event loop.
+        principal = await to_thread.run_sync(_from_token, token)
+        if principal is None:
+            raise Problem(
+                401, "Invalid token", "the token is unknown, revoked or expired", headers=CHALLENGE
+            )
+        request.state.principal = principal
+        return principal
+    cookie = request.cookies.get(COOKIE)
+    found = await to_thread.run_sync(_from_cookie, request, cookie) if cookie else None
+    if found is None:
+        raise Problem(
+            401,
+            "Authentication required",
+            "sign in, or send 'Authorization: Bearer <token>'",
+            headers=CHALLENGE,
+        )
+    principal, csrf_token = found
+    if request.method not in SAFE_METHODS:
+        sent = await _csrf_value(request)
+        if not sent or not hmac.compare_digest(sent, csrf_token):
+            raise Problem(
+                403,
+                "CSRF check failed",
+                "a signed-in browser must send the page's CSRF token with changes",
+            )
+    request.state.principal = principal
+    request.state.csrf_token = csrf_token
+    return principal

@@ -1,0 +1,90 @@
+"""HTTP range requests (RFC 9110 §14) over any object store, so a browser <video> can seek."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from fastapi import Request
+from fastapi.responses import Response, StreamingResponse
+
+from openbwv.api.problems import problem_response
+from openbwv.storage.base import ObjectStore
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
+    """(start, end inclusive), None to send the whole object, or "unsatisfiable".
+
+    Only single ranges are served; a multi-range request gets the whole object (RFC 9110 allows it).
+    """
+    match = RANGE.match(header.strip().replace(" ", ""))
+    if not match:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # suffix: the last N bytes
+        length = int(last)
+        if length == 0:
+            return "unsatisfiable"
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or (last and end < start):
+        return "unsatisfiable"
+    return start, min(end, size - 1)
+
+
+def object_response(
+    request: Request,
+    store: ObjectStore,
+    key: str,
+    size: int,
+    media_type: str,
+    *,
+    filename: str | None = None,
+    etag: str | None = None,
+    immutable: bool = True,
+) -> Response:
+    headers = {"Accept-Ranges": "bytes", "ETag": f'"{etag or key}"'}
+    headers["Cache-Control"] = "private, max-age=31536000, immutable" if immutable else "private"
+    if filename:
+        safe = filename.replace('"', "").replace("\\", "")
+        headers["Content-Disposition"] = f'inline; filename="{safe}"'
+    header = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    wanted = parse_range(header, size) if header else None
+    if if_range is not None and if_range != headers["ETag"]:
+        wanted = None  # the client's copy is stale: send everything
+    if wanted == "unsatisfiable":
+        return problem_response(
+            416,
+            "Range Not Satisfiable",
+            f"the object is {size} bytes",
+            headers={"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"},
+        )
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(size)
+        return Response(status_code=200, headers=headers, media_type=media_type)
+    if isinstance(wanted, tuple):
+        start, end = wanted
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        headers["Content-Length"] = str(end - start + 1)
+        return StreamingResponse(
+            _stream(store, key, start, end), status_code=206, headers=headers, media_type=media_type
+        )
+    headers["Content-Length"] = str(size)
+    return StreamingResponse(
+        _stream(store, key, 0, size - 1 if size else None),
+        status_code=200,
+        headers=headers,
+        media_type=media_type,
+    )
+
+
+def _stream(store: ObjectStore, key: str, start: int, end: int | None) -> Iterator[bytes]:
+    if end is not None and end < start:
+        return iter(())
+    return store.open_range(key, start, end)

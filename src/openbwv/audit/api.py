@@ -1,0 +1,254 @@
+"""The audit API: the signed checkpoint, the public key, entries, proofs and item trails.
+
+Access: the checkpoint, the public key and proofs need only an authenticated principal (they
+reveal hashes, never content); entries need `audit.read`; an item's trail and custody report need
+`evidence.view` on that item, or `audit.read`. Every call is recorded — as an event that is
+itself integrated later, never one the answer depends on, so reading the log cannot change what
+was just read or loop.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, cast
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openbwv.access import roles
+from openbwv.access.deps import require_principal
+from openbwv.access.http import client_ip
+from openbwv.access.policy import require
+from openbwv.access.principal import Principal
+from openbwv.api.problems import Problem
+from openbwv.audit import report
+from openbwv.audit.events import record
+from openbwv.audit.keys import get_signer
+from openbwv.audit.merkle import leaf_hash
+from openbwv.audit.models import AuditEvent
+from openbwv.audit.schemas import (
+    ConsistencyProofOut,
+    EntriesPage,
+    EntryOut,
+    InclusionProofOut,
+    TrailEventOut,
+    TrailOut,
+)
+from openbwv.audit.store import consistency, fetch_nodes, inclusion_proofs, latest_checkpoint
+from openbwv.audit.trail import TRAIL_ACTION, Trail, TrailEvent, authorize_trail, b64, load_trail
+from openbwv.db.session import unit_of_work
+
+router = APIRouter(tags=["audit"])
+Authed = Annotated[Principal, Depends(require_principal)]
+TEXT = "text/plain; charset=utf-8"
+MAX_ENTRIES = 1000
+MAX_TRAIL = 2000
+REPORT_ACTION = "audit.custody_report"
+
+
+def _audit(
+    session: Session, request: Request, principal: Principal, action: str, **kwargs: Any
+) -> None:
+    record(session, principal, action, source_ip=client_ip(request), **kwargs)
+
+
+def _tree_size(session: Session) -> int:
+    checkpoint = latest_checkpoint(session)
+    return checkpoint.tree_size if checkpoint else 0
+
+
+def _bad(detail: str) -> Problem:
+    return Problem(400, "Invalid tree size or index", detail)
+
+
+@router.get(
+    "/api/v1/audit/checkpoint",
+    summary="The latest signed checkpoint (C2SP tlog-checkpoint signed note)",
+    response_class=Response,
+    responses={200: {"content": {TEXT: {}}}},
+)
+def get_checkpoint(request: Request, principal: Authed) -> Response:
+    with unit_of_work() as session:
+        checkpoint = latest_checkpoint(session)
+        _audit(session, request, principal, "audit.checkpoint")
+        note = checkpoint.note if checkpoint else None
+    if note is None:
+        raise Problem(404, "No checkpoint yet", "the log has not signed a checkpoint yet")
+    return Response(note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/api/v1/audit/public-key",
+    summary="The checkpoint verifier key: <name>+<key id hex>+<base64(0x01 ‖ Ed25519 key)>",
+    response_class=Response,
+    responses={200: {"content": {TEXT: {}}}},
+)
+def get_public_key(request: Request, principal: Authed) -> Response:
+    with unit_of_work() as session:
+        _audit(session, request, principal, "audit.public_key")
+    return Response(get_signer().verifier.key + "\n", media_type=TEXT)
+
+
+@router.get("/api/v1/audit/entries", response_model=EntriesPage, summary="Log entries by index")
+def get_entries(
+    request: Request,
+    principal: Authed,
+    start: int = Query(description="First leaf index."),
+    end: int | None = Query(None, description=f"Last leaf index, inclusive (≤ {MAX_ENTRIES})."),
+) -> EntriesPage:
+    require(principal, roles.AUDIT_READ)
+    with unit_of_work() as session:
+        size = _tree_size(session)
+        if start < 0:
+            raise _bad("start must be 0 or more")
+        if start >= size:
+            raise _bad(f"start {start} is beyond the log: the latest checkpoint has {size} entries")
+        last = min(size - 1, start + MAX_ENTRIES - 1, end if end is not None else size - 1)
+        if end is not None and end < start:
+            raise _bad(f"end ({end}) is before start ({start})")
+        rows = session.execute(
+            select(AuditEvent.leaf_index, AuditEvent.entry)
+            .where(AuditEvent.leaf_index >= start, AuditEvent.leaf_index <= last)
+            .order_by(AuditEvent.leaf_index)
+        ).all()
+        _audit(session, request, principal, "audit.entries", details={"start": start, "end": last})
+    return EntriesPage(
+        tree_size=size,
+        start=start,
+        end=last,
+        entries=[_entry(cast(int, i), entry) for i, entry in rows],
+    )
+
+
+def _entry(index: int, entry: str) -> EntryOut:
+    raw = entry.encode("utf-8")
+    return EntryOut(
+        index=index, entry=b64(raw), leaf_hash=b64(leaf_hash(raw)), event=json.loads(entry)
+    )
+
+
+@router.get(
+    "/api/v1/audit/proof/inclusion", response_model=InclusionProofOut, summary="Inclusion proof"
+)
+def get_inclusion_proof(
+    request: Request, principal: Authed, index: int, tree_size: int
+) -> InclusionProofOut:
+    with unit_of_work() as session:
+        size = _tree_size(session)
+        if not 0 < tree_size <= size:
+            raise _bad(f"tree_size must be between 1 and the log's size ({size})")
+        if not 0 <= index < tree_size:
+            raise _bad(f"index must be between 0 and tree_size - 1 ({tree_size - 1})")
+        proof = inclusion_proofs(session, [index], tree_size)[index]
+        leaf = fetch_nodes(session, [(0, index)]).get((0, index), b"")
+        _audit(
+            session,
+            request,
+            principal,
+            "audit.proof",
+            details={"kind": "inclusion", "index": index, "tree_size": tree_size},
+        )
+    return InclusionProofOut(
+        index=index, tree_size=tree_size, leaf_hash=b64(leaf), proof=[b64(h) for h in proof]
+    )
+
+
+@router.get(
+    "/api/v1/audit/proof/consistency",
+    response_model=ConsistencyProofOut,
+    summary="Consistency proof between two tree sizes",
+)
+def get_consistency_proof(
+    request: Request, principal: Authed, first: int, second: int
+) -> ConsistencyProofOut:
+    with unit_of_work() as session:
+        size = _tree_size(session)
+        if not 0 < second <= size:
+            raise _bad(f"second must be between 1 and the log's size ({size})")
+        if not 0 < first <= second:
+            raise _bad(
+                "first must be between 1 and second (a proof from the empty tree proves nothing)"
+            )
+        proof = consistency(session, first, second)
+        _audit(
+            session,
+            request,
+            principal,
+            "audit.proof",
+            details={"kind": "consistency", "first": first, "second": second},
+        )
+    return ConsistencyProofOut(first=first, second=second, proof=[b64(h) for h in proof])
+
+
+def _trail_event(event: TrailEvent) -> TrailEventOut:
+    return TrailEventOut(
+        index=event.index,
+        entry=b64(event.leaf_bytes),
+        leaf_hash=b64(event.leaf_hash),
+        event=event.event,
+        inclusion_proof=None if event.proof is None else [b64(h) for h in event.proof],
+    )
+
+
+@router.get(
+    "/api/v1/evidence/{evidence_id}/audit",
+    response_model=TrailOut,
+    summary="The item's audit trail, each event with its inclusion proof",
+)
+def get_trail(
+    evidence_id: str,
+    request: Request,
+    principal: Authed,
+    after: int = Query(-1, ge=-1, description="Continue after this leaf index."),
+    limit: int = Query(500, ge=1, le=MAX_TRAIL),
+) -> TrailOut:
+    with unit_of_work() as session:
+        item_id = authorize_trail(session, principal, evidence_id)
+        trail: Trail = load_trail(session, item_id, after=after, limit=limit)
+        _audit(session, request, principal, TRAIL_ACTION, evidence_id=item_id)
+    return TrailOut(
+        evidence_id=str(item_id),
+        tree_size=trail.tree_size,
+        checkpoint=trail.checkpoint.note if trail.checkpoint else None,
+        public_key=get_signer().verifier.key,
+        events=[_trail_event(event) for event in trail.events],
+        pending=[_trail_event(event) for event in trail.pending],
+        next_after=trail.next_after,
+    )
+
+
+@router.get(
+    "/api/v1/evidence/{evidence_id}/custody-report",
+    summary="Chain-of-custody report (HTML or PDF), verifiable independently",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
+)
+def get_custody_report(
+    evidence_id: str,
+    request: Request,
+    principal: Authed,
+    format: Literal["html", "pdf"] = "html",
+) -> Response:
+    with unit_of_work() as session:
+        item_id = authorize_trail(session, principal, evidence_id, REPORT_ACTION)
+        custody = report.gather(session, item_id)
+        _audit(
+            session,
+            request,
+            principal,
+            REPORT_ACTION,
+            evidence_id=item_id,
+            details={"format": format},
+        )
+    if format == "pdf":
+        body, media_type = report.render_pdf(custody), "application/pdf"
+    else:
+        body, media_type = report.render_html(custody).encode("utf-8"), "text/html; charset=utf-8"
+    name = f"custody-{item_id}.{format}"
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,123 @@
+"""Recording audit events: every domain calls `record` inside the unit of work of its action."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from openbwv.access.principal import Principal
+from openbwv.audit.models import AuditEvent
+from openbwv.ids import new_id
+from openbwv.timeutil import isoformat_z, utcnow
+
+SUCCESS = "success"
+DENIED = "denied"
+FAILURE = "failure"
+ENTRY_VERSION = 1
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no insignificant whitespace, UTF-8 text: the same event gives the same bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class EventColumns(Protocol):
+    """The columns a leaf is built from: an `AuditEvent`, or a row selecting the same names."""
+
+    @property
+    def event_id(self) -> uuid.UUID: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def actor_id(self) -> uuid.UUID | None: ...
+    @property
+    def actor_name(self) -> str: ...
+    @property
+    def actor_kind(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def evidence_id(self) -> uuid.UUID | None: ...
+    @property
+    def target_type(self) -> str | None: ...
+    @property
+    def target_id(self) -> str | None: ...
+    @property
+    def result(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def source_ip(self) -> str | None: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+
+
+def entry_document(event: EventColumns) -> dict[str, Any]:
+    """The leaf content, built only from the event's columns (so tampering with either shows)."""
+    return {
+        "v": ENTRY_VERSION,
+        "event_id": str(event.event_id),
+        "time": isoformat_z(event.occurred_at),
+        "actor": {
+            "id": str(event.actor_id) if event.actor_id else None,
+            "name": event.actor_name,
+            "kind": event.actor_kind,
+        },
+        "action": event.action,
+        "evidence_id": str(event.evidence_id) if event.evidence_id else None,
+        "target": {"type": event.target_type, "id": event.target_id},
+        "result": event.result,
+        "reason": event.reason,
+        "source_ip": event.source_ip,
+        "details": event.details,
+    }
+
+
+def record(
+    session: Session,
+    principal: Principal | None,
+    action: str,
+    *,
+    evidence_id: uuid.UUID | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    result: str = SUCCESS,
+    reason: str | None = None,
+    source_ip: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event to the audit log in the caller's transaction.
+
+    `action` is a dotted verb such as "evidence.view", "evidence.play", "upload.complete",
+    "auth.login"; `details` must be JSON (no floats that matter: use strings or integers).
+    """
+    now = utcnow()  # one reading, to milliseconds (stable through every database's timestamps)
+    event = AuditEvent(
+        event_id=new_id(),
+        occurred_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
+        actor_id=(principal.user_id or principal.id) if principal else None,
+        actor_name=principal.name if principal else "anonymous",
+        actor_kind=principal.kind if principal else "anonymous",
+        action=action,
+        evidence_id=evidence_id,
+        target_type=target_type,
+        target_id=target_id,
+        result=result,
+        reason=reason,
+        source_ip=source_ip,
+        details=_with_token(principal, details),
+    )
+    event.entry = canonical_json(entry_document(event))
+    session.add(event)
+    return event
+
+
+def _with_token(principal: Principal | None, details: dict[str, Any] | None) -> dict[str, Any]:
+    """A token acting as a person is recorded as that person, naming the token used."""
+    if principal is not None and principal.kind == "token" and principal.user_id is not None:
+        return {**(details or {}), "via_token": str(principal.id)}
+    return details or {}

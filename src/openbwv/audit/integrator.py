@@ -1,0 +1,323 @@
+"""The single writer that turns recorded events into leaves and signs checkpoints.
+
+Events are recorded with ``leaf_index`` NULL in the transaction of their action. The integrator
+takes them in id order, a batch per transaction, under a single-writer lock (PostgreSQL: a
+transaction-level advisory lock; SQLite: the database write lock that ``BEGIN IMMEDIATE`` takes),
+numbers them from the current tree size, stores every perfect subtree they complete and signs a
+checkpoint of the new tree — all in that one transaction. So at every commit the latest checkpoint
+covers exactly the integrated events (``max(leaf_index) + 1 == tree size``).
+
+Before signing it re-checks its footing: the latest checkpoint verifies under a trusted key and
+names this log's origin, the stored nodes reproduce its root, nothing is stored beyond it, and
+the new tree is proven consistent with it (an RFC 9162 consistency proof over the stored nodes,
+verified like any outsider would). Any disagreement raises `AuditIntegrityError` and nothing is
+signed: it never signs two inconsistent checkpoints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from openbwv.audit.keys import get_signer, trusted_verifiers
+from openbwv.audit.merkle import (
+    EMPTY_ROOT,
+    CompactRange,
+    ProofError,
+    Subtree,
+    consistency_proof,
+    leaf_hash,
+    root_hash,
+    verify_consistency,
+)
+from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditNode
+from openbwv.audit.note import (
+    NoteError,
+    Signer,
+    Verifier,
+    format_checkpoint,
+    open_checkpoint,
+    sign_note,
+)
+from openbwv.audit.store import DbSubtreeSource, driver_sql, latest_checkpoint
+from openbwv.config import get_settings
+from openbwv.db.session import get_engine
+from openbwv.logging import get_logger
+from openbwv.timeutil import utcnow
+
+log = get_logger(__name__)
+#: PostgreSQL advisory lock key of the integrator (a constant derived from its name).
+LOCK_KEY = int.from_bytes(hashlib.sha256(b"openbwv audit integrator").digest()[:8], signed=True)
+_ROWS_PER_STATEMENT = 1000  # bound parameters stay far below SQLite's and PostgreSQL's limits
+
+
+class AuditIntegrityError(RuntimeError):
+    """The stored log disagrees with its latest checkpoint; nothing was integrated or signed."""
+
+
+@dataclass(frozen=True)
+class Integration:
+    integrated: int  # events given leaf indexes in this run
+    tree_size: int  # size of the latest checkpoint afterwards
+    checkpoints: int  # checkpoints signed in this run
+
+
+@dataclass(frozen=True)
+class LogIdentity:
+    """What the integrator signs with and trusts."""
+
+    signer: Signer
+    origin: str
+    verifiers: Sequence[Verifier]
+
+    @classmethod
+    def configured(cls) -> LogIdentity:
+        settings = get_settings()
+        signer = get_signer(settings)
+        return cls(signer, settings.audit_origin, trusted_verifiers(settings))
+
+
+def integrate(
+    engine: Engine | None = None,
+    *,
+    identity: LogIdentity | None = None,
+    batch_size: int | None = None,
+    wait: bool = True,
+    max_batches: int | None = None,
+) -> Integration:
+    """Integrate every pending event (or `max_batches` batches), one checkpoint per batch.
+
+    `wait=False` returns at once when another integrator holds the PostgreSQL lock (the periodic
+    loops of many workers); SQLite always queues on its write lock.
+    """
+    engine = engine or get_engine()
+    identity = identity or LogIdentity.configured()
+    batch_size = batch_size or get_settings().audit_batch_size
+    total = signed = batches = 0
+    size = 0
+    while max_batches is None or batches < max_batches:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            outcome = _integrate_batch(session, identity, batch_size, wait)
+        if outcome is None:  # another integrator is at work
+            break
+        count, size = outcome
+        batches += 1
+        if count == 0:
+            break
+        total += count
+        signed += 1
+        if count < batch_size:
+            break
+    return Integration(total, size, signed)
+
+
+def _acquire(session: Session, wait: bool) -> bool:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+        acquired = session.execute(text(f"SELECT {function}(:key)"), {"key": LOCK_KEY}).scalar()
+        return wait or bool(acquired)
+    if dialect == "sqlite":
+        # The engine opens every transaction with BEGIN IMMEDIATE: the first statement below
+        # takes the database's write lock, which excludes any other integrator.
+        return True
+    raise RuntimeError(f"the audit integrator does not support {dialect}")
+
+
+def _integrate_batch(
+    session: Session, identity: LogIdentity, batch_size: int, wait: bool
+) -> tuple[int, int] | None:
+    if not _acquire(session, wait):
+        return None
+    size, root = _current_tree(session, identity)
+    rows = session.execute(
+        select(AuditEvent.id, AuditEvent.entry)
+        .where(AuditEvent.leaf_index.is_(None))
+        .order_by(AuditEvent.id)
+        .limit(batch_size)
+    ).all()
+    if not rows:
+        return 0, size
+    source = DbSubtreeSource(session)
+    edge = source.batched(lambda s: CompactRange.from_source(s, size))
+    if edge.root() != root:
+        raise AuditIntegrityError(
+            f"the stored subtrees do not reproduce the root of checkpoint {size}"
+        )
+    completed: list[Subtree] = []
+    for _, entry in rows:
+        completed.extend(edge.append(leaf_hash(entry.encode("utf-8"))))
+    assigned = _write_batch(session, [row_id for row_id, _ in rows], size, completed)
+    if assigned != len(rows):  # belt and braces: the lock makes this impossible
+        raise AuditIntegrityError(f"assigned {assigned} leaf indexes for {len(rows)} events")
+    _sign(session, identity, size, root, edge)
+    return len(rows), edge.size
+
+
+def _write_batch(session: Session, ids: list[int], size: int, nodes: list[Subtree]) -> int:
+    """Number the events `ids` from `size` (only those still unnumbered) and store the new
+    subtrees, in a few statements; returns how many events were numbered.
+
+    A per-row executemany costs a round trip per row on PostgreSQL, and a statement with
+    thousands of placeholders costs psycopg more to parse than the server to run: PostgreSQL gets
+    arrays (two or three parameters), SQLite multi-row VALUES through the driver.
+    """
+    leaves = list(range(size, size + len(ids)))
+    if session.get_bind().dialect.name == "postgresql":
+        numbered = session.execute(
+            text(
+                "UPDATE audit_events SET leaf_index = batch.leaf FROM unnest("
+                "CAST(:ids AS bigint[]), CAST(:leaves AS bigint[])) AS batch (row_id, leaf) "
+                # The id range lets the primary key find the rows: the index on leaf_index
+                # still holds the NULL entries of rows numbered moments ago (until vacuum).
+                "WHERE audit_events.id BETWEEN :low AND :high "
+                "AND audit_events.id = batch.row_id AND audit_events.leaf_index IS NULL"
+            ),
+            {"ids": ids, "leaves": leaves, "low": min(ids), "high": max(ids)},
+        ).rowcount  # type: ignore[attr-defined]
+        session.execute(
+            text(
+                'INSERT INTO audit_nodes (level, "index", hash) SELECT * FROM unnest('
+                "CAST(:levels AS integer[]), CAST(:indexes AS bigint[]), CAST(:hashes AS bytea[]))"
+            ),
+            {
+                "levels": [n.level for n in nodes],
+                "indexes": [n.index for n in nodes],
+                "hashes": [n.hash for n in nodes],
+            },
+        )
+        return int(numbered)
+    numbered = _values_statements(
+        session,
+        # VALUES columns are named column1, column2, … by SQLite
+        "UPDATE audit_events SET leaf_index = batch.column2 FROM (VALUES {values}) AS batch"
+        " WHERE audit_events.id = batch.column1 AND audit_events.leaf_index IS NULL",
+        list(zip(ids, leaves, strict=True)),
+    )
+    _values_statements(
+        session,
+        'INSERT INTO audit_nodes (level, "index", hash) VALUES {values}',
+        [(n.level, n.index, n.hash) for n in nodes],
+    )
+    return numbered
+
+
+def _values_statements(session: Session, template: str, rows: list[tuple[object, ...]]) -> int:
+    """`template` with ``{values}`` replaced by up to 1000 rows of ``?`` placeholders each."""
+    changed = 0
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _ROWS_PER_STATEMENT]
+        row = f"({', '.join('?' * len(chunk[0]))})"
+        statement = template.format(values=", ".join([row] * len(chunk)))
+        changed += driver_sql(session, statement, [v for values in chunk for v in values]).rowcount
+    return changed
+
+
+def _current_tree(session: Session, identity: LogIdentity) -> tuple[int, bytes]:
+    """Size and root of the latest checkpoint, after checking the store agrees with it."""
+    latest = latest_checkpoint(session)
+    max_index = session.scalar(select(func.max(AuditEvent.leaf_index)))
+    max_leaf = session.scalar(select(func.max(AuditNode.index)).where(AuditNode.level == 0))
+    if latest is None:
+        if max_index is not None or max_leaf is not None:
+            raise AuditIntegrityError("events or nodes have leaf indexes but no checkpoint exists")
+        return 0, EMPTY_ROOT
+    try:
+        checkpoint, _ = open_checkpoint(latest.note, identity.verifiers)
+    except NoteError as exc:
+        raise AuditIntegrityError(
+            f"the latest checkpoint ({latest.tree_size}) does not verify: {exc} (if the signing "
+            "key changed, list the old verifier key in BWV_AUDIT_TRUSTED_KEYS)"
+        ) from None
+    if checkpoint.origin != identity.origin:
+        raise AuditIntegrityError(
+            f"the log's origin is {checkpoint.origin!r}, but the configured origin is "
+            f"{identity.origin!r} (BWV_AUDIT_ORIGIN)"
+        )
+    if (checkpoint.size, checkpoint.root_hash) != (latest.tree_size, bytes(latest.root_hash)):
+        raise AuditIntegrityError(f"checkpoint row {latest.tree_size} disagrees with its note")
+    if max_index != latest.tree_size - 1 or max_leaf != latest.tree_size - 1:
+        raise AuditIntegrityError(
+            f"the latest checkpoint covers {latest.tree_size} events, but the highest leaf "
+            f"index is {max_index} and the highest stored leaf hash {max_leaf}"
+        )
+    return latest.tree_size, checkpoint.root_hash
+
+
+def _sign(
+    session: Session, identity: LogIdentity, old_size: int, old_root: bytes, edge: CompactRange
+) -> None:
+    """Prove the new tree extends the old one from the stored nodes, then sign it."""
+    new_size, new_root = edge.size, edge.root()
+    source = DbSubtreeSource(session)
+    try:
+        if old_size > 0:
+            proof = source.batched(lambda s: consistency_proof(s, old_size, new_size))
+            verify_consistency(old_size, new_size, proof, old_root, new_root)
+        stored_root = source.batched(lambda s: root_hash(s, new_size))
+    except (ProofError, LookupError) as exc:
+        raise AuditIntegrityError(
+            f"tree {new_size} is not consistent with {old_size}: {exc}"
+        ) from None
+    if stored_root != new_root:
+        raise AuditIntegrityError(f"the stored nodes do not reproduce the root of {new_size}")
+    body = format_checkpoint(identity.origin, new_size, new_root)
+    session.add(
+        AuditCheckpoint(
+            tree_size=new_size,
+            root_hash=new_root,
+            note=sign_note(body, identity.signer),
+            created_at=utcnow(),
+        )
+    )
+
+
+class IntegratorLoop(threading.Thread):
+    """Integrates every `interval` seconds in a worker process, for low latency."""
+
+    def __init__(self, interval: float | None = None) -> None:
+        super().__init__(name="openbwv-audit-integrator", daemon=True)
+        self.interval = interval or get_settings().audit_integrate_interval_seconds
+        self.stop_event = threading.Event()
+        self._last_error: tuple[str, float] | None = None
+
+    def run(self) -> None:
+        while not self.stop_event.wait(self.interval):
+            try:
+                integrate(wait=False)
+                self._last_error = None
+            except Exception as exc:
+                self._report(exc)
+
+    def _report(self, exc: Exception) -> None:
+        # Loud, but not once a second: the same failure is repeated at most every minute.
+        message, now = f"{type(exc).__name__}: {exc}", time.monotonic()
+        if self._last_error and self._last_error[0] == message and now - self._last_error[1] < 60:
+            return
+        self._last_error = (message, now)
+        log.error("audit integration failed", error=message)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+_loop: IntegratorLoop | None = None
+_loop_pid: int | None = None
+_loop_lock = threading.Lock()
+
+
+def ensure_loop() -> IntegratorLoop:
+    """Start this process's integrator loop once (again after a fork)."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid() or not _loop.is_alive():
+            _loop, _loop_pid = IntegratorLoop(), os.getpid()
+            _loop.start()
+        return _loop

@@ -1,0 +1,17 @@
+"""Periodic audit work, run by every worker's sweeper: integrate pending events.
+
+The sweeper runs every `BWV_SWEEP_INTERVAL_SECONDS`; the hook also starts the worker's own
+integrator loop (every `BWV_AUDIT_INTEGRATE_INTERVAL_SECONDS`), so events reach a signed checkpoint
+within about a second. Several workers never integrate at once (see `integrator`).
+"""
+
+from __future__ import annotations
+
+from openbwv.audit.integrator import ensure_loop, integrate
+from openbwv.jobs.sweeper import maintenance
+
+
+@maintenance
+def integrate_audit_events() -> int:
+    ensure_loop()
+    return integrate(wait=False).integrated

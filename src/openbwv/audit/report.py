@@ -1,0 +1,261 @@
+"""Chain-of-custody report of one evidence item, as HTML and as PDF.
+
+Everything a reader needs to check it without trusting the platform is printed: the original's
+SHA-256, every event's exact leaf bytes with its leaf hash and inclusion proof, the signed
+checkpoint the proofs lead to, the verifier key, and the steps to check each of them by hand.
+The PDF uses the standard PDF fonts (no font files to ship), which cover Latin-1 only, so there
+the leaf bytes are shown as JSON with non-ASCII characters escaped (``\\u00e9``); the HTML report
+and the API give the exact bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import WrapMode
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.orm import Session
+
+from openbwv.audit.keys import get_signer
+from openbwv.audit.trail import Trail, TrailEvent, b64, load_trail
+from openbwv.evidence.models import EvidenceItem
+from openbwv.timeutil import isoformat_z, utcnow
+
+MAX_REPORT_EVENTS = 20_000
+_PAGE = 2000
+
+STEPS = (
+    "Original: compute the SHA-256 of the original file you hold and compare it with the "
+    "hash above (for example: sha256sum FILE).",
+    "Leaf hash: for each event, take its entry exactly as printed (UTF-8 bytes, no trailing "
+    "newline) and compute SHA-256 of the byte 0x00 followed by the entry. It must equal the "
+    "leaf hash shown.",
+    "Inclusion (RFC 9162 section 2.1.3.2): set fn = leaf index, sn = tree size - 1, r = leaf "
+    "hash. For each proof hash p in order: if sn = 0, fail; if fn is odd or fn = sn, set "
+    "r = SHA-256(0x01 || p || r) and, if fn is even, halve fn and sn until fn is odd or 0; "
+    "otherwise set r = SHA-256(0x01 || r || p); then halve fn and sn (integer division). At the "
+    "end sn must be 0 and r must equal the checkpoint's root hash (its third line, base64).",
+    "Checkpoint (C2SP signed note): the signed text is the checkpoint up to and including the "
+    "newline before the blank line (origin, tree size, root hash, each on its own line). The "
+    "signature line is an em dash, a space, the key name, a space and base64 of a 4-byte key ID "
+    "followed by a 64-byte Ed25519 signature of that text.",
+    "Key: the verifier key reads <name>+<key ID>+<base64 of 0x01 and the 32-byte Ed25519 "
+    "public key>. The key ID is the first 4 bytes of SHA-256(name || 0x0A || 0x01 || public "
+    "key). Obtain the key from the force independently of this report, check the key ID, and "
+    "verify the signature with any Ed25519 implementation.",
+    "History: keep this checkpoint. Any later checkpoint of the log must be consistent with it "
+    "(RFC 9162 consistency proof, GET /api/v1/audit/proof/consistency, or "
+    "'bwv audit verify --checkpoint FILE'); if it is not, the log was rewritten.",
+)
+
+
+@dataclass(frozen=True)
+class Custody:
+    evidence_id: uuid.UUID
+    item: list[tuple[str, str]]  # label, value
+    sha256: str | None
+    trail: Trail
+    public_key: str
+    root_b64: str | None
+    generated_at: str
+    truncated: bool
+    steps: tuple[str, ...] = field(default=STEPS)
+
+
+def _item_rows(item: EvidenceItem | None) -> list[tuple[str, str]]:
+    if item is None:
+        return [("Record", "the item record is no longer held (disposed); its trail remains")]
+    rows = [
+        ("Evidence ID", str(item.id)),
+        ("Original SHA-256", item.sha256),
+        ("Size", f"{item.size_bytes:,} bytes"),
+        ("Media type", item.media_type),
+        ("Original file name", item.original_filename or "-"),
+        ("Source", item.source),
+        ("Camera", item.camera_serial or "-"),
+        ("Officer (as recorded)", item.officer or "-"),
+        ("Recorded", isoformat_z(item.recorded_start) if item.recorded_start else "-"),
+        ("Ingested", isoformat_z(item.ingested_at)),
+    ]
+    return rows
+
+
+def gather(session: Session, evidence_id: uuid.UUID) -> Custody:
+    """Everything the report shows, read in the caller's unit of work."""
+    item = session.get(EvidenceItem, evidence_id)
+    first = load_trail(session, evidence_id, limit=_PAGE)
+    events, after, truncated = list(first.events), first.next_after, False
+    pending = first.pending
+    while after is not None:
+        if len(events) >= MAX_REPORT_EVENTS:
+            truncated = True
+            break
+        page = load_trail(session, evidence_id, after=after, limit=_PAGE)
+        events += page.events
+        pending, after = page.pending, page.next_after
+    trail = Trail(evidence_id, first.checkpoint, events, pending, None)
+    root = b64(trail.checkpoint.root_hash) if trail.checkpoint is not None else None
+    return Custody(
+        evidence_id=evidence_id,
+        item=_item_rows(item),
+        sha256=item.sha256 if item else None,
+        trail=trail,
+        public_key=get_signer().verifier.key,
+        root_b64=root,
+        generated_at=isoformat_z(utcnow().replace(microsecond=0)),
+        truncated=truncated,
+    )
+
+
+def event_summary(event: TrailEvent) -> dict[str, Any]:
+    doc = event.event
+    actor = doc.get("actor") or {}
+    return {
+        "time": doc.get("time", ""),
+        "actor": f"{actor.get('name', '')} ({actor.get('kind', '')})",
+        "action": doc.get("action", ""),
+        "result": doc.get("result", ""),
+        "reason": doc.get("reason") or "",
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# HTML
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("openbwv.audit", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(custody: Custody) -> str:
+    template = _environment().get_template("custody_report.html")
+    return template.render(c=custody, summary=event_summary, b64=b64)
+
+
+# --------------------------------------------------------------------------------------------------
+# PDF
+
+
+def _latin1(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def _ascii_entry(event: TrailEvent) -> str:
+    """The entry itself when it is ASCII (nearly always); else with JSON escapes."""
+    if event.entry.isascii():
+        return event.entry
+    return json.dumps(event.event, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+class _Pdf(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", size=7)
+        self.cell(0, 5, f"openbwv chain-of-custody report - page {self.page_no()}", align="C")
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(0, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+
+def _mono(pdf: FPDF, text: str, size: float = 7) -> None:
+    pdf.set_font("Courier", size=size)
+    pdf.multi_cell(
+        0, size * 0.45, _latin1(text), wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT"
+    )
+
+
+def _text(pdf: FPDF, text: str, size: float = 9, style: str = "") -> None:
+    pdf.set_font("Helvetica", style, size)
+    pdf.multi_cell(0, size * 0.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+
+def render_pdf(custody: Custody) -> bytes:
+    pdf = _Pdf(format="A4")
+    pdf.set_title(f"Chain of custody {custody.evidence_id}")
+    pdf.set_author("openbwv")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "Chain-of-custody report", new_x="LMARGIN", new_y="NEXT")
+    _text(pdf, f"Generated {custody.generated_at} (UTC).")
+    _heading(pdf, "Evidence item")
+    for label, value in custody.item:
+        pdf.set_font("Helvetica", "B", 9)
+        pdf.cell(45, 5, _latin1(label))
+        if "SHA-256" in label:
+            _mono(pdf, value, 8)
+        else:
+            _text(pdf, value)
+    _anchor_pdf(pdf, custody)
+    _events_pdf(pdf, custody)
+    _heading(pdf, "How to verify this report independently")
+    for number, step in enumerate(custody.steps, 1):
+        _text(pdf, f"{number}. {step}")
+        pdf.ln(1)
+    _text(
+        pdf,
+        "In this PDF, non-ASCII characters in entries are shown as JSON \\u escapes; "
+        "the HTML report and the API give the exact bytes.",
+        8,
+        "I",
+    )
+    return bytes(pdf.output())
+
+
+def _anchor_pdf(pdf: FPDF, custody: Custody) -> None:
+    _heading(pdf, "Signed checkpoint (the anchor)")
+    checkpoint = custody.trail.checkpoint
+    if checkpoint is None:
+        _text(pdf, "The log has not signed a checkpoint yet.")
+    else:
+        _text(pdf, f"Tree size {checkpoint.tree_size}; root hash (base64) {custody.root_b64}.")
+        _mono(pdf, checkpoint.note, 8)
+    _text(pdf, "Verifier key:", 9, "B")
+    _mono(pdf, custody.public_key, 8)
+
+
+def _events_pdf(pdf: FPDF, custody: Custody) -> None:
+    trail = custody.trail
+    _heading(pdf, f"Events ({len(trail.events)} anchored, {len(trail.pending)} pending)")
+    if custody.truncated:
+        _text(
+            pdf, f"Only the first {len(trail.events)} events are shown; use the API for the rest."
+        )
+    for event in trail.events:
+        s = event_summary(event)
+        _text(
+            pdf,
+            f"Leaf {event.index}: {s['time']}  {s['action']}  {s['result']}  by {s['actor']}"
+            + (f"  reason: {s['reason']}" if s["reason"] else ""),
+            9,
+            "B",
+        )
+        _mono(pdf, "entry: " + _ascii_entry(event))
+        _mono(pdf, "leaf hash (hex): " + event.leaf_hash.hex())
+        proof = event.proof or []
+        _mono(
+            pdf, "inclusion proof (base64, leaf upwards):" + "".join(f"\n  {b64(h)}" for h in proof)
+        )
+        pdf.ln(1.5)
+    for event in trail.pending:
+        s = event_summary(event)
+        _text(
+            pdf,
+            f"Pending (not yet in a checkpoint): {s['time']}  {s['action']}  by {s['actor']}",
+            9,
+        )
+        _mono(pdf, "entry: " + _ascii_entry(event))

@@ -1,0 +1,179 @@
+"""The log in the database: stored perfect subtrees as a `SubtreeSource`, proofs, checkpoints.
+
+Proofs need O(log n) subtree hashes. Which ones depends only on the sizes and the index, never on
+the hashes themselves, so every proof here is computed twice: once against a recorder that notes
+the subtrees asked for, then against the rows fetched for all of them in one query. A proof (or
+a whole page of proofs) therefore costs one round trip, at any tree size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, select
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from openbwv.audit.merkle import (
+    CompactRange,
+    SubtreeSource,
+    consistency_proof,
+    inclusion_proof,
+    root_hash,
+)
+from openbwv.audit.models import AuditCheckpoint
+
+T = TypeVar("T")
+Executor = Session | Connection
+_PLACEHOLDER = bytes(32)
+_FETCH_CHUNK = 500  # keys per query: far below every driver's parameter limit
+_INDEX = '"index"'  # a reserved word in SQL: quoted the same way by SQLite and PostgreSQL
+
+
+class MissingNode(LookupError):
+    """A subtree hash the log must hold is not stored: the node table is damaged."""
+
+
+class _Recorder:
+    """A source that remembers which subtrees are asked for and answers placeholders."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[int, int]] = set()
+
+    def perfect_subtree(self, level: int, index: int) -> bytes:
+        self.keys.add((level, index))
+        return _PLACEHOLDER
+
+
+def driver_sql(db: Executor, statement: str, params: Sequence[object]) -> CursorResult[Any]:
+    """Run SQL with ``?`` placeholders straight through the driver.
+
+    For the statements with hundreds of parameters built here, SQLAlchemy's per-parameter work
+    cost more than the database; the statements contain no other ``?`` or ``%``.
+    """
+    connection = db.connection() if isinstance(db, Session) else db
+    if connection.dialect.paramstyle in ("format", "pyformat"):
+        statement = statement.replace("?", "%s")
+    return connection.exec_driver_sql(statement, tuple(params))
+
+
+def fetch_nodes(db: Executor, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of the given ``(level, index)`` subtrees (missing ones are absent).
+
+    One statement per 500 keys, ``(level = ? AND index IN (…)) OR …``, which SQLite and
+    PostgreSQL both answer with primary-key lookups.
+    """
+    ordered = sorted(set(keys))
+    found: dict[tuple[int, int], bytes] = {}
+    for start in range(0, len(ordered), _FETCH_CHUNK):
+        by_level: dict[int, list[int]] = defaultdict(list)
+        for level, index in ordered[start : start + _FETCH_CHUNK]:
+            by_level[level].append(index)
+        params: list[int] = []
+        terms = []
+        for level, indexes in by_level.items():
+            params += [level, *indexes]
+            terms.append(f"(level = ? AND {_INDEX} IN ({', '.join('?' * len(indexes))}))")
+        where = " OR ".join(terms)  # placeholders only: every value is a bound parameter
+        statement = f"SELECT level, {_INDEX}, hash FROM audit_nodes WHERE {where}"  # noqa: S608
+        rows = cast(Iterable[tuple[int, int, bytes]], driver_sql(db, statement, params))
+        for level, index, digest in rows:
+            found[(level, index)] = bytes(digest)
+    return found
+
+
+class DbSubtreeSource:
+    """`SubtreeSource` over `audit_nodes`, with a cache filled by :meth:`prefetch`."""
+
+    def __init__(self, db: Executor) -> None:
+        self.db = db
+        self.cache: dict[tuple[int, int], bytes] = {}
+
+    def prefetch(self, keys: Iterable[tuple[int, int]]) -> None:
+        wanted = [key for key in keys if key not in self.cache]
+        if wanted:
+            self.cache.update(fetch_nodes(self.db, wanted))
+
+    def perfect_subtree(self, level: int, index: int) -> bytes:
+        key = (level, index)
+        if key not in self.cache:
+            self.prefetch([key])
+        try:
+            return self.cache[key]
+        except KeyError:
+            raise MissingNode(f"no stored subtree at level {level}, index {index}") from None
+
+    def batched(self, compute: Callable[[SubtreeSource], T]) -> T:
+        """Run `compute` against this source after fetching everything it needs in one go."""
+        recorder = _Recorder()
+        compute(recorder)
+        self.prefetch(recorder.keys)
+        return compute(self)
+
+
+def root_at(db: Executor, size: int) -> bytes:
+    return DbSubtreeSource(db).batched(lambda source: root_hash(source, size))
+
+
+def compact_range_at(db: Executor, size: int) -> CompactRange:
+    return DbSubtreeSource(db).batched(lambda source: CompactRange.from_source(source, size))
+
+
+def inclusion_proofs(db: Executor, indexes: Iterable[int], size: int) -> dict[int, list[bytes]]:
+    """Inclusion proofs of several leaves in the tree of `size`, in one query."""
+    wanted = sorted(set(indexes))
+
+    def compute(source: SubtreeSource) -> dict[int, list[bytes]]:
+        return {index: inclusion_proof(source, index, size) for index in wanted}
+
+    return DbSubtreeSource(db).batched(compute)
+
+
+def consistency(db: Executor, size1: int, size2: int) -> list[bytes]:
+    return DbSubtreeSource(db).batched(lambda source: consistency_proof(source, size1, size2))
+
+
+def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
+    """The newest signed checkpoint, or None before the first."""
+    query = select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size.desc()).limit(1)
+    return session.scalar(query)
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read-only connection in one consistent snapshot, that never blocks writers."""
+    if engine.dialect.name == "sqlite":
+        # The application's SQLite engine opens transactions with BEGIN IMMEDIATE (the write
+        # lock); a long verification must not hold it, so it reads through a DEFERRED one.
+        reader = create_engine(
+            engine.url,
+            poolclass=NullPool,
+            connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+        )
+
+        @event.listens_for(reader, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA query_only=1")
+            cursor.close()
+
+        @event.listens_for(reader, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+        try:
+            with reader.connect() as connection, connection.begin():
+                yield connection
+        finally:
+            reader.dispose()
+        return
+    with engine.connect() as connection:
+        connection = connection.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+        with connection.begin():
+            yield connection

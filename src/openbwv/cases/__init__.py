@@ -1,0 +1,1 @@
+"""Cases: investigations by crime reference number, linking evidence from many cameras."""

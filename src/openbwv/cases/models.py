@@ -1,0 +1,58 @@
+"""Cases, their members and their linked evidence."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openbwv.db.base import Base, IdMixin, TimestampMixin
+from openbwv.timeutil import utcnow
+
+
+class Case(IdMixin, TimestampMixin, Base):
+    __tablename__ = "cases"
+
+    crime_reference: Mapped[str] = mapped_column(String(32), unique=True)
+    cad_number: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    borough: Mapped[str | None] = mapped_column(ForeignKey("boroughs.gss_code"))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | concluded
+    created_by: Mapped[uuid.UUID | None] = mapped_column()
+    concluded_at: Mapped[datetime | None] = mapped_column()
+
+
+class CaseMember(Base):
+    """Membership grants access to every item linked to the case."""
+
+    __tablename__ = "case_members"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(32), default="member")  # oic | member | external
+    added_by: Mapped[uuid.UUID | None] = mapped_column()
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_case_members_user", "user_id"),)
+
+
+class CaseItem(Base):
+    __tablename__ = "case_items"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    evidence_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("evidence_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    linked_by: Mapped[uuid.UUID | None] = mapped_column()
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_case_items_evidence", "evidence_id"),)

@@ -1,0 +1,1 @@
+"""The `bwv` command line (Typer)."""

@@ -1,0 +1,131 @@
+"""Configuration from `BWV_*` environment variables (pydantic-settings).
+
+The embedded default needs nothing set: everything lives under `BWV_DATA_DIR`. A force-wide
+deployment points `BWV_DATABASE_URL`, `BWV_STORAGE_URL` and `BWV_BROKER_URL` at PostgreSQL, S3 and
+Redis/RabbitMQ.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BWV_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(default=Path("var/data"), description="Root of the embedded default.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite in data_dir."
+    )
+    storage_url: str | None = Field(
+        default=None,
+        description="file:///path for local disk or s3://bucket[/prefix] for S3; data_dir/objects.",
+    )
+    broker_url: str | None = Field(default=None, description="Celery broker; embedded SQLite file.")
+    upload_dir: Path | None = Field(default=None, description="Staging area for resumable uploads.")
+
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_object_lock_days: int = Field(default=0, ge=0, description="COMPLIANCE retention; 0 = off.")
+    s3_multipart_threshold: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
+    s3_multipart_chunk: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
+
+    max_upload_bytes: int = Field(default=64 * 1024**3, gt=0, description="tus Tus-Max-Size.")
+    upload_expiry_hours: int = Field(default=24 * 7, gt=0)
+    max_metadata_value_bytes: int = 1024
+    max_metadata_header_bytes: int = 16 * 1024
+
+    job_lease_seconds: int = Field(default=120, ge=2, description="Renewed while a job runs.")
+    job_stale_seconds: int = Field(default=600, ge=1, description="Re-send pending jobs after.")
+    job_max_attempts: int = Field(default=5, ge=1, description="Then a job is marked failed.")
+    job_retry_base_seconds: float = Field(default=5.0, gt=0, description="First retry delay.")
+    sweep_interval_seconds: float = Field(default=15.0, gt=0)
+    worker_concurrency: int = 2
+
+    secret_key: SecretStr | None = Field(default=None, description="Signs sessions; data_dir key.")
+    session_hours: float = Field(default=12, gt=0, description="Web sessions end after this long.")
+    session_idle_minutes: float = Field(default=60, gt=0, description="…or after this idle time.")
+    cookie_secure: bool | None = Field(
+        default=None, description="Secure cookies; default: when the request came over HTTPS."
+    )
+    login_max_failures: int = Field(default=5, ge=1, description="Lock an account after this many.")
+    lockout_minutes: int = Field(default=15, ge=1)
+    oidc_issuer: str | None = Field(default=None, description="The force's OpenID provider.")
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid profile email"
+    oidc_username_claim: str = "preferred_username"
+    oidc_roles_claim: str = "roles"
+    oidc_borough_claim: str = "borough"
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict, description='JSON: {"provider group": "openbwv role"}.'
+    )
+    oidc_create_users: bool = Field(default=True, description="Create users on first sign-in.")
+    login_ip_failures_per_window: int = Field(
+        default=20, ge=1, description="Failed sign-ins from one address per lockout window."
+    )
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    audit_origin: str = Field(
+        default="openbwv.local/audit",
+        description="Checkpoint origin line (and signing key name): the log's public identity.",
+    )
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="C2SP note signer key (PRIVATE+KEY+…); default: data_dir/audit-signing.key.",
+    )
+    audit_trusted_keys: str = Field(
+        default="",
+        description="Earlier verifier keys (space-separated) whose checkpoints stay valid.",
+    )
+    audit_integrate_interval_seconds: float = Field(
+        default=1.0, gt=0, description="How often each worker integrates new audit events."
+    )
+    audit_batch_size: int = Field(default=2000, ge=1, le=100_000)
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'openbwv.sqlite'}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return (self.resolved_data_dir / "objects").as_uri()
+
+    @property
+    def resolved_broker_url(self) -> str:
+        if self.broker_url:
+            return self.broker_url
+        return f"sqla+sqlite:///{self.resolved_data_dir / 'broker.sqlite'}"
+
+    @property
+    def resolved_upload_dir(self) -> Path:
+        return (self.upload_dir or self.resolved_data_dir / "uploads").expanduser().resolve()
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.resolved_broker_url.startswith("sqla+")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Database: SQLAlchemy 2 models, sessions (units of work) and Alembic migrations."""

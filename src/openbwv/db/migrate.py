@@ -1,0 +1,48 @@
+"""Alembic migrations, driven from code so `bwv db upgrade` works from an installed package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from openbwv.config import Settings, get_settings
+from openbwv.db.session import get_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(settings: Settings | None = None) -> Config:
+    settings = settings or get_settings()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", settings.resolved_database_url.replace("%", "%%"))
+    config.attributes["settings"] = settings
+    return config
+
+
+def upgrade(settings: Settings | None = None, revision: str = "head") -> None:
+    """Migrate the schema, then make sure the reference data (roles, categories, boroughs) exist."""
+    from openbwv.db.seed import ensure_reference_data
+    from openbwv.db.session import unit_of_work
+
+    command.upgrade(alembic_config(settings), revision)
+    if revision == "head":
+        with unit_of_work(settings) as session:
+            ensure_reference_data(session)
+
+
+def current_revision(settings: Settings | None = None) -> str | None:
+    with get_engine(settings).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(settings: Settings | None = None) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
+
+
+def is_up_to_date(settings: Settings | None = None) -> bool:
+    return current_revision(settings) == head_revision(settings)

@@ -1,0 +1,179 @@
+"""The demo force `make run` shows: four boroughs mid-roll-out (one complete, two under way, one
+not started), people to sign in as — one per role, all in Camden — and footage that arrived the
+way a force's footage does: recorded through shifts by simulated cameras and uploaded at the docks
+through the Axis protocol, over HTTP, to the platform running in this process.
+
+Everything is made once: a second run adds only footage (or, with `if_empty`, nothing).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from openbwv.access.models import User
+from openbwv.access.principal import Principal
+from openbwv.access.tokens import create_token
+from openbwv.access.users import UserSpec, create_user
+from openbwv.audit.events import record
+from openbwv.config import Settings
+from openbwv.db.session import unit_of_work
+from openbwv.evidence.models import EvidenceItem
+from openbwv.fleet import assignments, cameras
+from openbwv.fleet.demo import DEFAULT_BOROUGHS, DEMO_ACTOR, generate_force
+from openbwv.fleet.errors import FleetConflict
+from openbwv.timeutil import utcnow
+
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - a published demo password, printed on purpose
+DEMO_BOROUGH = "Camden"
+DEMO_TEAM = "Camden Central Response A"
+DEMO_STATION = "Camden Central"
+DEMO_WARRANT = "900001"
+DEMO_CAMERA = "AXB-900001"
+OPERATOR = Principal(id=uuid.UUID(int=8), name="demo", kind="system")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: str
+    sees: str  # what signing in as them shows
+
+
+DEMO_USERS = (
+    DemoUser("officer.demo", "PC Alex Demo", "officer", "their own footage (camera AXB-900001)"),
+    DemoUser("sergeant.demo", "PS Sam Demo", "supervisor", f"the footage of {DEMO_TEAM}"),
+    DemoUser("investigator.demo", "DC Jo Demo", "investigator", "Camden's footage; cases"),
+    DemoUser("standards.demo", "DS Pat Demo", "professional_standards", "the force's footage"),
+    DemoUser("auditor.demo", "Robin Demo (IOPC)", "auditor", "the audit log; no footage"),
+    DemoUser("admin.demo", "Chris Demo", "administrator", "users, roles, categories; no footage"),
+    DemoUser("fleet.demo", "Kim Demo", "fleet_manager", "cameras, docks and the roll-out"),
+)
+
+
+def load_demo(*, clips: int, if_empty: bool, settings: Settings) -> str:
+    with unit_of_work(settings) as session:
+        held = session.scalar(select(func.count()).select_from(EvidenceItem)) or 0
+        if if_empty and held:
+            return "Demo data already loaded."
+        force = _force(session)
+        created = _people(session)
+        secret, _token = create_token(session, name="demo", role="professional_standards")
+    token_file = settings.resolved_data_dir / "demo-token.txt"
+    token_file.write_text(secret + "\n")
+    token_file.chmod(0o600)
+    # A new seed each run: the same one would re-send recordings the platform already holds.
+    lines = _footage(clips, seed=held + 1)
+    lines.insert(0, force)
+    lines.append("Sign in at /login (password for all: " + DEMO_PASSWORD + "):")
+    for user in DEMO_USERS:
+        mark = "" if user.username in created else " (already there)"
+        lines.append(f"  {user.username:<18} {user.role:<23} sees {user.sees}{mark}")
+    lines.append(f"API token (professional standards; also in {token_file}): {secret}")
+    return "\n".join(lines)
+
+
+def _force(session: Session) -> str:
+    try:
+        with session.begin_nested():
+            summary = generate_force(session, boroughs=DEFAULT_BOROUGHS)
+    except FleetConflict:
+        return "Demo force already loaded (four boroughs mid-roll-out)."
+    return (
+        f"Demo force: {len(summary.boroughs)} boroughs mid-roll-out, {summary.stations} stations, "
+        f"{summary.officers} officers, {summary.cameras} cameras, {summary.phases} roll-out phases."
+    )
+
+
+def _people(session: Session) -> set[str]:
+    """The demo users (known password), and the demo officer's own camera."""
+    created: set[str] = set()
+    for person in DEMO_USERS:
+        if session.scalar(select(User.id).where(User.username == person.username)):
+            continue
+        officer = person.role == "officer"
+        user = create_user(
+            session,
+            UserSpec(
+                username=person.username,
+                display_name=person.display_name,
+                roles=[person.role],
+                borough=DEMO_BOROUGH,
+                team=DEMO_TEAM if person.role in ("officer", "supervisor") else None,
+                warrant_number=DEMO_WARRANT if officer else None,
+                password=DEMO_PASSWORD,
+            ),
+        )
+        record(
+            session,
+            OPERATOR,
+            "user.create",
+            target_type="user",
+            target_id=str(user.id),
+            details={"username": person.username, "roles": [person.role], "demo": True},
+        )
+        created.add(person.username)
+        if officer:
+            _issue_camera(session, user)
+    return created
+
+
+def _issue_camera(session: Session, officer: User) -> None:
+    camera = cameras.find_camera(session, DEMO_CAMERA) or cameras.register_camera(
+        session,
+        DEMO_ACTOR,
+        cameras.CameraSpec(
+            serial=DEMO_CAMERA,
+            model="Axis W110",
+            firmware_version="11.5.70",
+            borough=DEMO_BOROUGH,
+            station=DEMO_STATION,
+        ),
+    )
+    if cameras.open_assignment(session, camera) is None:
+        began = utcnow() - timedelta(days=30)
+        assignments.assign(session, DEMO_ACTOR, camera, officer, started_at=began)
+
+
+def _footage(clips: int, *, seed: int) -> list[str]:
+    """`clips` clips from the last day and a half of shifts, uploaded through the simulator to
+    the platform served from this process."""
+    from openbwv.simulate.config import SimConfig
+    from openbwv.simulate.embedded import embedded_platform
+    from openbwv.simulate.runner import simulate
+
+    if clips <= 0:
+        return ["Demo loaded: 0 clips."]
+    with embedded_platform() as url:
+        config = SimConfig(
+            url=url,
+            boroughs=DEFAULT_BOROUGHS,
+            officers=max(4, clips // 3),
+            hours=36,
+            seed=seed,
+            recordings_per_shift=2.5,
+            recording_seconds=12,
+            clip_seconds=10,
+            max_clips=clips,
+            featured=(DEMO_WARRANT,),
+            faults=0.05,
+            each_fault_once=True,
+        )
+        simulation = simulate(config)
+    stats = simulation.stats
+    cameras_used = len({c.serial for c in simulation.ledger.stored()})
+    lines = [
+        f"Demo loaded: {stats.clips} clips from {cameras_used} "
+        f"camera{'s' if cameras_used != 1 else ''} "
+        f"({stats.encrypted_clips} encrypted end to end), uploaded through the Axis protocol "
+        f"with {stats.request_retries} retried interruptions; processing starts with the worker."
+    ]
+    if stats.recordings_failed or stats.recordings_rejected:
+        lines.append(f"  {stats.recordings_failed + stats.recordings_rejected} recordings failed:")
+        lines.extend(f"    {reason}" for reason in stats.errors[:5])
+    return lines

@@ -1,0 +1,1 @@
+"""Evidence items: the original, its metadata and its derivatives."""

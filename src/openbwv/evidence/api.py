@@ -1,0 +1,177 @@
+"""Evidence endpoints: list, detail, original, playback copy, thumbnail and strip.
+
+Every read goes through the access policy and lands in the audit log, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from openbwv.access import roles
+from openbwv.access.deps import require_principal
+from openbwv.access.http import client_ip
+from openbwv.access.policy import authorize_item, visible_clause
+from openbwv.access.principal import Principal
+from openbwv.api.problems import Problem
+from openbwv.api.ranges import object_response
+from openbwv.audit.events import record
+from openbwv.db.session import unit_of_work
+from openbwv.evidence import queries
+from openbwv.evidence.models import DerivativeKind, DerivativeStatus, EvidenceItem
+from openbwv.evidence.schemas import EvidenceLinks, EvidenceOut, EvidencePage
+from openbwv.storage.factory import derivatives, originals
+
+router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
+Authed = Annotated[Principal, Depends(require_principal)]
+
+
+def load_for(
+    request: Request,
+    principal: Principal,
+    evidence_id: str,
+    permission: str,
+    audit_action: str,
+    details: dict[str, Any] | None = None,
+) -> EvidenceItem:
+    """The item, if the policy allows; the access is recorded in the same transaction."""
+    with unit_of_work() as session:
+        item = authorize_item(session, principal, evidence_id, permission)
+        record(
+            session,
+            principal,
+            audit_action,
+            evidence_id=item.id,
+            source_ip=client_ip(request),
+            details=details,
+        )
+        session.expunge(item)
+    return item
+
+
+def _out(request: Request, item: EvidenceItem) -> EvidenceOut:
+    out = EvidenceOut.model_validate(item)
+    base = str(request.url_for("get_evidence", evidence_id=str(item.id)))
+    out.links = EvidenceLinks(
+        self=base,
+        original=f"{base}/original",
+        playback=f"{base}/playback",
+        thumbnail=f"{base}/thumbnail",
+        strip=f"{base}/strip",
+    )
+    return out
+
+
+@router.get("", response_model=EvidencePage, summary="List evidence, newest first")
+def list_evidence(
+    request: Request,
+    principal: Authed,
+    camera: str | None = None,
+    officer: str | None = None,
+    sha256: Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{64}$")] = None,
+    start: datetime | None = Query(None, description="occurred at or after (RFC 3339)"),
+    end: datetime | None = Query(None, description="occurred before (RFC 3339)"),
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> EvidencePage:
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and value.tzinfo is None:
+            raise Problem(422, "Invalid request", f"{name} must carry a UTC offset")
+    flt = queries.EvidenceFilter(camera, officer, sha256, start, end, status)
+    base = queries.select_items().where(visible_clause(principal, roles.VIEW))
+    try:
+        with unit_of_work() as session:
+            rows, next_cursor = queries.page(session, flt, limit=limit, cursor=cursor, base=base)
+            items = [_out(request, item) for item in rows]
+            record(
+                session,
+                principal,
+                "evidence.search",
+                source_ip=client_ip(request),
+                details={"filters": flt.as_details(), "returned": len(items)},
+            )
+    except queries.BadCursor as exc:
+        raise Problem(400, "Invalid cursor", str(exc)) from exc
+    return EvidencePage(items=items, limit=limit, next_cursor=next_cursor)
+
+
+@router.get("/{evidence_id}", response_model=EvidenceOut, name="get_evidence")
+def get_evidence(evidence_id: str, request: Request, principal: Authed) -> EvidenceOut:
+    return _out(request, load_for(request, principal, evidence_id, roles.VIEW, "evidence.view"))
+
+
+def _range_details(request: Request) -> dict[str, Any]:
+    return {"range": request.headers["range"]} if "range" in request.headers else {}
+
+
+@router.get("/{evidence_id}/original", summary="Original bytes (ranges supported)")
+@router.head("/{evidence_id}/original", include_in_schema=False)
+def get_original(evidence_id: str, request: Request, principal: Authed) -> Response:
+    item = load_for(
+        request,
+        principal,
+        evidence_id,
+        roles.DOWNLOAD,
+        "evidence.download",
+        _range_details(request),
+    )
+    return object_response(
+        request,
+        originals(),
+        item.sha256,
+        item.size_bytes,
+        item.media_type,
+        filename=item.original_filename,
+    )
+
+
+def _derivative_response(request: Request, item: EvidenceItem, kind: str) -> Response:
+    derivative = item.derivative(kind)
+    if derivative is None or derivative.storage_key is None:
+        raise Problem(404, "Not available yet", f"the {kind} of this item is not ready")
+    return object_response(
+        request,
+        derivatives(),
+        derivative.storage_key,
+        derivative.size_bytes or 0,
+        derivative.media_type or "application/octet-stream",
+    )
+
+
+@router.get(
+    "/{evidence_id}/playback", summary="Browser-playable copy (the original when it already plays)"
+)
+@router.head("/{evidence_id}/playback", include_in_schema=False)
+def get_playback(evidence_id: str, request: Request, principal: Authed) -> Response:
+    item = load_for(
+        request, principal, evidence_id, roles.PLAY, "evidence.play", _range_details(request)
+    )
+    not_needed = any(
+        d.kind == DerivativeKind.PLAYBACK and d.status == DerivativeStatus.NOT_NEEDED
+        for d in item.derivatives
+    )
+    if not_needed:
+        return object_response(request, originals(), item.sha256, item.size_bytes, "video/mp4")
+    if item.derivative(DerivativeKind.PLAYBACK) is None:
+        raise Problem(404, "Not available yet", "the playback copy is not ready")
+    return _derivative_response(request, item, DerivativeKind.PLAYBACK)
+
+
+@router.get("/{evidence_id}/thumbnail", summary="Poster frame")
+@router.head("/{evidence_id}/thumbnail", include_in_schema=False)
+def get_thumbnail(evidence_id: str, request: Request, principal: Authed) -> Response:
+    item = load_for(request, principal, evidence_id, roles.VIEW, "evidence.thumbnail")
+    return _derivative_response(request, item, DerivativeKind.POSTER)
+
+
+@router.get("/{evidence_id}/strip", summary="Scrubbing strip")
+@router.head("/{evidence_id}/strip", include_in_schema=False)
+def get_strip(evidence_id: str, request: Request, principal: Authed) -> Response:
+    item = load_for(
+        request, principal, evidence_id, roles.VIEW, "evidence.thumbnail", {"kind": "strip"}
+    )
+    return _derivative_response(request, item, DerivativeKind.STRIP)

@@ -1,0 +1,60 @@
+"""API shapes for evidence."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class DerivativeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    status: str
+    media_type: str | None
+    size_bytes: int | None
+    sha256: str | None
+    info: dict[str, Any]
+
+
+class EvidenceLinks(BaseModel):
+    self: str
+    original: str
+    playback: str
+    thumbnail: str
+    strip: str
+
+
+class EvidenceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    sha256: str
+    size_bytes: int
+    media_type: str
+    original_filename: str | None
+    source: str
+    camera_serial: str | None
+    officer: str | None
+    borough: str | None
+    recorded_start: datetime | None
+    recorded_end: datetime | None
+    occurred_at: datetime
+    duration_seconds: float | None
+    gps_track: list[Any] | None
+    status: str
+    flags: list[str]
+    extra_metadata: dict[str, Any]
+    probe: dict[str, Any] | None
+    ingested_at: datetime
+    derivatives: list[DerivativeOut]
+    links: EvidenceLinks | None = None
+
+
+class EvidencePage(BaseModel):
+    items: list[EvidenceOut]
+    limit: int
+    next_cursor: str | None

@@ -1,0 +1,412 @@
+"""Searching evidence: the search form, its validation, and the query it becomes.
+
+Every query starts from the access policy's `visible_clause`, so results and counts only ever
+include what the person may view. Times are entered in London time and compared in UTC.
+Results are newest first with keyset pagination (cursor = the last item's occurred_at and id), so
+every page costs the same at any depth.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    exists,
+    func,
+    or_,
+    select,
+    table,
+    union,
+)
+from sqlalchemy.orm import Session, aliased
+
+from openbwv.access import roles
+from openbwv.access.models import User
+from openbwv.access.policy import visible_clause
+from openbwv.access.principal import Principal
+from openbwv.cases.models import Case, CaseItem
+from openbwv.cases.service import visible_cases
+from openbwv.evidence import geo, reach
+from openbwv.evidence.markers import Marker
+from openbwv.evidence.models import EvidenceCategory, EvidenceItem
+from openbwv.evidence.notes import Note, Tag
+from openbwv.evidence.queries import decode_cursor, encode_cursor
+
+LONDON = ZoneInfo("Europe/London")
+UNCATEGORISED = "none"
+PAGE_SIZE = 24  # a 4 × 6 grid of thumbnails
+# Counting stops here: a count costs a look at every match, and beyond a few pages the exact
+# number helps nobody (the page says "more than 200 items"; the pages themselves go on).
+COUNT_CAP = 200
+AREA_BATCH = 200
+AREA_MAX_SCAN = 5000
+MAX_TEXT = 200
+
+
+@dataclass
+class SearchForm:
+    """The search form exactly as typed (strings), so it can be shown again and saved."""
+
+    text: str = ""
+    officer: str = ""
+    camera: str = ""
+    borough: str = ""
+    start: str = ""  # London wall time, YYYY-MM-DDTHH:MM
+    end: str = ""
+    category: str = ""
+    case: str = ""  # crime reference
+    tag: str = ""
+    has_notes: str = ""
+    has_markers: str = ""
+    area: str = ""
+    view: str = "grid"
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> SearchForm:
+        values = {}
+        for item in fields(cls):
+            raw = params.get(item.name)
+            if isinstance(raw, str):
+                values[item.name] = raw.strip()[:4000]
+        form = cls(**values)
+        if form.view not in ("grid", "table"):
+            form.view = "grid"
+        return form
+
+    def pairs(self, *, with_view: bool = True) -> list[tuple[str, str]]:
+        return [
+            (item.name, getattr(self, item.name))
+            for item in fields(self)
+            if getattr(self, item.name) and (with_view or item.name != "view")
+        ]
+
+    def query_string(self, **extra: str) -> str:
+        return urlencode([*self.pairs(), *((k, v) for k, v in extra.items() if v)])
+
+    def as_details(self) -> dict[str, str]:
+        """The criteria for the audit log (who searched for what)."""
+        return {name: value[:500] for name, value in self.pairs(with_view=False)}
+
+
+@dataclass
+class Criteria:
+    """A validated search: what the query filters on."""
+
+    text: str | None = None
+    officer: str | None = None
+    officer_ids: list[uuid.UUID] = field(default_factory=list)
+    camera: str | None = None
+    borough: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    category: str | None = None
+    case_id: uuid.UUID | None = None
+    tag: str | None = None
+    has_notes: bool = False
+    has_markers: bool = False
+    area: list[geo.Point] | None = None
+
+
+@dataclass
+class Results:
+    items: list[EvidenceItem]
+    next_cursor: str | None
+    count: int | None  # None: not counted (an area search counts as it goes)
+    count_capped: bool
+    scanned_out: bool = False  # an area search stopped looking before the page was full
+
+
+def london_to_utc(value: str) -> datetime:
+    """'2026-11-24T10:30' read as Europe/London wall time, returned in UTC."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    return parsed.replace(tzinfo=LONDON).astimezone(UTC)
+
+
+def _officer_ids(session: Session, reference: str) -> list[uuid.UUID]:
+    """People a typed officer reference may name: username, warrant or shoulder number."""
+    matches = or_(
+        func.lower(User.username) == reference.lower(),
+        User.warrant_number == reference,
+        User.shoulder_number == reference,
+    )
+    return list(session.scalars(select(User.id).where(matches).limit(20)))
+
+
+def validate(
+    session: Session, principal: Principal, form: SearchForm
+) -> tuple[Criteria, dict[str, str]]:
+    """The criteria, and errors by field name (British English, said plainly)."""
+    errors: dict[str, str] = {}
+    crit = Criteria()
+    if form.text:
+        if len(form.text) > MAX_TEXT:
+            errors["text"] = f"Search text is at most {MAX_TEXT} characters"
+        crit.text = form.text[:MAX_TEXT]
+    if form.officer:
+        crit.officer = form.officer[:64]
+        crit.officer_ids = _officer_ids(session, crit.officer)
+    crit.camera = form.camera[:64] or None
+    crit.borough = form.borough[:9] or None
+    for name in ("start", "end"):
+        raw = getattr(form, name)
+        if raw:
+            try:
+                setattr(crit, name, london_to_utc(raw))
+            except ValueError:
+                errors[name] = "Enter a date and time such as 24/11/2026 14:30"
+    if crit.start and crit.end and crit.end <= crit.start:
+        errors["end"] = "The end must be after the start"
+    crit.category = form.category[:64] or None
+    crit.tag = form.tag.lower()[:40] or None
+    crit.has_notes = bool(form.has_notes)
+    crit.has_markers = bool(form.has_markers)
+    if form.case:
+        found = session.scalar(
+            select(Case.id).where(Case.crime_reference == form.case, visible_cases(principal))
+        )
+        if found is None:
+            errors["case"] = f"No case you can see has the crime reference {form.case[:32]}"
+        crit.case_id = found
+    if form.area:
+        try:
+            crit.area = geo.parse_area(form.area)
+        except geo.AreaError as exc:
+            errors["area"] = str(exc).capitalize()
+    return crit, errors
+
+
+def _like(text: str) -> tuple[str, str | None]:
+    """A LIKE pattern for `text` anywhere, and the escape character when one is needed (the
+    SQLite trigram index serves LIKE only without ESCAPE)."""
+    if not any(char in text for char in "%_\\"):
+        return f"%{text}%", None
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%", "\\"
+
+
+FULL_TEXT = table("evidence_text", column("evidence_id"), column("body"))  # SQLite FTS5 (0007)
+
+
+def _text_clause(text: str, dialect: str) -> ColumnElement[bool]:
+    """Titles and notes containing `text`, ignoring case. The trigram index of each database
+    finds the candidates: FTS5 on SQLite (then checked against the columns themselves, see
+    migration 0007), pg_trgm on PostgreSQL."""
+    pattern, escape = _like(text)
+    in_notes = select(Note.evidence_id).where(Note.text.ilike(pattern, escape=escape))
+    if dialect == "sqlite":
+        candidates = select(FULL_TEXT.c.evidence_id).where(
+            FULL_TEXT.c.body.like(pattern, escape=escape)
+        )
+        exact = or_(
+            EvidenceItem.title.ilike(pattern, escape=escape),
+            exists(in_notes.where(Note.evidence_id == EvidenceItem.id)),
+        )
+        return and_(EvidenceItem.id.in_(candidates), exact)
+    titled = aliased(EvidenceItem)
+    in_titles = select(titled.id).where(titled.title.ilike(pattern, escape=escape))
+    return EvidenceItem.id.in_(union(in_titles, in_notes))
+
+
+def _category_clause(category: str) -> ColumnElement[bool]:
+    if category == UNCATEGORISED:
+        return ~exists(
+            select(EvidenceCategory.category).where(EvidenceCategory.evidence_id == EvidenceItem.id)
+        )
+    return exists(
+        select(EvidenceCategory.category).where(
+            EvidenceCategory.evidence_id == EvidenceItem.id, EvidenceCategory.category == category
+        )
+    )
+
+
+def _area_clause(area: list[geo.Point], dialect: str) -> ColumnElement[bool]:
+    box = geo.bounding_box(area)
+    assert box is not None
+    overlaps = and_(
+        EvidenceItem.track_min_lat <= box.max_lat,
+        EvidenceItem.track_max_lat >= box.min_lat,
+        EvidenceItem.track_min_lon <= box.max_lon,
+        EvidenceItem.track_max_lon >= box.min_lon,
+    )
+    if dialect != "postgresql":
+        return overlaps
+    # PostgreSQL: the same test on the GiST index of the box expression (see migration).
+    item_box = func.box(
+        func.point(EvidenceItem.track_min_lon, EvidenceItem.track_min_lat),
+        func.point(EvidenceItem.track_max_lon, EvidenceItem.track_max_lat),
+    )
+    area_box = func.box(func.point(box.min_lon, box.min_lat), func.point(box.max_lon, box.max_lat))
+    return and_(item_box.op("&&")(area_box), overlaps)
+
+
+def filters(crit: Criteria, dialect: str) -> list[ColumnElement[bool]]:
+    """The SQL conditions for the criteria (the area's exact test runs afterwards, in Python)."""
+    where: list[ColumnElement[bool]] = []
+    if crit.officer:
+        by_person = [EvidenceItem.officer == crit.officer]
+        if crit.officer_ids:
+            by_person.append(EvidenceItem.officer_user_id.in_(crit.officer_ids))
+        where.append(or_(*by_person))
+    if crit.camera:
+        where.append(EvidenceItem.camera_serial == crit.camera)
+    if crit.borough:
+        where.append(EvidenceItem.borough == crit.borough)
+    if crit.start:
+        where.append(EvidenceItem.occurred_at >= crit.start)
+    if crit.end:
+        where.append(EvidenceItem.occurred_at < crit.end)
+    if crit.category:
+        where.append(_category_clause(crit.category))
+    if crit.case_id:
+        where.append(
+            EvidenceItem.id.in_(
+                select(CaseItem.evidence_id).where(CaseItem.case_id == crit.case_id)
+            )
+        )
+    if crit.tag:
+        where.append(
+            exists(select(Tag.tag).where(Tag.evidence_id == EvidenceItem.id, Tag.tag == crit.tag))
+        )
+    if crit.has_notes:
+        where.append(exists(select(Note.id).where(Note.evidence_id == EvidenceItem.id)))
+    if crit.has_markers:
+        where.append(exists(select(Marker.id).where(Marker.evidence_id == EvidenceItem.id)))
+    if crit.text:
+        where.append(_text_clause(crit.text, dialect))
+    if crit.area:
+        where.append(_area_clause(crit.area, dialect))
+    return where
+
+
+def plan(session: Session, principal: Principal, crit: Criteria) -> list[Select[EvidenceItem]]:
+    """The search as one query per branch of the principal's reach (see `evidence.reach`), each
+    filtered by the access policy's `visible_clause` and the criteria."""
+    common = [visible_clause(principal, roles.VIEW), *filters(crit, dialect_of(session))]
+    return [
+        select(EvidenceItem).where(branch, *common) for branch in reach.branches(session, principal)
+    ]
+
+
+def page_query(query: Select[EvidenceItem], cursor: str | None, limit: int) -> Select[EvidenceItem]:
+    if cursor:
+        occurred, item_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                EvidenceItem.occurred_at < occurred,
+                and_(EvidenceItem.occurred_at == occurred, EvidenceItem.id < item_id),
+            )
+        )
+    return query.order_by(EvidenceItem.occurred_at.desc(), EvidenceItem.id.desc()).limit(limit)
+
+
+def count_query(queries: list[Select[EvidenceItem]], cap: int = COUNT_CAP) -> Select[int]:
+    """How many match, each branch counted no further than `cap` + 1: the total is exact up to
+    `cap` and more than `cap` otherwise (a page says "more than 200")."""
+    parts = [
+        select(q.with_only_columns(EvidenceItem.id).order_by(None).limit(cap + 1).subquery().c.id)
+        for q in queries
+    ]
+    combined = parts[0] if len(parts) == 1 else union(*parts)
+    return select(func.count()).select_from(combined.subquery())
+
+
+def keys_query(
+    queries: list[Select[EvidenceItem]], cursor: str | None, limit: int
+) -> Select[uuid.UUID, datetime]:
+    """(id, occurred_at) of each branch's newest `limit` after the cursor, in one statement (an
+    item in two branches comes once: UNION)."""
+    parts = [
+        page_query(query, cursor, limit)
+        .with_only_columns(EvidenceItem.id, EvidenceItem.occurred_at)
+        .subquery()
+        for query in queries
+    ]
+    selects = [select(part.c.id, part.c.occurred_at) for part in parts]
+    return selects[0] if len(selects) == 1 else union(*selects)  # type: ignore[return-value]
+
+
+def fetch(
+    session: Session, queries: list[Select[EvidenceItem]], cursor: str | None, limit: int
+) -> list[EvidenceItem]:
+    """The newest `limit` items after the cursor across all branches: their keys in one
+    round trip, then the items themselves."""
+    if len(queries) == 1:
+        return list(session.scalars(page_query(queries[0], cursor, limit)))
+    keys = session.execute(keys_query(queries, cursor, limit)).all()
+    newest = sorted(keys, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
+    ids = [row[0] for row in newest]
+    if not ids:
+        return []
+    loaded = {
+        i.id: i for i in session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(ids)))
+    }
+    return [loaded[i] for i in ids if i in loaded]
+
+
+def dialect_of(session: Session) -> str:
+    bind = session.get_bind()
+    return bind.dialect.name
+
+
+def run(
+    session: Session,
+    principal: Principal,
+    crit: Criteria,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+    with_count: bool = True,
+) -> Results:
+    """One page of results (raises BadCursor for a cursor that is not ours)."""
+    queries = plan(session, principal, crit)
+    if crit.area:
+        return _run_area(session, queries, crit.area, cursor, limit)
+    rows = fetch(session, queries, cursor, limit + 1)
+    count = session.scalar(count_query(queries)) if with_count else None
+    more = len(rows) > limit
+    return Results(
+        rows[:limit],
+        encode_cursor(rows[limit - 1]) if more else None,
+        count,
+        count is not None and count > COUNT_CAP,
+    )
+
+
+def _run_area(
+    session: Session,
+    queries: list[Select[EvidenceItem]],
+    area: list[geo.Point],
+    cursor: str | None,
+    limit: int,
+) -> Results:
+    """Candidates by bounding box, newest first, kept when the track passes through the area."""
+    kept: list[EvidenceItem] = []
+    scanned = 0
+    last: EvidenceItem | None = None
+    while len(kept) <= limit and scanned < AREA_MAX_SCAN:
+        batch = fetch(session, queries, cursor, AREA_BATCH)
+        for item in batch:
+            scanned += 1
+            last = item
+            if geo.track_passes_through(geo.track_points(item.gps_track), area):
+                kept.append(item)
+                if len(kept) > limit:
+                    break
+        if len(batch) < AREA_BATCH:
+            break
+        cursor = encode_cursor(batch[-1])
+    if len(kept) > limit:
+        return Results(kept[:limit], encode_cursor(kept[limit - 1]), None, False)
+    stopped = scanned >= AREA_MAX_SCAN and last is not None
+    return Results(kept, encode_cursor(last) if stopped and last else None, None, False, stopped)

@@ -1,0 +1,1 @@
+"""Cameras, docks, officers, assignments and the roll-out."""

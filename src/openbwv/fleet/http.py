@@ -1,0 +1,57 @@
+"""Shared pieces of the fleet endpoints: the router, the permission dependencies, and units of
+work whose fleet errors become problem details."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from openbwv.access.deps import require_principal
+from openbwv.access.policy import AccessDenied
+from openbwv.access.principal import Principal
+from openbwv.access.roles import FLEET_MANAGE, FLEET_READ, REPORTS_READ
+from openbwv.access.users import UserError
+from openbwv.api.problems import Problem
+from openbwv.db.session import unit_of_work
+from openbwv.fleet.errors import FleetError
+
+# One router for every fleet endpoint (api and api_plans decorate it), so the application's route
+# table, from which the authorisation tests are generated, lists them all.
+router = APIRouter(prefix="/api/v1/fleet", tags=["fleet"])
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+@contextmanager
+def fleet_session() -> Iterator[Session]:
+    """A unit of work whose fleet errors become problem details (and roll back)."""
+    try:
+        with unit_of_work() as session:
+            yield session
+    except FleetError as exc:
+        raise Problem(exc.status, exc.title, str(exc)) from None
+    except UserError as exc:
+        raise Problem(422, "Invalid fleet request", str(exc)) from None
+
+
+def _needs(*permissions: str) -> Callable[[Principal], Principal]:
+    """A dependency: the principal, if it holds any of `permissions`. As a dependency it runs
+    before the body is validated, so a refused caller learns nothing from validation errors."""
+
+    def check(principal: Annotated[Principal, Depends(require_principal)]) -> Principal:
+        if not any(principal.can(p) for p in permissions):
+            raise AccessDenied(
+                permissions[0], f"your role does not allow {' or '.join(permissions)}"
+            )
+        return principal
+
+    return check
+
+
+Reader = Annotated[Principal, Depends(_needs(FLEET_READ))]
+Manager = Annotated[Principal, Depends(_needs(FLEET_MANAGE))]
+# Aggregates without personal data: fleet readers, and report readers such as auditors.
+ReportReader = Annotated[Principal, Depends(_needs(FLEET_READ, REPORTS_READ))]

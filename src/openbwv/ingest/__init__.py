@@ -1,0 +1,1 @@
+"""Getting footage in: tus resumable uploads, bulk import, device protocols."""

@@ -1,0 +1,205 @@
+"""`System/`, `Users/` and `Devices/`: what the body worn system registers, and what we publish.
+
+The body worn system stores its system id object (StoreReadSystemID: it reads it back to check it
+talks to the same destination), one object per user (`Users/<UserUUID>`: Name, UserID, Active)
+and per camera (`Devices/<BWCSerialNumber>`: Name, Model, Active). Each is kept with its metadata
+and linked to the openbwv officer (UserID = warrant number or username) or fleet camera (serial)
+it names. `Capabilities.json` and `Categories.json` (the force's categories) are published by us,
+read-only, each with the MD5 ETag the body worn system checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openbwv.access.models import User
+from openbwv.evidence.models import Category
+from openbwv.fleet.models import Camera
+from openbwv.ingest.axis import errors
+from openbwv.ingest.axis.auth import Device
+from openbwv.ingest.axis.models import AxisEntity
+from openbwv.ingest.axis.names import CAPABILITIES, CATEGORIES, DEVICES, SYSTEM, USERS
+from openbwv.timeutil import utcnow
+
+MAX_ENTITY_BODY = 64 * 1024
+CAPABILITY_DOCUMENT: dict[str, dict[str, bool]] = {
+    "Read": {"ReadCategories": True},
+    "Store": {
+        "StoreBookmarks": True,
+        "StoreRejectedContent": True,
+        "StoreUserIDKey": True,
+        "StoreSignedVideo": False,  # signed video cannot yet be verified and shown as such
+        "StoreGNSSTrackRecording": True,
+    },
+    "StoreAndRead": {"StoreReadSystemID": True},
+}
+PUBLISHED = (CAPABILITIES, CATEGORIES)
+
+
+@dataclass(frozen=True)
+class Served:
+    """An object as served by HEAD/GET."""
+
+    body: bytes
+    content_type: str
+    meta: dict[str, str]
+    md5: str
+    last_modified: datetime
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def capabilities_body() -> bytes:
+    return _json(CAPABILITY_DOCUMENT)
+
+
+def categories_body(session: Session) -> bytes:
+    categories = session.scalars(select(Category).order_by(Category.label, Category.name))
+    return _json([{"Name": c.label, "Id": c.name} for c in categories])
+
+
+def published(session: Session, name: str) -> Served | None:
+    if name == CAPABILITIES:
+        body = capabilities_body()
+    elif name == CATEGORIES:
+        body = categories_body(session)
+    else:
+        return None
+    return Served(body, "application/json", {}, hashlib.md5(body).hexdigest(), utcnow())  # noqa: S324
+
+
+def find_officer(session: Session, reference: str) -> User | None:
+    """The openbwv user a UserID names: warrant number first, then username."""
+    for column in (User.warrant_number, User.username):
+        user = session.scalar(select(User).where(column == reference))
+        if user is not None:
+            return user
+    return None
+
+
+def _entity(session: Session, account: str, container: str, name: str) -> AxisEntity | None:
+    return session.scalar(
+        select(AxisEntity).where(
+            AxisEntity.account == account,
+            AxisEntity.container == container,
+            AxisEntity.name == name,
+        )
+    )
+
+
+def _check_system(existing: AxisEntity | None, meta: dict[str, str]) -> dict[str, str]:
+    """The ConnectionId is set when the system object is created and never changes."""
+    if existing is None:
+        return meta
+    before = existing.meta.get("ConnectionId")
+    after = meta.get("ConnectionId")
+    if before and after and before != after:
+        raise errors.forbidden("the ConnectionId of a system object never changes")
+    return {**meta, "ConnectionId": before} if before and not after else meta
+
+
+def link(session: Session, entity: AxisEntity) -> None:
+    """Resolve the officer or camera an entity names (again: either may be added later)."""
+    if entity.container == USERS:
+        reference = entity.meta.get("UserID")
+        entity.alias = reference[:128] if reference else None
+        user = find_officer(session, reference) if reference else None
+        entity.user_id = user.id if user else None
+    elif entity.container == DEVICES:
+        entity.camera_id = session.scalar(select(Camera.id).where(Camera.serial == entity.name))
+
+
+def store_entity(
+    session: Session,
+    device: Device,
+    container: str,
+    name: str,
+    meta: dict[str, str],
+    body: bytes | None,
+) -> tuple[AxisEntity, bool]:
+    """PUT (body given: replaces object and metadata) or POST (body None: replaces metadata)."""
+    if container == SYSTEM and name in PUBLISHED:
+        raise errors.forbidden(f"System/{name} is published by the content destination")
+    if body is not None and len(body) > MAX_ENTITY_BODY:
+        raise errors.bad_request(f"{container} objects hold at most {MAX_ENTITY_BODY} bytes")
+    existing = _entity(session, device.account, container, name)
+    if existing is None and body is None:
+        raise errors.not_found(f"no object {container}/{name}")
+    if container == SYSTEM:
+        meta = _check_system(existing, meta)
+    entity = existing or AxisEntity(
+        account=device.account,
+        container=container,
+        name=name,
+        created_by=device.api_token_id,
+        body=b"",
+        md5=hashlib.md5(b"").hexdigest(),  # noqa: S324 - Swift ETag
+    )
+    entity.meta = dict(meta)
+    if body is not None:
+        entity.body = body
+        entity.md5 = hashlib.md5(body).hexdigest()  # noqa: S324 - Swift ETag
+    entity.updated_at = utcnow()
+    link(session, entity)
+    if existing is None:
+        session.add(entity)
+    session.flush()
+    return entity, existing is None
+
+
+def served_entity(session: Session, account: str, container: str, name: str) -> Served | None:
+    entity = _entity(session, account, container, name)
+    if entity is None:
+        return None
+    return Served(
+        entity.body, "application/octet-stream", dict(entity.meta), entity.md5, entity.updated_at
+    )
+
+
+def entity_names(session: Session, account: str, container: str) -> list[AxisEntity]:
+    return list(
+        session.scalars(
+            select(AxisEntity)
+            .where(AxisEntity.account == account, AxisEntity.container == container)
+            .order_by(AxisEntity.name)
+        )
+    )
+
+
+def find_user(session: Session, account: str, user_ref: str) -> AxisEntity | None:
+    """The registered user a recording names: by its object name (the UserUUID), else by its
+    user-supplied UserID (the most recently registered holder, the ID being unique)."""
+    entity = _entity(session, account, USERS, user_ref)
+    if entity is not None:
+        return entity
+    return session.scalar(
+        select(AxisEntity)
+        .where(
+            AxisEntity.account == account,
+            AxisEntity.container == USERS,
+            AxisEntity.alias == user_ref,
+        )
+        .order_by(AxisEntity.updated_at.desc())
+        .limit(1)
+    )
+
+
+def find_device(session: Session, account: str, serial: str) -> AxisEntity | None:
+    return _entity(session, account, DEVICES, serial)
+
+
+def officer_reference(user: AxisEntity | None, user_ref: str) -> str:
+    """What the evidence records as the officer: the user's UserID (warrant number or
+    username) when the body worn system has one, else the reference the recording carries."""
+    if user is not None and user.meta.get("UserID"):
+        return user.meta["UserID"][:64]
+    return user_ref[:64]

@@ -1,0 +1,63 @@
+"""The Celery application, configured from settings.
+
+Embedded default: kombu's SQLAlchemy transport on a SQLite file in the data dir (nothing to
+install).
+At scale: `BWV_BROKER_URL=redis://…` or `amqp://…`. Messages are JSON and carry only a job id; the
+job row is the source of truth (see jobs.service).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu import Queue
+
+from openbwv.config import Settings, get_settings
+
+QUEUES = ("ingest", "media", "ml", "default", "audit")
+_apps: dict[str, Celery] = {}
+
+
+def _tune_embedded_transport() -> None:
+    # kombu passes broker_transport_options straight to create_engine, so the polling interval of
+    # the SQLAlchemy transport is set on its channel class instead.
+    from kombu.transport import sqlalchemy as sqla_transport
+
+    sqla_transport.Channel.polling_interval = 0.2  # type: ignore[attr-defined]
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    broker = settings.resolved_broker_url
+    if broker in _apps:
+        return _apps[broker]
+    if settings.embedded_broker:
+        settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+        _tune_embedded_transport()
+    app = Celery("openbwv", broker=broker, include=["openbwv.jobs.tasks"])
+    config: dict[str, Any] = {
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_default_queue": "default",
+        "task_queues": [Queue(name) for name in QUEUES],
+        "broker_connection_retry_on_startup": True,
+        "worker_hijack_root_logger": False,
+        "broker_transport_options": {"visibility_timeout": 3600},
+        "enable_utc": True,
+        "timezone": "UTC",
+    }
+    if settings.embedded_broker:
+        config["broker_transport_options"] = {}
+    app.conf.update(config)
+    _apps[broker] = app
+    return app
+
+
+def get_celery() -> Celery:
+    return make_celery()

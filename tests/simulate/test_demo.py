@@ -1,0 +1,51 @@
+"""`bwv demo`: a force mid-roll-out, people who can sign in, and footage that came in through
+the simulator — what `make run` shows."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+
+from openbwv.db.session import unit_of_work
+from openbwv.demo import DEMO_CAMERA, DEMO_PASSWORD, DEMO_USERS, DEMO_WARRANT, load_demo
+from openbwv.evidence.models import EvidenceItem
+from openbwv.fleet import rollout
+from tests.support.stack import Stack
+
+IN_PROGRESS = {"on_track", "behind", "stalled"}
+
+
+def test_the_demo_shows_a_force_mid_roll_out_with_people_and_footage(
+    stack: Stack, live_server: str
+) -> None:
+    result = load_demo(clips=5, if_empty=False, settings=stack.settings())
+    assert "Demo loaded: 5 clips" in result, result
+    assert DEMO_PASSWORD in result and all(u.username in result for u in DEMO_USERS)
+
+    with unit_of_work() as session:
+        report = rollout.progress(session)
+        statuses = {b.name: b.projection.status for b in report.boroughs}
+        footage = list(
+            session.scalars(select(EvidenceItem).where(EvidenceItem.camera_serial == DEMO_CAMERA))
+        )
+    assert statuses["Camden"] == "complete"
+    assert statuses["Lambeth"] in IN_PROGRESS
+    assert statuses["Croydon"] == "not_started"
+    # The demo officer's own camera recorded during their shifts and uploaded at the dock.
+    assert footage and {item.officer for item in footage} == {DEMO_WARRANT}
+    assert {item.source for item in footage} == {"axis"}
+
+    for person in DEMO_USERS:
+        with httpx.Client(base_url=live_server) as client:
+            signed_in = client.post(
+                "/api/v1/auth/login",
+                json={"username": person.username, "password": DEMO_PASSWORD},
+            )
+            assert signed_in.status_code == 200, (person.username, signed_in.text)
+            assert signed_in.json()["roles"] == [person.role]
+            if person.username == "officer.demo":  # sees their footage, and only theirs
+                mine = client.get("/api/v1/evidence", params={"limit": 500}).json()["items"]
+                assert mine and {i["officer"] for i in mine} == {DEMO_WARRANT}
+
+    again = load_demo(clips=5, if_empty=True, settings=stack.settings())
+    assert again == "Demo data already loaded."

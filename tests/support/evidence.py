@@ -1,0 +1,26 @@
+"""Helpers to get a clip in and wait for processing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support import tus
+from tests.support.waiting import wait_until
+
+
+def ingest(api: httpx.Client, path: Path, **metadata: str) -> str:
+    """Upload a file through tus; returns the evidence URL."""
+    meta: dict[str, str | None] = {"filename": path.name, **metadata}
+    response = tus.upload(api, path.read_bytes(), meta, chunk=256 * 1024)
+    return response.headers["Evidence-Location"]
+
+
+def wait_processed(api: httpx.Client, url: str, timeout: float = 120) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        item = api.get(url).json()
+        return item if item["status"] != "processing" else None
+
+    return wait_until(done, timeout=timeout, what=f"processing of {url}")
