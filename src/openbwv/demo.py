@@ -70,7 +70,7 @@ def load_demo(*, clips: int, if_empty: bool, settings: Settings) -> str:
     # A new seed each run: the same one would re-send recordings the platform already holds.
     lines = _footage(clips, seed=held + 1)
     lines.insert(0, force)
-    lines.append("Sign in at /login (password for all: " + DEMO_PASSWORD + "):")
+    lines.append("Sign in at /sign-in (password for all: " + DEMO_PASSWORD + "):")
     for user in DEMO_USERS:
         mark = "" if user.username in created else " (already there)"
         lines.append(f"  {user.username:<18} {user.role:<23} sees {user.sees}{mark}")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from openbwv.access import roles
 from openbwv.access.deps import require_principal
@@ -142,17 +142,7 @@ def link(case_id: str, body: LinkIn, request: Request, principal: Authed) -> Non
     with unit_of_work() as session:
         case = _case(session, principal, case_id)
         item = authorize_item(session, principal, body.evidence_id, roles.LINK)
-        if service.link_item(session, principal, case, item.id):
-            record(
-                session,
-                principal,
-                "evidence.link",
-                evidence_id=item.id,
-                target_type="case",
-                target_id=str(case.id),
-                source_ip=client_ip(request),
-                details={"crime_reference": case.crime_reference},
-            )
+        service.link_item(session, principal, case, item.id, source_ip=client_ip(request))
 
 
 @router.delete("/{case_id}/items/{evidence_id}", status_code=204)
@@ -160,18 +150,7 @@ def unlink(case_id: str, evidence_id: str, request: Request, principal: Authed) 
     with unit_of_work() as session:
         case = _case(session, principal, case_id)
         item = authorize_item(session, principal, evidence_id, roles.LINK)
-        session.execute(
-            delete(CaseItem).where(CaseItem.case_id == case.id, CaseItem.evidence_id == item.id)
-        )
-        record(
-            session,
-            principal,
-            "evidence.unlink",
-            evidence_id=item.id,
-            target_type="case",
-            target_id=str(case.id),
-            source_ip=client_ip(request),
-        )
+        service.unlink_item(session, principal, case, item.id, source_ip=client_ip(request))
 
 
 @router.get("/{case_id}/items", summary="Items linked to the case that you may view")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from openbwv.access import roles
 from openbwv.access.models import User
 from openbwv.access.principal import Principal
+from openbwv.audit.events import record
 from openbwv.cases.models import Case, CaseItem, CaseMember
 
 CRIME_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-]{2,31}$")
@@ -106,11 +107,51 @@ def add_member(
     return member
 
 
-def link_item(session: Session, principal: Principal, case: Case, evidence_id: uuid.UUID) -> bool:
+def link_item(
+    session: Session,
+    principal: Principal,
+    case: Case,
+    evidence_id: uuid.UUID,
+    *,
+    source_ip: str | None = None,
+) -> bool:
+    """Link an item (already authorised for linking) and record it; False if already linked."""
     if session.get(CaseItem, (case.id, evidence_id)) is not None:
         return False
     session.add(CaseItem(case_id=case.id, evidence_id=evidence_id, linked_by=principal.user_id))
+    record(
+        session,
+        principal,
+        "evidence.link",
+        evidence_id=evidence_id,
+        target_type="case",
+        target_id=str(case.id),
+        source_ip=source_ip,
+        details={"crime_reference": case.crime_reference},
+    )
     return True
+
+
+def unlink_item(
+    session: Session,
+    principal: Principal,
+    case: Case,
+    evidence_id: uuid.UUID,
+    *,
+    source_ip: str | None = None,
+) -> None:
+    session.execute(
+        delete(CaseItem).where(CaseItem.case_id == case.id, CaseItem.evidence_id == evidence_id)
+    )
+    record(
+        session,
+        principal,
+        "evidence.unlink",
+        evidence_id=evidence_id,
+        target_type="case",
+        target_id=str(case.id),
+        source_ip=source_ip,
+    )
 
 
 def item_ids(session: Session, case: Case) -> list[uuid.UUID]:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from openbwv.access import roles
@@ -205,17 +205,7 @@ def link_item(
     with unit_of_work() as session:
         case = _case(session, principal, case_id)
         item = authorize_item(session, principal, evidence_id.strip(), roles.LINK)
-        if service.link_item(session, principal, case, item.id):
-            record(
-                session,
-                principal,
-                "evidence.link",
-                evidence_id=item.id,
-                target_type="case",
-                target_id=str(case.id),
-                source_ip=client_ip(request),
-                details={"crime_reference": case.crime_reference},
-            )
+        service.link_item(session, principal, case, item.id, source_ip=client_ip(request))
     return RedirectResponse(_back(case, next), status_code=303)
 
 
@@ -224,18 +214,7 @@ def unlink_item(case_id: str, evidence_id: str, request: Request, principal: Vie
     with unit_of_work() as session:
         case = _case(session, principal, case_id)
         item = authorize_item(session, principal, evidence_id, roles.LINK)
-        session.execute(
-            delete(CaseItem).where(CaseItem.case_id == case.id, CaseItem.evidence_id == item.id)
-        )
-        record(
-            session,
-            principal,
-            "evidence.unlink",
-            evidence_id=item.id,
-            target_type="case",
-            target_id=str(case.id),
-            source_ip=client_ip(request),
-        )
+        service.unlink_item(session, principal, case, item.id, source_ip=client_ip(request))
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 

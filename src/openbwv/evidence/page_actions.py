@@ -20,7 +20,6 @@ from openbwv.access.http import client_ip
 from openbwv.access.policy import authorize_item, can_on_item
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
-from openbwv.audit.events import record
 from openbwv.cases import service as cases
 from openbwv.cases.models import Case
 from openbwv.db.session import unit_of_work
@@ -203,17 +202,7 @@ def post_case_link(
         )
         if case is None:
             raise LinkError(f"no case you can see has the crime reference {reference[:40]!r}")
-        if cases.link_item(session, principal, case, item.id):
-            record(
-                session,
-                principal,
-                "evidence.link",
-                evidence_id=item.id,
-                target_type="case",
-                target_id=str(case.id),
-                source_ip=client_ip(request),
-                details={"crime_reference": case.crime_reference},
-            )
+        cases.link_item(session, principal, case, item.id, source_ip=client_ip(request))
         session.flush()
 
     return _apply(request, principal, evidence_id, roles.LINK, "cases", change, "Linked")

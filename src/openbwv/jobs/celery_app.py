@@ -21,10 +21,13 @@ _apps: dict[str, Celery] = {}
 
 def _tune_embedded_transport() -> None:
     # kombu passes broker_transport_options straight to create_engine, so the polling interval of
-    # the SQLAlchemy transport is set on its channel class instead.
+    # the SQLAlchemy transport is set on its classes instead: the channel's for reads, and the
+    # transport's, which the worker sleeps for whenever its prefetch window is full (1 s by
+    # default: a worker slot would take a new job only once a second).
     from kombu.transport import sqlalchemy as sqla_transport
 
     sqla_transport.Channel.polling_interval = 0.2  # type: ignore[attr-defined]
+    sqla_transport.Transport.polling_interval = 0.2
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
