@@ -241,6 +241,9 @@ def main() -> None:
         help="a server where a scratch database may be created (and is dropped afterwards)",
     )
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the PostgreSQL scratch database (to EXPLAIN)"
+    )
     args = parser.parse_args()
     print(
         f"Search benchmark: {args.items:,} items, {args.requests} requests per scenario; "
@@ -271,8 +274,11 @@ def main() -> None:
                 from openbwv.db.session import dispose_engines
 
                 dispose_engines()
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                if args.keep:
+                    print(f"  kept {name}")
+                else:
+                    with admin.connect() as connection:
+                        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
 
 
