@@ -373,8 +373,12 @@ def run(
     if crit.area:
         return _run_area(session, queries, crit.area, cursor, limit)
     rows = fetch(session, queries, cursor, limit + 1)
-    count = session.scalar(count_query(queries)) if with_count else None
     more = len(rows) > limit
+    count = None
+    if with_count:
+        # A first page that holds every match is its own count: no second pass over the branches.
+        everything = cursor is None and not more
+        count = len(rows) if everything else session.scalar(count_query(queries))
     return Results(
         rows[:limit],
         encode_cursor(rows[limit - 1]) if more else None,
