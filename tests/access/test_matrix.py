@@ -229,6 +229,10 @@ PAGES = {
         for method, path in (("GET", "/fleet"), ("GET", "/fleet/boroughs/{code}"))
     },
     **{
+        (method, path): "tests/web/test_fleet_import.py"
+        for method, path in (("GET", "/fleet/import"), ("POST", "/fleet/import"))
+    },
+    **{
         (method, path): "tests/web/test_upload.py"
         for method, path in (("GET", "/upload"), ("GET", "/upload/recent"))
     },

@@ -36,6 +36,7 @@ MUST_VISIT = {
         "/",
         "/fleet",
         "/fleet/boroughs/{code}",
+        "/fleet/import",
         "/admin",
         "/admin/users",
         "/admin/users/new",

@@ -18,6 +18,7 @@ from openbwv.evidence import annotations_api, page_actions, review_api, search_v
 from openbwv.evidence import api as evidence_api
 from openbwv.evidence import views as evidence_views
 from openbwv.fleet import api as fleet_api
+from openbwv.fleet import import_views as fleet_import_views
 from openbwv.fleet import views as fleet_views
 from openbwv.ingest import api as ingest_api
 from openbwv.ingest import views as ingest_views
@@ -65,6 +66,7 @@ ROUTERS: list[APIRouter] = [
     search_views.router,
     cases_views.router,
     fleet_views.router,
+    fleet_import_views.router,
     access_views.router,
     ingest_views.router,
 ]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from openbwv.access.models import User, UserRole
 from openbwv.access.policy import AccessDenied
 from openbwv.access.principal import Principal
-from openbwv.access.roles import FLEET_READ, REPORTS_READ
+from openbwv.access.roles import FLEET_MANAGE, FLEET_READ, REPORTS_READ
 from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 from openbwv.fleet import dashboard, rollout
@@ -92,6 +92,7 @@ def fleet_dashboard(request: Request, principal: Viewer) -> Response:
             "borough_names": {b.gss_code: b.name for b in boroughs},
             "personal": personal,
             "quiet_days": dashboard.QUIET_DAYS,
+            "may_import": principal.can(FLEET_MANAGE),
         }
         if personal:
             context["quiet_total"], context["quiet"] = dashboard.officers_without_recent_upload(
