@@ -78,15 +78,20 @@ async def options() -> Response:
     return Response(status_code=204, headers=_options_headers())
 
 
-async def _body_blocks(request: Request) -> AsyncIterator[bytes]:
-    buffer = bytearray()
+async def _body_blocks(request: Request) -> AsyncIterator[list[bytes]]:
+    """The body in blocks of about BLOCK bytes, as the received chunks (never copied)."""
+    chunks: list[bytes] = []
+    size = 0
     async for chunk in request.stream():
-        buffer += chunk
-        if len(buffer) >= BLOCK:
-            yield bytes(buffer)
-            buffer.clear()
-    if buffer:
-        yield bytes(buffer)
+        if not chunk:
+            continue
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= BLOCK:
+            yield chunks
+            chunks, size = [], 0
+    if chunks:
+        yield chunks
 
 
 async def _stream_into(request: Request, appender: Appender) -> None:

@@ -234,16 +234,18 @@ class Appender:
     def remaining(self) -> int:
         return self.length - self.start - self.received
 
-    def write(self, data: bytes) -> None:
-        """Hash and write a block of the body (sync; may run in a worker thread)."""
+    def write(self, chunks: list[bytes]) -> None:
+        """Hash and write a block of the body, as received (sync; may run in a worker thread)."""
         assert self.part is not None
-        if len(data) > self.remaining:
+        size = sum(len(chunk) for chunk in chunks)
+        if size > self.remaining:
             raise UploadTooLarge("the request body goes past Upload-Length")
-        self.hasher.update(data)
-        if self.chunk_hasher is not None:
-            self.chunk_hasher.update(data)
-        self.part.write(data)
-        self.received += len(data)
+        for chunk in chunks:
+            self.hasher.update(chunk)
+            if self.chunk_hasher is not None:
+                self.chunk_hasher.update(chunk)
+        self.part.write_all(chunks)
+        self.received += size
 
     def commit(self, *, interrupted: bool = False) -> int:
         """Make the received bytes durable and record the new offset; returns it."""
