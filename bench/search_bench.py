@@ -86,11 +86,8 @@ def search_floor(session: Any, principal: Any, form: dict[str, str]) -> float:
     crit, errors = search.validate(session, principal, search.SearchForm.from_params(form))
     assert not errors, errors
     queries = search.plan(session, principal, crit)
-    keys = search.keys_query(queries, None, search.PAGE_SIZE + 1)
-    floor = db_time(session, keys)
-    if len(session.execute(keys).all()) > search.PAGE_SIZE:  # as the page: counted when full
-        floor += db_time(session, search.count_query(queries))
-    return floor
+    # As the page: one newest-first walk gives the first page and the capped count.
+    return db_time(session, search.keys_query(queries, None, search.COUNT_CAP + 1))
 
 
 def page_floor(session: Any, principal: Any, item_id: str) -> float:

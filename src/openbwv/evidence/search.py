@@ -9,7 +9,7 @@ every page costs the same at any depth.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     and_,
     column,
@@ -344,6 +345,13 @@ def fetch(
     if len(queries) == 1:
         return list(session.scalars(page_query(queries[0], cursor, limit)))
     keys = session.execute(keys_query(queries, cursor, limit)).all()
+    return _load(session, keys, limit)
+
+
+def _load(
+    session: Session, keys: Sequence[Row[uuid.UUID, datetime]], limit: int
+) -> list[EvidenceItem]:
+    """The newest `limit` of the (id, occurred_at) keys, as items, newest first."""
     newest = sorted(keys, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
     ids = [row[0] for row in newest]
     if not ids:
@@ -352,6 +360,16 @@ def fetch(
         i.id: i for i in session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(ids)))
     }
     return [loaded[i] for i in ids if i in loaded]
+
+
+def first_page_counted(
+    session: Session, queries: list[Select[EvidenceItem]], limit: int
+) -> tuple[list[EvidenceItem], int]:
+    """The first `limit` items and the count capped as `count_query` caps it, from one walk:
+    each branch's newest COUNT_CAP + 1 keys (a second, unordered pass would visit the same
+    rows again)."""
+    keys = session.execute(keys_query(queries, None, COUNT_CAP + 1)).all()
+    return _load(session, keys, limit), len(keys)
 
 
 def dialect_of(session: Session) -> str:
@@ -372,13 +390,13 @@ def run(
     queries = plan(session, principal, crit)
     if crit.area:
         return _run_area(session, queries, crit.area, cursor, limit)
-    rows = fetch(session, queries, cursor, limit + 1)
-    more = len(rows) > limit
     count = None
-    if with_count:
-        # A first page that holds every match is its own count: no second pass over the branches.
-        everything = cursor is None and not more
-        count = len(rows) if everything else session.scalar(count_query(queries))
+    if with_count and cursor is None:
+        rows, count = first_page_counted(session, queries, limit + 1)
+    else:
+        rows = fetch(session, queries, cursor, limit + 1)
+        count = session.scalar(count_query(queries)) if with_count else None
+    more = len(rows) > limit
     return Results(
         rows[:limit],
         encode_cursor(rows[limit - 1]) if more else None,
