@@ -9,6 +9,7 @@ from openbwv import __version__
 from openbwv.access import admin_api, auth_api, oidc_api, reports_api
 from openbwv.access import http as access_http
 from openbwv.access import views as access_views
+from openbwv.api import docs as api_docs
 from openbwv.api import health, problems
 from openbwv.audit import api as audit_api
 from openbwv.cases import api as cases_api
@@ -34,11 +35,12 @@ def create_app() -> FastAPI:
         title="openbwv",
         version=__version__,
         summary="Body-worn video evidence: camera to court.",
-        docs_url="/api/docs",
+        docs_url=None,  # our own page (api/docs.py): vendored assets, strict CSP
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     problems.install(app)
+    api_docs.install(app)
     web_views.install(app)
     access_http.install(app)
     for router in ROUTERS:
