@@ -119,16 +119,8 @@ def link_item(
     if session.get(CaseItem, (case.id, evidence_id)) is not None:
         return False
     session.add(CaseItem(case_id=case.id, evidence_id=evidence_id, linked_by=principal.user_id))
-    record(
-        session,
-        principal,
-        "evidence.link",
-        evidence_id=evidence_id,
-        target_type="case",
-        target_id=str(case.id),
-        source_ip=source_ip,
-        details={"crime_reference": case.crime_reference},
-    )
+    details = {"crime_reference": case.crime_reference}
+    _record_link(session, principal, "evidence.link", case, evidence_id, source_ip, details)
     return True
 
 
@@ -143,14 +135,27 @@ def unlink_item(
     session.execute(
         delete(CaseItem).where(CaseItem.case_id == case.id, CaseItem.evidence_id == evidence_id)
     )
+    _record_link(session, principal, "evidence.unlink", case, evidence_id, source_ip)
+
+
+def _record_link(
+    session: Session,
+    principal: Principal,
+    action: str,
+    case: Case,
+    evidence_id: uuid.UUID,
+    source_ip: str | None,
+    details: dict[str, str] | None = None,
+) -> None:
     record(
         session,
         principal,
-        "evidence.unlink",
+        action,
         evidence_id=evidence_id,
         target_type="case",
         target_id=str(case.id),
         source_ip=source_ip,
+        details=details,
     )
 
 
