@@ -362,7 +362,7 @@ def _load(
     return [loaded[i] for i in ids if i in loaded]
 
 
-def first_page_counted(
+def _first_page_counted(
     session: Session, queries: list[Select[EvidenceItem]], limit: int
 ) -> tuple[list[EvidenceItem], int]:
     """The first `limit` items and the count capped as `count_query` caps it, from one walk:
@@ -390,9 +390,9 @@ def run(
     queries = plan(session, principal, crit)
     if crit.area:
         return _run_area(session, queries, crit.area, cursor, limit)
-    count = None
+    count: int | None
     if with_count and cursor is None:
-        rows, count = first_page_counted(session, queries, limit + 1)
+        rows, count = _first_page_counted(session, queries, limit + 1)
     else:
         rows = fetch(session, queries, cursor, limit + 1)
         count = session.scalar(count_query(queries)) if with_count else None

@@ -173,7 +173,7 @@ async def _read_csv_body(request: Request) -> bytes:
 def _run_import(
     kind: str, principal: Principal, data: bytes, dry_run: bool, strict: bool
 ) -> ImportOut:
-    importer = csv_import.import_officers if kind == "officers" else csv_import.import_cameras
+    importer = csv_import.IMPORTERS[kind]
     with fleet_session() as session:
         report = importer(session, principal, data, dry_run=dry_run, strict=strict)
     return ImportOut(ok=report.ok, **dataclasses.asdict(report))
@@ -189,7 +189,7 @@ async def import_csv(
 ) -> ImportOut:
     """Rows with errors are reported (row, column, message) and not imported; good rows are,
     unless `strict`. Re-importing the same file changes nothing."""
-    if kind not in ("officers", "cameras"):
+    if kind not in csv_import.IMPORTERS:
         raise Problem(404, "Not found", "import officers or cameras")
     data = await _read_csv_body(request)
     return await run_in_threadpool(_run_import, kind, principal, data, dry_run, strict)

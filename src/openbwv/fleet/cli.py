@@ -62,7 +62,7 @@ def _import(kind: str, path: Path, dry_run: bool, strict: bool) -> None:
         data = path.read_bytes()
     except OSError as exc:
         raise _fail(f"cannot read {path}: {exc.strerror}", 2) from None
-    importer = csv_import.import_officers if kind == "officers" else csv_import.import_cameras
+    importer = csv_import.IMPORTERS[kind]
     with _session() as session:
         report = importer(session, OPERATOR, data, dry_run=dry_run, strict=strict)
     for warning in report.warnings:

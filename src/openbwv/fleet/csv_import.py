@@ -333,6 +333,9 @@ def import_cameras(
     )
 
 
+IMPORTERS = {"officers": import_officers, "cameras": import_cameras}
+
+
 def _pool(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in YES:

@@ -1,5 +1,5 @@
 """Fleet CSV import in the browser (/fleet/import): how forces hand over lists of officers and
-cameras. The same service as `POST /api/v1/fleet/import/{kind}` and `bwv fleet import`: each row
+cameras. The same service as `POST /api/v1/fleet/import/{kind}` and `bwv fleet import-…`: each row
 is checked, bad rows are reported (row, column, message) and not applied, and a dry run changes
 nothing. Needs `fleet.manage`; every run is an audit event (`fleet.import.*`)."""
 
@@ -22,6 +22,7 @@ from openbwv.web.render import render
 router = APIRouter(include_in_schema=False)
 KINDS = {"officers": csv_format.OFFICER_COLUMNS, "cameras": csv_format.CAMERA_COLUMNS}
 READ_CHUNK = 1024 * 1024
+MAX_MB = csv_format.MAX_FILE_BYTES // (1024 * 1024)
 
 
 def _form(
@@ -38,7 +39,7 @@ def _form(
         "kind": kind,
         "report": report,
         "error": error,
-        "max_mb": csv_format.MAX_FILE_BYTES // (1024 * 1024),
+        "max_mb": MAX_MB,
     }
     return render(request, "fleet/import.html", context, status_code=status)
 
@@ -62,7 +63,7 @@ async def _read(upload: UploadFile) -> bytes | None:
 def _import(
     kind: str, principal: Principal, data: bytes, dry_run: bool, strict: bool
 ) -> csv_import.ImportReport:
-    importer = csv_import.import_officers if kind == "officers" else csv_import.import_cameras
+    importer = csv_import.IMPORTERS[kind]
     with unit_of_work() as session:
         return importer(session, principal, data, dry_run=dry_run, strict=strict)
 
@@ -83,7 +84,7 @@ async def import_file(
         return _form(request, kind=kind, error="Choose a CSV file to import.", status=422)
     data = await _read(file)
     if data is None:
-        error = f"The file is larger than {csv_format.MAX_FILE_BYTES // (1024 * 1024)} MB."
+        error = f"The file is larger than {MAX_MB} MB."
         return _form(request, kind=kind, error=error, status=413)
     report = await run_in_threadpool(_import, kind, principal, data, bool(dry_run), bool(strict))
     return _form(request, kind=kind, report=report)

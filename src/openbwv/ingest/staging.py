@@ -88,13 +88,7 @@ class PartFile:
         os.ftruncate(self.fd, offset)
         os.lseek(self.fd, offset, os.SEEK_SET)
 
-    def write(self, data: bytes | memoryview) -> None:
-        view = memoryview(data)
-        while view:
-            written = os.write(self.fd, view)
-            view = view[written:]
-
-    def write_all(self, chunks: list[bytes]) -> None:
+    def write(self, chunks: list[bytes]) -> None:
         """Write the chunks in order with as few system calls as the kernel allows."""
         views = [memoryview(chunk) for chunk in chunks]
         while views:

@@ -244,7 +244,7 @@ class Appender:
             self.hasher.update(chunk)
             if self.chunk_hasher is not None:
                 self.chunk_hasher.update(chunk)
-        self.part.write_all(chunks)
+        self.part.write(chunks)
         self.received += size
 
     def commit(self, *, interrupted: bool = False) -> int:

@@ -19,6 +19,9 @@ QUEUES = ("ingest", "media", "ml", "default", "audit")
 _apps: dict[str, Celery] = {}
 
 
+EMBEDDED_POLL_SECONDS = 0.2
+
+
 def _tune_embedded_transport() -> None:
     # kombu passes broker_transport_options straight to create_engine, so the polling interval of
     # the SQLAlchemy transport is set on its classes instead: the channel's for reads, and the
@@ -26,8 +29,8 @@ def _tune_embedded_transport() -> None:
     # default: a worker slot would take a new job only once a second).
     from kombu.transport import sqlalchemy as sqla_transport
 
-    sqla_transport.Channel.polling_interval = 0.2  # type: ignore[attr-defined]
-    sqla_transport.Transport.polling_interval = 0.2
+    sqla_transport.Channel.polling_interval = EMBEDDED_POLL_SECONDS  # type: ignore[attr-defined]
+    sqla_transport.Transport.polling_interval = EMBEDDED_POLL_SECONDS
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
