@@ -9,9 +9,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from openbwv.composition import compose
 from tests.support.stack import PROFILES, Stack, ThreadedServer, build_stack
 
 _seeds = itertools.count(1000)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    compose()  # every domain installed, as in `bwv` and the servers
 
 
 @pytest.fixture(scope="session", params=PROFILES)

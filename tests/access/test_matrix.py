@@ -12,7 +12,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from openbwv.api.app import api_routes
+from openbwv.composition import api_routes
 from tests.access.world import AWAY, RELATIONS, ROLES, Subject, build_subjects, make_case
 from tests.support.stack import Stack
 

@@ -22,7 +22,7 @@ from openbwv.audit.events import record
 from openbwv.audit.integrator import Integration, LogIdentity, integrate
 from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditNode
 from openbwv.audit.note import Signer, generate_signer
-from openbwv.cli.main import app
+from openbwv.composition import cli
 from openbwv.db.session import make_engine
 from tests.support.stack import Stack
 
@@ -65,7 +65,7 @@ class ScratchLog:
     def verify(self, *args: str) -> CliResult:
         """`bwv audit verify` on this database, in process."""
         result = CliRunner().invoke(
-            app,
+            cli(),
             ["audit", "verify", "--database-url", self.url, "--public-key", self.public_key, *args],
         )
         return CliResult(result.exit_code, result.output)

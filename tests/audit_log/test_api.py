@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from openbwv.audit.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
 from openbwv.audit.models import AuditEvent
 from openbwv.audit.note import Checkpoint, Verifier, open_checkpoint
-from openbwv.cli.main import app
+from openbwv.composition import cli
 from openbwv.db.session import unit_of_work
 from openbwv.media.synth import make_clip
 from tests.support.evidence import ingest
@@ -329,6 +329,6 @@ def test_the_whole_platform_log_verifies(scene: Scene, tmp_path: Path) -> None:
     _, _, note = signed_checkpoint(scene.officer)
     saved = tmp_path / "saved.txt"
     saved.write_text(note)
-    result = CliRunner().invoke(app, ["audit", "verify", "--checkpoint", str(saved)])
+    result = CliRunner().invoke(cli(), ["audit", "verify", "--checkpoint", str(saved)])
     assert result.exit_code == 0, result.output
     assert "OK:" in result.output

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from openbwv.audit.integrator import AuditIntegrityError
 from openbwv.audit.models import AuditEvent
 from openbwv.audit.note import Signer, format_checkpoint, generate_signer, sign_note
-from openbwv.cli.main import app
+from openbwv.composition import cli
 from tests.audit_log.conftest import ORIGIN, ScratchLog
 
 FAILED = 1
@@ -169,12 +169,12 @@ def test_bad_inputs_are_refused_clearly(scratch: ScratchLog, tmp_path: Path) -> 
     saved = tmp_path / "cp.txt"
     saved.write_text(scratch.scalar("SELECT note FROM audit_checkpoints WHERE tree_size = 8"))
     wrong_key = CliRunner().invoke(
-        app,
+        cli(),
         ["audit", "verify", "--database-url", scratch.url, "--public-key", other_key],
     )
     assert wrong_key.exit_code == FAILED  # every checkpoint fails under the wrong key
     assert "first bad checkpoint: tree size 8: the checkpoint does not verify" in wrong_key.output
-    bad_key = CliRunner().invoke(app, ["audit", "verify", "--public-key", "nonsense"])
+    bad_key = CliRunner().invoke(cli(), ["audit", "verify", "--public-key", "nonsense"])
     assert bad_key.exit_code == 2 and "--public-key" in bad_key.output
 
 
@@ -185,7 +185,7 @@ def test_the_installed_command_exits_non_zero(scratch: ScratchLog) -> None:
         [
             sys.executable,
             "-m",
-            "openbwv.cli.main",
+            "openbwv.composition",
             "audit",
             "verify",
             "--database-url",

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from openbwv.access.models import ApiToken
 from openbwv.access.tokens import hash_token
+from openbwv.composition import cli
 from openbwv.db.session import unit_of_work
 from openbwv.ingest.axis.client import AxisClient
 from openbwv.ingest.axis.crypto import encrypt_for, key_id_for, load_keyring, parse_key_file
@@ -55,9 +56,7 @@ def _check_document(doc: dict[str, Any], live_server: str) -> None:
 
 
 def _cli(stack: Stack, *args: str) -> Any:
-    from openbwv.cli.main import app
-
-    return CliRunner().invoke(app, ["axis", *args], env=stack.env)
+    return CliRunner().invoke(cli(), ["axis", *args], env=stack.env)
 
 
 def test_cli_writes_a_private_connection_file_whose_credential_works(

@@ -126,7 +126,7 @@ def test_every_evidence_route_requires_a_principal(
     live_server: str, stack: Stack, three_items: list[dict]
 ) -> None:
     from openbwv.access.tokens import authenticate, revoke_token
-    from openbwv.api.app import api_routes
+    from openbwv.composition import api_routes
     from openbwv.db.session import unit_of_work
 
     expired = _expired_token(stack)

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from openbwv.access.roles import DEFAULT_ROLE_SPECS, FLEET_MANAGE, FLEET_READ, REPORTS_READ
-from openbwv.api.app import api_routes
 from openbwv.audit.models import AuditEvent
+from openbwv.composition import api_routes
 from openbwv.db.session import unit_of_work
 from openbwv.timeutil import isoformat_z, utcnow
 from tests.fleet import helpers

@@ -23,7 +23,7 @@ from tests.support.stack import Stack
 def bwv(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **stack.env}
     return subprocess.run(
-        [sys.executable, "-m", "openbwv.cli.main", *args],
+        [sys.executable, "-m", "openbwv.composition", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -7,9 +7,9 @@ import httpx
 from sqlalchemy import select
 
 from openbwv.db.session import unit_of_work
-from openbwv.demo import DEMO_CAMERA, DEMO_PASSWORD, DEMO_USERS, DEMO_WARRANT, load_demo
 from openbwv.evidence.models import EvidenceItem
 from openbwv.fleet import rollout
+from openbwv.simulate.demo import DEMO_CAMERA, DEMO_PASSWORD, DEMO_USERS, DEMO_WARRANT, load_demo
 from tests.support.stack import Stack
 
 IN_PROGRESS = {"on_track", "behind", "stalled"}

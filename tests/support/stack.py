@@ -82,7 +82,7 @@ class Stack:
             env.update(more)
         log = open(self.data_dir / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-m", "openbwv.cli.main", "worker", "--concurrency", "2"],
+            [sys.executable, "-m", "openbwv.composition", "worker", "--concurrency", "2"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -215,7 +215,7 @@ class ThreadedServer:
     """The real API on a loopback port, in this process (so tests share its settings)."""
 
     def __init__(self) -> None:
-        from openbwv.api.app import create_app
+        from openbwv.composition import create_app
 
         self.port = free_port()
         config = uvicorn.Config(create_app(), host="127.0.0.1", port=self.port, log_level="warning")
@@ -243,7 +243,7 @@ def subprocess_server(stack: Stack, port: int | None = None) -> Iterator[tuple[s
     env = {**os.environ, **stack.env}
     log = open(stack.data_dir / f"server-{port}.log", "ab")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "openbwv.cli.main", "serve", "--no-worker", "--port", str(port)],
+        [sys.executable, "-m", "openbwv.composition", "serve", "--no-worker", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Page
 
-from openbwv.api.app import api_routes
+from openbwv.composition import api_routes
 
 SKIP_PREFIXES = ("/static/", "/api/", "/auth/", "/v1/", "/sign-out", "/sign-in")
 PER_ROUTE = 2

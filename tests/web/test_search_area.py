@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from openbwv.evidence import geo
+from openbwv import geo
 
 SQUARE = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
 CONCAVE = [(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (2.0, 1.0), (0.0, 4.0)]  # a notch at the top

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from openbwv.access import roles as perms
 from openbwv.access.models import ApiToken, Grant, Role, User
 from openbwv.access.principal import Principal
+from openbwv.access.roles import DEFAULT_ROLE_SPECS
 from openbwv.access.schemas import CategoryOut
 from openbwv.access.tokens import create_token, revoke_token
 from openbwv.access.users import (
@@ -299,3 +300,19 @@ def put_category(
         details={"before": before, "after": after},
     )
     return category
+
+
+def ensure_builtin_roles(session: Session) -> None:
+    """The built-in roles (reference data; idempotent: an administrator may change them)."""
+    existing_roles = set(session.scalars(select(Role.name)))
+    for spec in DEFAULT_ROLE_SPECS:
+        if spec.name not in existing_roles:
+            session.add(
+                Role(
+                    name=spec.name,
+                    description=spec.description,
+                    scope=spec.scope,
+                    permissions=list(spec.permissions),
+                    builtin=True,
+                )
+            )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from openbwv.errors import DomainError
 from openbwv.logging import get_logger
 
 log = get_logger(__name__)
@@ -90,10 +92,20 @@ def install(app: FastAPI) -> None:
             **exc.extensions,
         )
 
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            request=request,
+            headers=exc.headers or None,
+            **exc.extensions,
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        from http import HTTPStatus
-
         try:
             title = HTTPStatus(exc.status_code).phrase
         except ValueError:

@@ -10,7 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from openbwv.config import Settings, get_settings
-from openbwv.db.session import get_engine
+from openbwv.db.reference import ensure_reference_data
+from openbwv.db.session import get_engine, unit_of_work
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,10 +26,8 @@ def alembic_config(settings: Settings | None = None) -> Config:
 
 
 def upgrade(settings: Settings | None = None, revision: str = "head") -> None:
-    """Migrate the schema, then make sure the reference data (roles, categories, boroughs) exist."""
-    from openbwv.db.seed import ensure_reference_data
-    from openbwv.db.session import unit_of_work
-
+    """Migrate the schema, then make sure every domain's reference data exist (roles,
+    categories, boroughs: registered by the domains' installs)."""
     command.upgrade(alembic_config(settings), revision)
     if revision == "head":
         with unit_of_work(settings) as session:

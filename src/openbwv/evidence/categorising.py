@@ -9,6 +9,19 @@ from sqlalchemy.orm import Session
 from openbwv.access.principal import Principal
 from openbwv.evidence.models import Category, EvidenceCategory, EvidenceItem
 
+# name, label, restricted, evidential, retention days (None: MoPI review, never automatic)
+DEFAULT_CATEGORIES = (
+    ("non_evidential", "Non-evidential", False, False, 31),
+    ("arrest", "Arrest", False, True, None),
+    ("stop_and_search", "Stop and search", False, True, None),
+    ("use_of_force", "Use of force", False, True, None),
+    ("domestic_abuse", "Domestic abuse", True, True, None),
+    ("public_order", "Public order", False, True, None),
+    ("traffic", "Road traffic", False, True, None),
+    ("complaint", "Complaint", False, True, None),
+    ("professional_standards", "Professional standards", True, True, None),
+)
+
 
 class UnknownCategory(ValueError):
     def __init__(self, names: list[str]) -> None:
@@ -43,3 +56,20 @@ def set_categories(
         )
     session.flush()
     return before, after
+
+
+def ensure_builtin_categories(session: Session) -> None:
+    """The built-in categories (reference data; idempotent: an administrator may change them)."""
+    existing_categories = set(session.scalars(select(Category.name)))
+    for name, label, restricted, evidential, days in DEFAULT_CATEGORIES:
+        if name not in existing_categories:
+            session.add(
+                Category(
+                    name=name,
+                    label=label,
+                    restricted=restricted,
+                    evidential=evidential,
+                    retention_days=days,
+                    builtin=True,
+                )
+            )

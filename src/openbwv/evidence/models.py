@@ -103,7 +103,7 @@ class EvidenceItem(IdMixin, TimestampMixin, Base):
 
     @validates("gps_track")
     def _track_box(self, _key: str, track: list[Any] | None) -> list[Any] | None:
-        from openbwv.evidence.geo import bounding_box, track_points
+        from openbwv.geo import bounding_box, track_points
 
         box = bounding_box(track_points(track))
         self.track_min_lat = box.min_lat if box else None

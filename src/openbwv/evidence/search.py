@@ -30,13 +30,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from openbwv import geo
 from openbwv.access import roles
 from openbwv.access.models import User
 from openbwv.access.policy import visible_clause
 from openbwv.access.principal import Principal
 from openbwv.cases.models import Case, CaseItem
 from openbwv.cases.service import visible_cases
-from openbwv.evidence import geo, reach
+from openbwv.evidence import reach
 from openbwv.evidence.markers import Marker
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.evidence.notes import Note, Tag

@@ -241,3 +241,7 @@ def _probe_result(stored: dict[str, Any] | None) -> ProbeResult:
     if values.get("creation_time"):
         values["creation_time"] = parse_rfc3339(values["creation_time"])
     return ProbeResult(**values)
+
+
+# The job kinds this module registers (its install checks each is there).
+KINDS = ("probe", "thumbnails", "playback")

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from openbwv.errors import Conflict, DomainError, NotFound
 
-class FleetError(ValueError):
+
+class FleetError(DomainError, ValueError):
     """A request the fleet refuses as it stands (HTTP 422; CLI exit 2)."""
 
-    status = 422
     title = "Invalid fleet request"
 
 
-class FleetNotFound(FleetError):
+class FleetNotFound(FleetError, NotFound):
     status = 404
     title = "Not found"
+    exit_code = 1
 
 
-class FleetConflict(FleetError):
+class FleetConflict(FleetError, Conflict):
     """The request clashes with the fleet's current state, e.g. a camera already assigned."""
 
     status = 409
     title = "Conflict"
+    exit_code = 1

@@ -1,4 +1,5 @@
-"""Job handlers by kind. Domains register their handlers; `run_job` dispatches to them."""
+"""Job handlers by kind. Domains register their handlers (their `tasks` modules, imported by
+their installs); `run_job` dispatches to them. This module imports no domain."""
 
 from __future__ import annotations
 
@@ -41,18 +42,14 @@ def register(name: str, queue: str, give_up: GiveUp | None = None) -> Callable[[
 
 
 def kind(name: str) -> JobKind:
-    _load_handlers()
     try:
         return _kinds[name]
     except KeyError:
-        raise LookupError(f"no handler registered for job kind {name!r}") from None
+        # Handlers are registered by the domains' installs (openbwv.composition.compose()).
+        raise LookupError(
+            f"no handler registered for job kind {name!r} (is the platform composed?)"
+        ) from None
 
 
 def queue_for(name: str) -> str:
     return kind(name).queue
-
-
-def _load_handlers() -> None:
-    # Importing the modules registers their handlers (kept here so workers and API agree).
-    import openbwv.evidence.tasks
-    import openbwv.ingest.axis.tasks  # noqa: F401

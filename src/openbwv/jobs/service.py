@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from openbwv.config import Settings, get_settings
 from openbwv.db.session import after_commit
 from openbwv.jobs import registry
+from openbwv.jobs.celery_app import get_celery
 from openbwv.jobs.models import Job, JobState
 from openbwv.timeutil import utcnow
 
@@ -67,8 +68,6 @@ def ensure_job(
 
 
 def send(job_id: uuid.UUID, queue: str, countdown: float | None = None) -> None:
-    from openbwv.jobs.celery_app import get_celery
-
     get_celery().send_task(RUN_JOB, args=[str(job_id)], queue=queue, countdown=countdown)
 
 

@@ -24,8 +24,10 @@ _hooks: list[Callable[[], int]] = []
 
 
 def maintenance(hook: Callable[[], int]) -> Callable[[], int]:
-    """Register a periodic hook; it returns how many things it handled."""
-    _hooks.append(hook)
+    """Register a periodic hook (domains do, through their installs); it returns how many things
+    it handled. Registering the same hook twice keeps one."""
+    if hook not in _hooks:
+        _hooks.append(hook)
     return hook
 
 
@@ -46,7 +48,6 @@ def resend_stale_jobs() -> int:
 
 
 def sweep_once() -> int:
-    _load_hooks()
     handled = resend_stale_jobs()
     for hook in _hooks:
         try:
@@ -54,12 +55,6 @@ def sweep_once() -> int:
         except Exception:
             log.exception("maintenance hook failed", hook=hook.__name__)
     return handled
-
-
-def _load_hooks() -> None:
-    import openbwv.audit.maintenance
-    import openbwv.ingest.axis.tasks
-    import openbwv.ingest.maintenance  # noqa: F401
 
 
 class SweeperThread(threading.Thread):

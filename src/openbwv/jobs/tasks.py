@@ -9,7 +9,7 @@ from typing import Any
 
 from openbwv.config import get_settings
 from openbwv.db.session import unit_of_work
-from openbwv.jobs import registry, service
+from openbwv.jobs import registry, service, sweeper
 from openbwv.jobs.celery_app import get_celery
 from openbwv.logging import get_logger
 
@@ -77,6 +77,4 @@ def run_job(self: Any, job_id: str) -> str:
 
 @celery.task(name="openbwv.sweep")
 def sweep_task() -> int:
-    from openbwv.jobs.sweeper import sweep_once
-
-    return sweep_once()
+    return sweeper.sweep_once()

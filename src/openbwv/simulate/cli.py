@@ -1,4 +1,5 @@
-"""`bwv simulate`: a body worn system for a whole force, or a slice of it, over HTTP."""
+"""`bwv simulate` (a body worn system for a whole force, or a slice of it, over HTTP) and
+`bwv demo`."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:  # the heavy modules load when the command runs, not with every `bwv`
-    from openbwv.simulate.runner import Simulation, Stats
+from openbwv.config import get_settings
+from openbwv.db.migrate import upgrade
+from openbwv.simulate.config import ConfigError, SimConfig
+from openbwv.simulate.credentials import from_files, local_credentials
+from openbwv.simulate.demo import load_demo
+from openbwv.simulate.runner import Simulation, Stats, period_label, simulate, summary_lines
+from openbwv.simulate.verify import Verifier
 
 
 def _size(value: str) -> tuple[int, int]:
@@ -76,10 +81,6 @@ def simulate_command(
 ) -> None:
     """Act as the force's body worn systems: register officers and cameras, record synthetic
     clips through shifts, and upload them at the docks through the Axis protocol."""
-    from openbwv.simulate.config import ConfigError, SimConfig
-    from openbwv.simulate.credentials import from_files, local_credentials
-    from openbwv.simulate.runner import period_label, simulate, summary_lines
-
     width, height = _size(size)
     config = SimConfig(
         url=url,
@@ -131,8 +132,6 @@ def simulate_command(
 
 
 def _verify(url: str, token: str | None, simulation: Simulation, wait: float) -> int:
-    from openbwv.simulate.verify import Verifier
-
     if token is None:
         typer.echo("not verified: no viewer token", err=True)
         return 0
@@ -143,3 +142,14 @@ def _verify(url: str, token: str | None, simulation: Simulation, wait: float) ->
         verifier.close()
     typer.echo(result.report())
     return 0 if result.ok else 1
+
+
+def demo_command(
+    if_empty: bool = typer.Option(False, help="Do nothing when evidence already exists."),
+    clips: int = typer.Option(36, min=0, max=1000, help="How many synthetic clips to upload."),
+) -> None:
+    """Load a demo force mid-roll-out, demo users (one per role) and footage uploaded by
+    simulated cameras through the Axis protocol (something to see)."""
+    upgrade()
+    result = load_demo(clips=clips, if_empty=if_empty, settings=get_settings())
+    typer.echo(result)

@@ -12,6 +12,9 @@ from contextlib import contextmanager
 
 import uvicorn
 
+# The composition root builds the app; named, not imported, since it installs this domain.
+APP_FACTORY = "openbwv.composition:create_app"
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -22,11 +25,9 @@ def _free_port() -> int:
 @contextmanager
 def embedded_platform(timeout: float = 30.0) -> Iterator[str]:
     """Yields the base URL of the API served from a thread of this process."""
-    from openbwv.api.app import create_app
-
     port = _free_port()
     config = uvicorn.Config(
-        create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        APP_FACTORY, factory=True, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="embedded-api", daemon=True)

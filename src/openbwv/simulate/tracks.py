@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from openbwv.evidence.geo import point_in_polygon
+from openbwv.geo import point_in_polygon
 from openbwv.web.maps import borough_shapes
 
 METRES_PER_DEGREE_LAT = 111_320.0

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from openbwv.evidence import geo
+from openbwv import geo
 from openbwv.timeutil import parse_rfc3339
 from openbwv.web import maps
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from alembic import context
 
 from openbwv.config import get_settings
-from openbwv.db.models import Base
+from openbwv.db.base import Base
 from openbwv.db.session import get_engine
 
+# Base.metadata holds every table once the platform is composed: `bwv db upgrade` runs inside a
+# composed process, so autogenerate sees every domain's models.
 config = context.config
 settings = config.attributes.get("settings") or get_settings()
 

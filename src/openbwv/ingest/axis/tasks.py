@@ -51,7 +51,6 @@ from openbwv.ingest.axis.settings import get_axis_settings
 from openbwv.jobs.models import Job
 from openbwv.jobs.registry import register
 from openbwv.jobs.service import ensure_job, params_digest
-from openbwv.jobs.sweeper import maintenance
 from openbwv.storage.base import PutResult
 from openbwv.storage.factory import derivatives, originals
 from openbwv.timeutil import utcnow
@@ -176,7 +175,10 @@ def _failed(job: Job, key_name: str, error: str) -> Finish:
     return finish
 
 
-@maintenance
+# The job kinds this module registers (its install checks each is there).
+KINDS = (DECRYPT_JOB,)
+
+
 def finish_abandoned_recordings(limit: int = 100) -> int:
     """Recordings that never reached Status: Complete are applied anyway after a while (their
     clips are already evidence; this attaches the track and bookmarks that did arrive)."""

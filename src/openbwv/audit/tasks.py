@@ -8,10 +8,8 @@ within about a second. Several workers never integrate at once (see `integrator`
 from __future__ import annotations
 
 from openbwv.audit.integrator import ensure_loop, integrate
-from openbwv.jobs.sweeper import maintenance
 
 
-@maintenance
 def integrate_audit_events() -> int:
     ensure_loop()
     return integrate(wait=False).integrated

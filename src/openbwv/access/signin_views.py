@@ -1,0 +1,135 @@
+"""Pages every user passes through: the start page, sign-in (password, TOTP, single sign-on)
+and sign-out. Sign-in forms carry a pre-session CSRF token (double-submit cookie) against
+login CSRF."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from openbwv.access import oidc
+from openbwv.access.auth_api import (
+    clear_session_cookies,
+    complete_second_factor,
+    set_session_cookies,
+    sign_in_with_password,
+)
+from openbwv.access.sessions import COOKIE, end, lookup
+from openbwv.api.problems import Problem
+from openbwv.audit.events import record
+from openbwv.db.session import unit_of_work
+from openbwv.web.auth import Viewer
+from openbwv.web.render import render
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "bwv_login_csrf"
+
+
+def _login_form(
+    request: Request,
+    step: str = "password",
+    error: str | None = None,
+    next_path: str = "/",
+    status: int = 200,
+) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "sign_in.html",
+        {
+            "step": step,
+            "error": error,
+            "next": oidc.safe_next(next_path),
+            "login_csrf": token,
+            "oidc": oidc.configured(),
+            "title": "Sign in",
+        },
+        status_code=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/sign-in",
+    )
+    return response
+
+
+def _check_login_csrf(request: Request, sent: str) -> None:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, sent):
+        raise Problem(403, "Form expired", "reload the sign-in page and try again")
+
+
+@router.get("/")
+def start_page(principal: Viewer) -> RedirectResponse:
+    return RedirectResponse(
+        "/footage" if principal.can("evidence.view") else "/cases", status_code=303
+    )
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str = "/") -> Response:
+    return _login_form(request, next_path=next)
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    _check_login_csrf(request, csrf_token)
+    try:
+        result = sign_in_with_password(request, username, password)
+    except Problem as exc:
+        return _login_form(request, error=exc.detail, next_path=next, status=exc.status)
+    step = "second_factor" if result.needs_second_factor else None
+    target = f"/sign-in/second-factor?next={oidc.safe_next(next)}" if step else oidc.safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
+    return response
+
+
+@router.get("/sign-in/second-factor")
+def second_factor_page(request: Request, next: str = "/") -> Response:
+    return _login_form(request, step="second_factor", next_path=next)
+
+
+@router.post("/sign-in/second-factor")
+def second_factor(
+    request: Request,
+    code: Annotated[str, Form(max_length=8)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    _check_login_csrf(request, csrf_token)
+    try:
+        result = complete_second_factor(request, code)
+    except Problem as exc:
+        return _login_form(
+            request, step="second_factor", error=exc.detail, next_path=next, status=exc.status
+        )
+    response = RedirectResponse(oidc.safe_next(next), status_code=303)
+    set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, principal: Viewer) -> Response:
+    with unit_of_work() as session:
+        found = lookup(session, request.cookies.get(COOKIE, ""))
+        if found is not None:
+            end(session, found[0])
+        record(session, principal, "auth.logout")
+    response = RedirectResponse("/sign-in", status_code=303)
+    clear_session_cookies(response)
+    return response
