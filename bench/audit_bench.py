@@ -126,7 +126,7 @@ def append_via_requests(requests: int, concurrency: int, item_id: str, token: st
     env = {**os.environ, "BWV_LOG_LEVEL": "WARNING"}
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "openbwv.cli.main", "serve", "--no-worker", "--port", str(port)],
+        [sys.executable, "-m", "openbwv.composition", "serve", "--no-worker", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -46,7 +46,7 @@ def free_port() -> int:
 
 def bwv(*args: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "openbwv.cli.main", *args], check=True, capture_output=True
+        [sys.executable, "-m", "openbwv.composition", *args], check=True, capture_output=True
     )
 
 
@@ -70,7 +70,7 @@ def make_fleet(folder: Path, cameras: int) -> None:
 
 def serve(port: int, log: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "openbwv.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "openbwv.composition", "serve", "--port", str(port)],
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,

@@ -93,7 +93,7 @@ def minimal_server_rate(files: list[Path], scratch: Path) -> float:
 
 def tus_rate(files: list[Path], data_dir: Path) -> float:
     env = {**os.environ, "BWV_DATA_DIR": str(data_dir), "BWV_LOG_LEVEL": "WARNING"}
-    bwv = [sys.executable, "-m", "openbwv.cli.main"]
+    bwv = [sys.executable, "-m", "openbwv.composition"]
     subprocess.run([*bwv, "db", "upgrade"], env=env, check=True, capture_output=True)
     token = subprocess.run(
         [*bwv, "token", "create", "--name", "bench", "--role", "device", "--quiet"],

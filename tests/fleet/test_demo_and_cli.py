@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from openbwv.cli.main import app
+from openbwv.composition import cli
 from openbwv.config import Settings
 from openbwv.db.migrate import upgrade
 from openbwv.db.session import unit_of_work
@@ -67,38 +67,38 @@ def test_cli_import_assign_status_export(stack: Stack, tmp_path: Path) -> None:
     good = _csv(
         tmp_path, "officers.csv", f"warrant_number,display_name,borough\n{warrant},PC Cli,Camden\n"
     )
-    result = runner.invoke(app, ["fleet", "import-officers", str(good), "--dry-run"])
+    result = runner.invoke(cli(), ["fleet", "import-officers", str(good), "--dry-run"])
     assert result.exit_code == 0 and "1 would be created" in result.output
-    result = runner.invoke(app, ["fleet", "import-officers", str(good)])
+    result = runner.invoke(cli(), ["fleet", "import-officers", str(good)])
     assert result.exit_code == 0 and "1 were created" in result.output
     bad = _csv(tmp_path, "bad.csv", f"warrant_number,display_name,borough\n{warrant}X,PC B,Oz\n")
-    result = runner.invoke(app, ["fleet", "import-officers", str(bad)])
+    result = runner.invoke(cli(), ["fleet", "import-officers", str(bad)])
     assert result.exit_code == 1 and "row 2, column borough: unknown borough 'Oz'" in result.output
     headless = _csv(tmp_path, "headless.csv", "warrant_number\nW1\n")
-    assert runner.invoke(app, ["fleet", "import-officers", str(headless)]).exit_code == 2
-    missing = runner.invoke(app, ["fleet", "import-officers", str(tmp_path / "nope.csv")])
+    assert runner.invoke(cli(), ["fleet", "import-officers", str(headless)]).exit_code == 2
+    missing = runner.invoke(cli(), ["fleet", "import-officers", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2 and "cannot read" in missing.output
     cams = _csv(tmp_path, "cams.csv", f"serial,model,borough\n{serial},Axis W110,Camden\n")
-    assert runner.invoke(app, ["fleet", "import-cameras", str(cams)]).exit_code == 0
+    assert runner.invoke(cli(), ["fleet", "import-cameras", str(cams)]).exit_code == 0
 
-    assert runner.invoke(app, ["fleet", "assign", serial, warrant]).exit_code == 0
-    again = runner.invoke(app, ["fleet", "assign", serial, warrant])
+    assert runner.invoke(cli(), ["fleet", "assign", serial, warrant]).exit_code == 0
+    again = runner.invoke(cli(), ["fleet", "assign", serial, warrant])
     assert again.exit_code == 1 and "already assigned" in again.output
-    unknown = runner.invoke(app, ["fleet", "assign", "NO-SUCH", warrant])
+    unknown = runner.invoke(cli(), ["fleet", "assign", "NO-SUCH", warrant])
     assert unknown.exit_code == 1 and "no camera with serial 'NO-SUCH'" in unknown.output
-    shown = runner.invoke(app, ["fleet", "status", serial])
+    shown = runner.invoke(cli(), ["fleet", "status", serial])
     assert shown.exit_code == 0 and "issued" in shown.output and warrant in shown.output
-    assert runner.invoke(app, ["fleet", "status"]).exit_code == 0
-    assert runner.invoke(app, ["fleet", "unassign", serial, "--reason", "leaver"]).exit_code == 0
-    assert runner.invoke(app, ["fleet", "unassign", serial]).exit_code == 1
-    assert runner.invoke(app, ["fleet", "set-status", serial, "retired"]).exit_code == 0
-    refused = runner.invoke(app, ["fleet", "set-status", serial, "in_stock"])
+    assert runner.invoke(cli(), ["fleet", "status"]).exit_code == 0
+    assert runner.invoke(cli(), ["fleet", "unassign", serial, "--reason", "leaver"]).exit_code == 0
+    assert runner.invoke(cli(), ["fleet", "unassign", serial]).exit_code == 1
+    assert runner.invoke(cli(), ["fleet", "set-status", serial, "retired"]).exit_code == 0
+    refused = runner.invoke(cli(), ["fleet", "set-status", serial, "in_stock"])
     assert refused.exit_code == 1 and "cannot go from retired" in refused.output
 
     out = tmp_path / "export.csv"
-    assert runner.invoke(app, ["fleet", "export", "cameras", "-o", str(out)]).exit_code == 0
+    assert runner.invoke(cli(), ["fleet", "export", "cameras", "-o", str(out)]).exit_code == 0
     assert f"{serial},Axis W110,,E09000007,,no,retired," in out.read_text()
-    assert runner.invoke(app, ["fleet", "export", "widgets"]).exit_code == 2
-    progress = runner.invoke(app, ["fleet", "progress"])
+    assert runner.invoke(cli(), ["fleet", "export", "widgets"]).exit_code == 2
+    progress = runner.invoke(cli(), ["fleet", "progress"])
     assert progress.exit_code == 0 and "FORCE" in progress.output
-    assert runner.invoke(app, ["fleet", "progress", "--as-of", "tomorrow"]).exit_code == 2
+    assert runner.invoke(cli(), ["fleet", "progress", "--as-of", "tomorrow"]).exit_code == 2
