@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from openbwv.audit.events import record
-from openbwv.audit.integrator import Integration, LogIdentity, integrate
+from openbwv.audit.service import Integration, LogIdentity, integrate
 from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditNode
 from openbwv.audit.note import Signer, generate_signer
 from openbwv.composition import cli
@@ -46,7 +46,7 @@ class ScratchLog:
     def public_key(self) -> str:
         return self.identity.signer.verifier.key
 
-    def record(self, count: int, action: str = "test.event", **details: Any) -> None:
+    def record(self, count: int, action: str = "audit.entries", **details: Any) -> None:
         with Session(self.engine) as session, session.begin():
             for number in range(count):
                 record(session, None, action, details={"n": number, **details})
@@ -141,9 +141,9 @@ def pristine(scratch_dbs: ScratchDatabases) -> tuple[str, LogIdentity]:
     """A 40-event log with checkpoints at 8, 16, 24, 32, 40 (batches of 8), closed."""
     identity = scratch_identity()
     log = scratch_dbs.open(scratch_dbs.empty(), identity, create=True)
-    log.record(13, "test.first")
-    log.record(20, "test.second", who="Zoë")  # non-ASCII survives the round trip
-    log.record(7, "test.third")
+    log.record(13, "audit.checkpoint")
+    log.record(20, "audit.entries", who="Zoë")  # non-ASCII survives the round trip
+    log.record(7, "audit.public_key")
     assert log.integrate().tree_size == 40
     log.engine.dispose()
     return log.url, identity

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import insert, select
 from typer.testing import CliRunner
 
-from openbwv.audit.integrator import AuditIntegrityError
+from openbwv.audit.service import AuditIntegrityError
 from openbwv.audit.models import AuditEvent
 from openbwv.audit.note import Signer, format_checkpoint, generate_signer, sign_note
 from openbwv.composition import cli
@@ -145,7 +145,7 @@ def test_saved_checkpoint_detects_a_rewritten_history(scratch: ScratchLog, tmp_p
     scratch.sql('DELETE FROM audit_nodes WHERE ("index" + 1) * (1 << level) > 24')
     scratch.sql("DELETE FROM audit_checkpoints WHERE tree_size > 24")
     scratch.sql("DELETE FROM audit_events WHERE leaf_index >= 24")
-    scratch.record(20, "test.rewritten")
+    scratch.record(20, "audit.entries")
     assert scratch.integrate().tree_size == 44
 
     clean = scratch.verify()

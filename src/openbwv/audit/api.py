@@ -10,11 +10,10 @@ was just read or loop.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openbwv.access import roles
@@ -23,11 +22,20 @@ from openbwv.access.http import client_ip
 from openbwv.access.policy import require
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
-from openbwv.audit import report
+from openbwv.audit import queries, report
 from openbwv.audit.events import record
 from openbwv.audit.keys import get_signer
 from openbwv.audit.merkle import leaf_hash
-from openbwv.audit.models import AuditEvent
+from openbwv.audit.queries import (
+    TRAIL_ACTION,
+    authorize_trail,
+    consistency,
+    entries_between,
+    fetch_nodes,
+    inclusion_proofs,
+    latest_checkpoint,
+    load_trail,
+)
 from openbwv.audit.schemas import (
     ConsistencyProofOut,
     EntriesPage,
@@ -36,8 +44,7 @@ from openbwv.audit.schemas import (
     TrailEventOut,
     TrailOut,
 )
-from openbwv.audit.store import consistency, fetch_nodes, inclusion_proofs, latest_checkpoint
-from openbwv.audit.trail import TRAIL_ACTION, Trail, TrailEvent, authorize_trail, b64, load_trail
+from openbwv.audit.trail import Trail, TrailEvent, b64
 from openbwv.db.session import unit_of_work
 
 router = APIRouter(tags=["audit"])
@@ -52,11 +59,6 @@ def _audit(
     session: Session, request: Request, principal: Principal, action: str, **kwargs: Any
 ) -> None:
     record(session, principal, action, source_ip=client_ip(request), **kwargs)
-
-
-def _tree_size(session: Session) -> int:
-    checkpoint = latest_checkpoint(session)
-    return checkpoint.tree_size if checkpoint else 0
 
 
 def _bad(detail: str) -> Problem:
@@ -100,7 +102,7 @@ def get_entries(
 ) -> EntriesPage:
     require(principal, roles.AUDIT_READ)
     with unit_of_work() as session:
-        size = _tree_size(session)
+        size = queries.tree_size(session)
         if start < 0:
             raise _bad("start must be 0 or more")
         if start >= size:
@@ -108,17 +110,13 @@ def get_entries(
         last = min(size - 1, start + MAX_ENTRIES - 1, end if end is not None else size - 1)
         if end is not None and end < start:
             raise _bad(f"end ({end}) is before start ({start})")
-        rows = session.execute(
-            select(AuditEvent.leaf_index, AuditEvent.entry)
-            .where(AuditEvent.leaf_index >= start, AuditEvent.leaf_index <= last)
-            .order_by(AuditEvent.leaf_index)
-        ).all()
+        rows = entries_between(session, start, last)
         _audit(session, request, principal, "audit.entries", details={"start": start, "end": last})
     return EntriesPage(
         tree_size=size,
         start=start,
         end=last,
-        entries=[_entry(cast(int, i), entry) for i, entry in rows],
+        entries=[_entry(i, entry) for i, entry in rows],
     )
 
 
@@ -136,7 +134,7 @@ def get_inclusion_proof(
     request: Request, principal: Authed, index: int, tree_size: int
 ) -> InclusionProofOut:
     with unit_of_work() as session:
-        size = _tree_size(session)
+        size = queries.tree_size(session)
         if not 0 < tree_size <= size:
             raise _bad(f"tree_size must be between 1 and the log's size ({size})")
         if not 0 <= index < tree_size:
@@ -164,7 +162,7 @@ def get_consistency_proof(
     request: Request, principal: Authed, first: int, second: int
 ) -> ConsistencyProofOut:
     with unit_of_work() as session:
-        size = _tree_size(session)
+        size = queries.tree_size(session)
         if not 0 < second <= size:
             raise _bad(f"second must be between 1 and the log's size ({size})")
         if not 0 < first <= second:

@@ -14,12 +14,15 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from openbwv.audit.findings import VerifyReport
-from openbwv.audit.integrator import AuditIntegrityError, integrate
 from openbwv.audit.keys import SigningKeyError, get_signer, trusted_verifiers
 from openbwv.audit.note import Checkpoint, NoteError, Verifier, generate_signer, open_checkpoint
-from openbwv.audit.verify import verify_log
+from openbwv.audit.queries import latest_checkpoint
+from openbwv.audit.service import AuditIntegrityError, integrate
+from openbwv.audit.verification.findings import VerifyReport
+from openbwv.audit.verification.queries import verify_log
 from openbwv.config import get_settings
+from openbwv.db.migrate import upgrade
+from openbwv.db.session import get_engine, make_engine, unit_of_work
 
 audit_app = typer.Typer(
     help="The tamper-evident audit log: integrate, verify, export.", no_args_is_help=True
@@ -35,8 +38,6 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 @audit_app.command("integrate")
 def integrate_command() -> None:
     """Integrate pending events now and sign a checkpoint (workers also do this every second)."""
-    from openbwv.db.migrate import upgrade
-
     upgrade()
     try:
         result = integrate(wait=True)
@@ -51,9 +52,6 @@ def integrate_command() -> None:
 @audit_app.command("checkpoint")
 def checkpoint_command() -> None:
     """Print the latest signed checkpoint (save it outside the platform to detect rewrites)."""
-    from openbwv.audit.store import latest_checkpoint
-    from openbwv.db.session import unit_of_work
-
     with unit_of_work() as session:
         latest = latest_checkpoint(session)
         note = latest.note if latest else None
@@ -114,8 +112,6 @@ def _saved_checkpoint(path: Path, verifiers: list[Verifier], origin: str) -> Che
 
 
 def _engine(database_url: str | None) -> Engine:
-    from openbwv.db.session import get_engine, make_engine
-
     if database_url is None:
         return get_engine()
     url = make_url(database_url)

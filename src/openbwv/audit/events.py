@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
+from openbwv.audit import actions
 from openbwv.audit.models import AuditEvent
 from openbwv.ids import new_id
 from openbwv.timeutil import isoformat_z, utcnow
@@ -92,9 +93,11 @@ def record(
 ) -> AuditEvent:
     """Append an event to the audit log in the caller's transaction.
 
-    `action` is a dotted verb such as "evidence.view", "evidence.play", "upload.complete",
-    "auth.login"; `details` must be JSON (no floats that matter: use strings or integers).
+    `action` is a dotted verb from the catalogue (`audit.actions`), such as "evidence.view",
+    "evidence.play", "upload.complete", "auth.login": a name that is not there is refused
+    (`UnknownAction`). `details` must be JSON (no floats that matter: use strings or integers).
     """
+    actions.check(action)
     now = utcnow()  # one reading, to milliseconds (stable through every database's timestamps)
     event = AuditEvent(
         event_id=new_id(),

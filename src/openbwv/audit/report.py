@@ -22,7 +22,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from openbwv.audit.keys import get_signer
-from openbwv.audit.trail import Trail, TrailEvent, b64, load_trail
+from openbwv.audit.queries import evidence_record, load_trail
+from openbwv.audit.trail import Trail, TrailEvent, b64
 from openbwv.evidence.models import EvidenceItem
 from openbwv.timeutil import isoformat_z, utcnow
 
@@ -87,7 +88,7 @@ def _item_rows(item: EvidenceItem | None) -> list[tuple[str, str]]:
 
 def gather(session: Session, evidence_id: uuid.UUID) -> Custody:
     """Everything the report shows, read in the caller's unit of work."""
-    item = session.get(EvidenceItem, evidence_id)
+    item = evidence_record(session, evidence_id)
     first = load_trail(session, evidence_id, limit=_PAGE)
     events, after, truncated = list(first.events), first.next_after, False
     pending = first.pending

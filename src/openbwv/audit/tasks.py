@@ -7,7 +7,7 @@ within about a second. Several workers never integrate at once (see `integrator`
 
 from __future__ import annotations
 
-from openbwv.audit.integrator import ensure_loop, integrate
+from openbwv.audit.service import ensure_loop, integrate
 
 
 def integrate_audit_events() -> int:

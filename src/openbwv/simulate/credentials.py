@@ -22,6 +22,7 @@ from openbwv.access.principal import Principal
 from openbwv.access.tokens import authenticate, create_token
 from openbwv.audit.events import record
 from openbwv.config import get_settings
+from openbwv.db.migrate import upgrade
 from openbwv.db.session import unit_of_work
 from openbwv.ingest.axis.connection import create_connection
 from openbwv.simulate.config import SimConfig
@@ -73,8 +74,6 @@ def wanted_accounts(config: SimConfig) -> list[str]:
 
 def local_credentials(config: SimConfig) -> Credentials:
     """Credentials for the platform configured on this machine (BWV_* settings)."""
-    from openbwv.db.migrate import upgrade
-
     upgrade()
     stored = _load()
     connections = dict(stored.get("connections") or {})

@@ -26,6 +26,9 @@ from openbwv.evidence.models import EvidenceItem
 from openbwv.fleet import assignments, cameras
 from openbwv.fleet.demo import DEFAULT_BOROUGHS, DEMO_ACTOR, generate_force
 from openbwv.fleet.errors import FleetConflict
+from openbwv.simulate.config import SimConfig
+from openbwv.simulate.embedded import embedded_platform
+from openbwv.simulate.runner import simulate
 from openbwv.timeutil import utcnow
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - a published demo password, printed on purpose
@@ -143,10 +146,6 @@ def _issue_camera(session: Session, officer: User) -> None:
 def _footage(clips: int, *, seed: int) -> list[str]:
     """`clips` clips from the last day and a half of shifts, uploaded through the simulator to
     the platform served from this process."""
-    from openbwv.simulate.config import SimConfig
-    from openbwv.simulate.embedded import embedded_platform
-    from openbwv.simulate.runner import simulate
-
     if clips <= 0:
         return ["Demo loaded: 0 clips."]
     with embedded_platform() as url:

@@ -27,8 +27,9 @@ from openbwv.ingest.axis.client import AxisClientError, RecordingSpec
 from openbwv.simulate import agent
 from openbwv.simulate.agent import Ledger, SentClip
 from openbwv.simulate.config import SimConfig
+from openbwv.simulate.credentials import local_credentials
 from openbwv.simulate.faults import FaultLog
-from openbwv.simulate.roster import Wearer
+from openbwv.simulate.roster import FleetReader, Wearer, load_wearers
 from openbwv.simulate.shifts import Dock, PlannedRecording, plan
 from openbwv.simulate.systems import BodyWornSystem, connect_all, systems_for
 
@@ -300,9 +301,6 @@ def simulate(
 ) -> Simulation:
     """Run a whole simulation against `config.url`. Credentials not given are made on this
     machine's platform (see `credentials`)."""
-    from openbwv.simulate.credentials import local_credentials
-    from openbwv.simulate.roster import FleetReader, load_wearers
-
     config.check()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     if connections is None or fleet_token is None:

@@ -9,6 +9,8 @@ from urllib.parse import unquote, urlparse
 
 from openbwv.config import Settings, get_settings
 from openbwv.storage.base import ObjectStore, StorageError
+from openbwv.storage.local import LocalStore
+from openbwv.storage.s3 import S3Store
 
 ORIGINALS = "originals"
 DERIVATIVES = "derivatives"
@@ -57,12 +59,8 @@ def _open_store(url: str, namespace: str, settings: Settings) -> ObjectStore:
     parsed = urlparse(url)
     write_once = namespace == ORIGINALS
     if parsed.scheme == "file":
-        from openbwv.storage.local import LocalStore
-
         return LocalStore(Path(unquote(parsed.path)), namespace, write_once=write_once)
     if parsed.scheme == "s3":
-        from openbwv.storage.s3 import S3Store
-
         return S3Store.from_settings(
             bucket=parsed.netloc,
             prefix=parsed.path.strip("/"),

@@ -8,15 +8,19 @@ a whole page of proofs) therefore costs one round trip, at any tree size.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, select
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from openbwv.access import roles
+from openbwv.access.policy import AccessDenied, authorize_item
+from openbwv.access.principal import Principal
 from openbwv.audit.merkle import (
     CompactRange,
     SubtreeSource,
@@ -24,12 +28,15 @@ from openbwv.audit.merkle import (
     inclusion_proof,
     root_hash,
 )
-from openbwv.audit.models import AuditCheckpoint
+from openbwv.audit.models import AuditCheckpoint, AuditEvent
+from openbwv.audit.trail import Trail, TrailEvent
+from openbwv.evidence.models import EvidenceItem
 
 T = TypeVar("T")
 Executor = Session | Connection
 _PLACEHOLDER = bytes(32)
 _FETCH_CHUNK = 500  # keys per query: far below every driver's parameter limit
+TRAIL_ACTION = "audit.trail"
 _INDEX = '"index"'  # a reserved word in SQL: quoted the same way by SQLite and PostgreSQL
 
 
@@ -177,3 +184,90 @@ def read_snapshot(engine: Engine) -> Iterator[Connection]:
         )
         with connection.begin():
             yield connection
+
+
+def tree_size(session: Session) -> int:
+    """The size of the tree the latest checkpoint signs (0 before the first)."""
+    checkpoint = latest_checkpoint(session)
+    return checkpoint.tree_size if checkpoint else 0
+
+
+def entries_between(session: Session, start: int, last: int) -> list[tuple[int, str]]:
+    """The leaf entries from index `start` to `last` inclusive, in order."""
+    rows = session.execute(
+        select(AuditEvent.leaf_index, AuditEvent.entry)
+        .where(AuditEvent.leaf_index >= start, AuditEvent.leaf_index <= last)
+        .order_by(AuditEvent.leaf_index)
+    ).all()
+    return [(cast(int, index), entry) for index, entry in rows]  # not NULL: filtered
+
+
+def evidence_record(session: Session, evidence_id: uuid.UUID) -> EvidenceItem | None:
+    """The item a custody report describes (None once disposed: its trail remains)."""
+    return session.get(EvidenceItem, evidence_id)
+
+
+def authorize_trail(
+    session: Session, principal: Principal, evidence_id: str, action: str = TRAIL_ACTION
+) -> uuid.UUID:
+    """The item's id if `principal` may read its trail; AccessDenied (404 alike) otherwise.
+
+    `action` names the refused action in the audit log."""
+    if principal.can(roles.AUDIT_READ):
+        try:
+            parsed = uuid.UUID(evidence_id)
+        except ValueError:
+            raise AccessDenied(action, "no such evidence item", status=404) from None
+        known = session.get(EvidenceItem, parsed) is not None or (
+            session.scalar(select(AuditEvent.id).where(AuditEvent.evidence_id == parsed).limit(1))
+            is not None
+        )  # an auditor may follow a disposed item's trail
+        if not known:
+            raise AccessDenied(action, "no such evidence item", status=404, target=str(parsed))
+        return parsed
+    try:
+        return authorize_item(session, principal, evidence_id, roles.VIEW).id
+    except AccessDenied as exc:  # recorded as a refused trail read, not a refused view
+        raise AccessDenied(
+            action,
+            exc.detail,
+            status=exc.status,
+            evidence_id=exc.evidence_id,
+            target=exc.target,
+        ) from None
+
+
+def load_trail(
+    session: Session, evidence_id: uuid.UUID, *, after: int = -1, limit: int = 1000
+) -> Trail:
+    """Up to `limit` anchored events after leaf `after`, with proofs against the latest
+    checkpoint; the pending events come with the last page."""
+    checkpoint = latest_checkpoint(session)
+    size = checkpoint.tree_size if checkpoint else 0
+    found = session.execute(
+        select(AuditEvent.leaf_index, AuditEvent.entry)
+        .where(
+            AuditEvent.evidence_id == evidence_id,
+            AuditEvent.leaf_index > after,
+            AuditEvent.leaf_index < size,
+        )
+        .order_by(AuditEvent.leaf_index)
+        .limit(limit + 1)
+    ).all()
+    more = len(found) > limit
+    rows = [(cast(int, index), entry) for index, entry in found[:limit]]  # not NULL: filtered
+    proofs = inclusion_proofs(session, [index for index, _ in rows], size) if rows else {}
+    events = [TrailEvent(index, entry, proofs[index]) for index, entry in rows]
+    pending: list[TrailEvent] = []
+    if not more:
+        pending_rows = session.scalars(
+            select(AuditEvent.entry)
+            .where(
+                AuditEvent.evidence_id == evidence_id,
+                or_(AuditEvent.leaf_index.is_(None), AuditEvent.leaf_index >= size),
+            )
+            .order_by(AuditEvent.id)
+            .limit(limit)
+        ).all()
+        pending = [TrailEvent(None, entry, None) for entry in pending_rows]
+    return Trail(evidence_id, checkpoint, events, pending, rows[-1][0] if more else None)

@@ -46,7 +46,7 @@ from openbwv.audit.note import (
     open_checkpoint,
     sign_note,
 )
-from openbwv.audit.store import DbSubtreeSource, driver_sql, latest_checkpoint
+from openbwv.audit.queries import DbSubtreeSource, driver_sql, latest_checkpoint
 from openbwv.config import get_settings
 from openbwv.db.session import get_engine
 from openbwv.logging import get_logger

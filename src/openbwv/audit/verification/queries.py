@@ -29,12 +29,12 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from openbwv.audit.events import EventColumns
-from openbwv.audit.findings import Finding, VerifyReport, entry_problem
 from openbwv.audit.merkle import CompactRange, ProofError, Subtree, leaf_hash
 from openbwv.audit.merkle import verify_consistency as check_consistency
 from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditNode
 from openbwv.audit.note import Checkpoint, NoteError, Verifier, open_checkpoint
-from openbwv.audit.store import consistency, read_snapshot
+from openbwv.audit.queries import consistency, read_snapshot
+from openbwv.audit.verification.findings import Finding, VerifyReport, entry_problem
 
 ROW_BATCH = 5000
 CHUNK_LEVEL = 12  # stored subtrees are compared 4096 leaves at a time

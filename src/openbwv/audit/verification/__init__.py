@@ -1,0 +1,1 @@
+"""Verifying the whole log: the read-only checks behind `bwv audit verify`."""
