@@ -308,14 +308,16 @@ def main() -> None:
             os.environ.pop(key, None)
         if args.database_url:
             os.environ["BWV_DATABASE_URL"] = args.database_url
-        from openbwv.audit.service import integrate
         from openbwv.audit.keys import get_signer
+        from openbwv.audit.service import integrate
         from openbwv.audit.verification.queries import verify_log
+        from openbwv.composition import compose
         from openbwv.config import get_settings, reset_settings
         from openbwv.db.migrate import upgrade
         from openbwv.db.session import get_engine
 
         reset_settings()
+        compose()  # every domain installed: reference data, job kinds
         upgrade()
         item_id, token = seed_item_and_token()
         print(

@@ -203,13 +203,14 @@ def prepare(items: int, rng: random.Random) -> tuple[Any, Any, str, list[str], s
 def run_database(label: str, items: int, requests: int, seed: int) -> None:
     from fastapi.testclient import TestClient
 
-    from openbwv.composition import create_app
+    from openbwv.composition import compose, create_app
     from openbwv.config import reset_settings
     from openbwv.db.migrate import upgrade
     from openbwv.db.session import dispose_engines
 
     reset_settings()
     dispose_engines()
+    compose()  # every domain installed: reference data, job kinds
     upgrade()
     rng = random.Random(seed)
     principal, token, borough, pages, force = prepare(items, rng)
