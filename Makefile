@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BWV_DATA_DIR ?= $(CURDIR)/var/data
 export BWV_DATA_DIR
 
-.PHONY: run test lint format typecheck bench venv clean browser
+.PHONY: run test test-fast lint format typecheck bench venv clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,15 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## The inner loop: lint, types and every test but the browser ones, embedded deployment only.
+test-fast: $(STAMP) lint typecheck
+	env -u BWV_TEST_DATABASE_URL -u BWV_TEST_BROKER_URL -u BWV_TEST_S3_URL -u BWV_TEST_AMQP_URL \
+		$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench

@@ -12,6 +12,7 @@ from typing import Any
 
 from celery import Celery
 from kombu import Queue
+from kombu.transport import sqlalchemy as sqla_transport
 
 from openbwv.config import Settings, get_settings
 
@@ -27,8 +28,6 @@ def _tune_embedded_transport() -> None:
     # the SQLAlchemy transport is set on its classes instead: the channel's for reads, and the
     # transport's, which the worker sleeps for whenever its prefetch window is full (1 s by
     # default: a worker slot would take a new job only once a second).
-    from kombu.transport import sqlalchemy as sqla_transport
-
     sqla_transport.Channel.polling_interval = EMBEDDED_POLL_SECONDS  # type: ignore[attr-defined]
     sqla_transport.Transport.polling_interval = EMBEDDED_POLL_SECONDS
 

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from openbwv.storage.base import (
     READ_CHUNK,
@@ -192,8 +193,6 @@ def _copy_hashing(source: Path, target: Path) -> str:
 
 
 def _closing_iter(handle: object, start: int, end: int | None) -> Iterator[bytes]:
-    from typing import BinaryIO, cast
-
     file = cast(BinaryIO, handle)
     try:
         yield from iter_file(file, start, end)
