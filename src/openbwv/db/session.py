@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,10 +33,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediate(conn: Any) -> None:
-    # SQLite: take the write lock at BEGIN, so concurrent writers queue on busy_timeout instead of
-    # failing with "database is locked" when a reader upgrades to a writer.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+READ_ONLY = "openbwv_read_only"  # a connection option: this transaction only reads
+
+
+def _begin(conn: Any) -> None:
+    # SQLite: a writing transaction takes the write lock at BEGIN, so concurrent writers queue on
+    # busy_timeout instead of failing with "database is locked" when a reader upgrades to a
+    # writer. A read-only one begins DEFERRED and never takes it (WAL readers do not block).
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -48,7 +53,7 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -82,6 +87,23 @@ def run_after_commit(session: Session) -> None:
     callbacks: list[Callable[[], None]] = session.info.pop(AFTER_COMMIT_KEY, [])
     for callback in callbacks:
         callback()
+
+
+@contextmanager
+def read_only_unit_of_work(settings: Settings | None = None) -> Iterator[Session]:
+    """A transaction that only reads: `BEGIN DEFERRED` on SQLite (no write lock), `READ ONLY` on
+    PostgreSQL (a write fails instead of committing). Nothing is committed; it always ends in a
+    rollback. Reads that record an audit event are writes: they use `unit_of_work`."""
+    engine = get_engine(settings)
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        session = Session(bind=connection, expire_on_commit=False)
+        try:
+            if engine.dialect.name == "postgresql":
+                session.execute(text("SET TRANSACTION READ ONLY"))
+            yield session
+        finally:
+            session.rollback()
+            session.close()
 
 
 @contextmanager
