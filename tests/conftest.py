@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from openbwv.composition import compose
+from openbwv.ingest.axis.settings import reset_axis_settings
 from tests.support.stack import PROFILES, Stack, ThreadedServer, build_stack
 
 _seeds = itertools.count(1000)
@@ -74,3 +75,17 @@ def clip(tmp_path: Path, seed: int) -> Path:
     from openbwv.media.synth import make_clip
 
     return make_clip(tmp_path / f"clip-{seed}.mp4", seconds=2, seed=seed)
+
+
+@pytest.fixture
+def axis_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Set `BWV_AXIS_*` settings for one test: `axis_env(max_concurrent_uploads="1")`."""
+
+    def set_env(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"BWV_AXIS_{name.upper()}", value)
+        reset_axis_settings()
+
+    yield set_env
+    monkeypatch.undo()
+    reset_axis_settings()

@@ -19,9 +19,9 @@ from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from openbwv.audit.events import record
-from openbwv.audit.service import Integration, LogIdentity, integrate
 from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditNode
 from openbwv.audit.note import Signer, generate_signer
+from openbwv.audit.service import Integration, LogIdentity, integrate
 from openbwv.composition import cli
 from openbwv.db.session import make_engine
 from tests.support.stack import Stack

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openbwv.audit.events import record
-from openbwv.audit.service import integrate
 from openbwv.audit.keys import trusted_verifiers
 from openbwv.audit.merkle import InMemoryTree
 from openbwv.audit.models import AuditCheckpoint, AuditEvent
 from openbwv.audit.note import open_checkpoint
+from openbwv.audit.service import integrate
 from openbwv.audit.verification.queries import verify_log
 from openbwv.config import get_settings
 from openbwv.db.session import get_engine, unit_of_work
@@ -38,7 +38,9 @@ def leaf_indexes(session: Session, event_ids: list[uuid.UUID]) -> list[int | Non
 
 def test_workers_integrate_new_events_promptly(stack: Stack) -> None:
     with unit_of_work() as session:
-        ids = [record(session, None, "audit.checkpoint", details={"n": n}).event_id for n in range(5)]
+        ids = [
+            record(session, None, "audit.checkpoint", details={"n": n}).event_id for n in range(5)
+        ]
 
     def integrated() -> bool:
         with unit_of_work() as session:
@@ -87,7 +89,9 @@ def test_racing_integrators_integrate_every_event_exactly_once(
     def record_one(writer: int, round_: int) -> list[uuid.UUID]:
         with Session(log.engine) as session, session.begin():
             return [
-                record(session, None, "audit.checkpoint", details={"w": writer, "r": round_}).event_id
+                record(
+                    session, None, "audit.checkpoint", details={"w": writer, "r": round_}
+                ).event_id
                 for _ in range(PER_TRANSACTION)
             ]
 
@@ -115,7 +119,9 @@ def test_the_platform_log_stays_whole_under_concurrent_writes(stack: Stack) -> N
     def record_one(writer: int, round_: int) -> list[uuid.UUID]:
         with unit_of_work() as session:
             return [
-                record(session, None, "audit.checkpoint", details={"w": writer, "r": round_}).event_id
+                record(
+                    session, None, "audit.checkpoint", details={"w": writer, "r": round_}
+                ).event_id
                 for _ in range(PER_TRANSACTION)
             ]
 

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import insert, select
 from typer.testing import CliRunner
 
-from openbwv.audit.service import AuditIntegrityError
 from openbwv.audit.models import AuditEvent
 from openbwv.audit.note import Signer, format_checkpoint, generate_signer, sign_note
+from openbwv.audit.service import AuditIntegrityError
 from openbwv.composition import cli
 from tests.audit_log.conftest import ORIGIN, ScratchLog
 

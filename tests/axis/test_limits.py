@@ -14,22 +14,10 @@ import pytest
 from openbwv.ingest.axis.client import AxisClient, iso, meta_headers
 from openbwv.ingest.axis.errors import SwiftError
 from openbwv.ingest.axis.receive import _Writer, slots
-from openbwv.ingest.axis.settings import reset_axis_settings, staging_dir
+from openbwv.ingest.axis.settings import staging_dir
 from tests.axis.helpers import evidence_count, fleet_camera, officer, recording, registered, sha256
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
-
-
-@pytest.fixture
-def axis_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    def set_env(**values: str) -> None:
-        for name, value in values.items():
-            monkeypatch.setenv(f"BWV_AXIS_{name.upper()}", value)
-        reset_axis_settings()
-
-    yield set_env
-    monkeypatch.undo()
-    reset_axis_settings()
 
 
 def _clip_headers(spec: Any, clip: Any) -> dict[str, str]:

@@ -6,16 +6,13 @@ placed."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceItem
 from openbwv.ingest.axis.receive import slots
-from openbwv.ingest.axis.settings import reset_axis_settings
 from openbwv.simulate.config import SimConfig
 from openbwv.simulate.roster import FleetReader, load_wearers
 from openbwv.simulate.runner import Simulation
@@ -25,18 +22,6 @@ from tests.support.stack import Stack
 from tests.support.waiting import wait_until
 
 HACKNEY = "E09000012"
-
-
-@pytest.fixture
-def axis_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    def set_env(**values: str) -> None:
-        for name, value in values.items():
-            monkeypatch.setenv(f"BWV_AXIS_{name.upper()}", value)
-        reset_axis_settings()
-
-    yield set_env
-    monkeypatch.undo()
-    reset_axis_settings()
 
 
 def _config(live_server: str, warrants: tuple[str, ...]) -> SimConfig:

@@ -56,20 +56,30 @@ def context(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
     made.close()
 
 
-@pytest.fixture
-def page(context: BrowserContext) -> Page:
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.on(
+def watch_page_errors(page: Page) -> list[str]:
+    """The page's script errors and security (CSP) console errors, collected from now on; the
+    same list on a second call, so a page is watched once."""
+    errors: list[str] | None = getattr(page, "js_errors", None)
+    if errors is not None:
+        return errors
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
         "console",
         lambda message: (
             errors.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
+            if message.type == "error" and "Security" in message.text
             else None
         ),
     )
-    opened.js_errors = errors  # type: ignore[attr-defined]
+    page.js_errors = errors  # type: ignore[attr-defined]
+    return errors
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    opened = context.new_page()
+    watch_page_errors(opened)
     return opened
 
 

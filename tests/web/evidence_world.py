@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
-from tests.web.conftest import sign_in
+from tests.web.conftest import sign_in, watch_page_errors
 
 PASSWORD = "a long test password"
 HOME = "E09000033"  # Westminster
@@ -110,18 +110,7 @@ def signed_in_page(browser: Browser, live_server: str, who: Person, next_path: s
 
 
 def watch(page: Page) -> list[str]:
-    errors: list[str] = getattr(page, "js_errors", None) or []
-    if not hasattr(page, "js_errors"):
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: (
-                errors.append(message.text)
-                if message.type == "error" and "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        page.js_errors = errors  # type: ignore[attr-defined]
+    errors = watch_page_errors(page)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.dialogs = dialogs  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ from openbwv.media.synth import make_clip
 from tests.support import tus
 from tests.support.evidence import ingest
 from tests.support.stack import Stack
-from tests.web.conftest import sign_in
+from tests.web.conftest import sign_in, watch_page_errors
 from tests.web.crawl import Crawl, Form, crawl, static_problems
 from tests.web.pages import PASSWORD, browser_client, person
 
@@ -83,17 +83,7 @@ def world(stack: Stack, live_server: str, tmp_path_factory: pytest.TempPathFacto
 
 def _signed_in(context: BrowserContext, stack: Stack, role: str) -> tuple[Page, object]:
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda m: (
-            errors.append(m.text)
-            if m.type == "error" and "Content Security Policy" in m.text
-            else None
-        ),
-    )
-    page.js_errors = errors  # type: ignore[attr-defined]
+    watch_page_errors(page)
     user = person(stack, role, borough=None if role == "administrator" else "E09000033")
     sign_in(page, user.username, PASSWORD)
     return page, user

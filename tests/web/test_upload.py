@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, e
 
 from openbwv.media.synth import make_clip
 from tests.support.stack import Stack
-from tests.web.conftest import screenshot, sign_in
+from tests.web.conftest import screenshot, sign_in, watch_page_errors
 from tests.web.pages import PASSWORD, js_errors, person, signed_in
 
 EVIDENCE_LINK = re.compile(r"^/evidence/([0-9a-f-]{36})$")
@@ -32,21 +32,11 @@ def tokyo(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
     made.close()
 
 
-def _errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda m: errors.append(m.text) if m.type == "error" and "Security" in m.text else None,
-    )
-    return errors
-
-
 def test_upload_with_metadata_progress_and_link(
     tokyo: BrowserContext, stack: Stack, tmp_path: Path, seed: int
 ) -> None:
     page = tokyo.new_page()
-    errors = _errors(page)
+    errors = watch_page_errors(page)
     officer = person(stack, "officer")
     sign_in(page, officer.username, PASSWORD, "/upload")
     expect(page.get_by_role("heading", level=1)).to_have_text("Upload footage")
