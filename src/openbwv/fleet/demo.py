@@ -15,16 +15,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openbwv.access.models import User
 from openbwv.access.principal import Principal
 from openbwv.access.roles import FLEET_MANAGE, FLEET_READ
-from openbwv.access.users import UserSpec, create_user, ensure_team, resolve_borough
-from openbwv.fleet import assignments, cameras, firmware, rollout
+from openbwv.access.users import UserSpec, create_user
+from openbwv.fleet.cameras import queries as camera_queries
+from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.errors import FleetConflict
-from openbwv.fleet.models import AssignmentKind, Borough, Camera, Dock, OfficerTraining
+from openbwv.fleet.firmware import service as firmware
+from openbwv.fleet.models import AssignmentKind, Camera, Dock, OfficerTraining
+from openbwv.fleet.rollout import service as rollout
+from openbwv.organisation import queries as organisation
+from openbwv.organisation.models import Borough
+from openbwv.organisation.service import ensure_team
 from openbwv.timeutil import utcnow
 
 DEMO_ACTOR = Principal(
@@ -118,12 +123,12 @@ def generate_force(
     now = (now or utcnow()).replace(microsecond=0)
     summary = DemoSummary()
     serial_base = 100000 + seed * 10000 % 900000
-    if session.scalar(select(Camera.id).where(Camera.serial == f"AXB-{serial_base:06d}")):
+    if camera_queries.find_camera(session, f"AXB-{serial_base:06d}") is not None:
         raise FleetConflict(f"the demo force for seed {seed} is already loaded")
     _firmware(session, actor)
-    codes = [resolve_borough(session, b).gss_code for b in boroughs]
+    codes = [organisation.resolve_borough(session, b).gss_code for b in boroughs]
     for index, code in enumerate(codes):
-        borough = session.get(Borough, code)
+        borough = organisation.borough(session, code)
         assert borough is not None
         _borough(
             session,
@@ -175,7 +180,7 @@ def _borough(
     slip = 1.0 + 0.25 * index  # later boroughs fall behind their plan a little more
     station_rows = []
     for s in range(stations):
-        station = cameras.ensure_station(
+        station = camera_service.ensure_station(
             session,
             borough.gss_code,
             f"{borough.name} {STATION_SUFFIXES[s % 5]}" + (f" {s // 5 + 1}" if s >= 5 else ""),
@@ -187,7 +192,7 @@ def _borough(
             ports=8,
             model="Axis W701",
         )
-        if session.scalar(select(Dock.id).where(Dock.serial == dock.serial)) is None:
+        if camera_queries.find_dock(session, dock.serial) is None:
             session.add(dock)
             summary.docks += 1
     summary.stations += len(station_rows)
@@ -226,10 +231,10 @@ def _borough(
     for n in range(officers):
         serial = f"AXB-{serial_base + len(summary.serials):06d}"
         model = models[0] if rng.random() < 0.7 else models[1]
-        camera = cameras.register_camera(
+        camera = camera_service.register_camera(
             session,
             actor,
-            cameras.CameraSpec(
+            camera_service.CameraSpec(
                 serial=serial,
                 model=model,
                 firmware_version=rng.choice(MODELS[model][-2:]),
@@ -305,7 +310,7 @@ def _issue(
     )
     first = min(hour, now - timedelta(hours=40))
     if not camera.pool:
-        assignments.assign(session, actor, camera, user, started_at=first)
+        camera_service.assign(session, actor, camera, user, started_at=first)
         summary.assignments += 1
         return
     shifts = [(first, first + timedelta(hours=9))]
@@ -313,10 +318,14 @@ def _issue(
     if yesterday > first + timedelta(hours=9):
         shifts.append((yesterday, yesterday + timedelta(hours=9)))
     for out, back in shifts:
-        assignments.assign(session, actor, camera, user, kind=AssignmentKind.POOL, started_at=out)
-        assignments.checkin(session, actor, camera, ended_at=back)
+        camera_service.assign(
+            session, actor, camera, user, kind=AssignmentKind.POOL, started_at=out
+        )
+        camera_service.checkin(session, actor, camera, ended_at=back)
         summary.assignments += 1
     if rng.random() < 0.5:
         today = now - timedelta(hours=rng.randint(1, 6))
-        assignments.assign(session, actor, camera, user, kind=AssignmentKind.POOL, started_at=today)
+        camera_service.assign(
+            session, actor, camera, user, kind=AssignmentKind.POOL, started_at=today
+        )
         summary.assignments += 1

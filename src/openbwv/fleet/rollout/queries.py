@@ -1,18 +1,10 @@
-"""The roll-out: phases per borough, measured progress, and projected completion dates.
-
-Projection method (also in docs/fleet.md): a borough's *issue rate* is the number of cameras
-first issued in the last `window_days` days (28 by default; shorter when the borough's first
-issue is more recent) divided by the days in that window. Its projected completion is
-`as_of + ceil(remaining / rate)` days, where remaining = cameras to issue (the sum over its phases)
-minus cameras issued so far. A borough that has issued nothing yet is *not started* and one with
-no issue in the window is *stalled*: neither gets a date, because there is no rate to extrapolate.
-The force's projection extrapolates the force-wide rate over the force-wide remainder (the
-roll-out team moves from borough to borough, so its capacity, not each borough's, sets the pace);
-the latest borough projection is reported beside it.
+"""Measuring the roll-out: progress per borough and for the force (issued, trained, uploading,
+footage), each with its projection (see `projection` for the method), and the phases.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,188 +15,37 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from openbwv.access.models import User, UserRole
-from openbwv.access.principal import Principal
-from openbwv.access.users import resolve_borough
-from openbwv.audit.events import record
 from openbwv.evidence.models import EvidenceItem
-from openbwv.fleet.errors import FleetConflict, FleetError, FleetNotFound
-from openbwv.fleet.models import Borough, Camera, OfficerTraining, RolloutPhase
+from openbwv.fleet.errors import FleetError
+from openbwv.fleet.models import Assignment, Camera, OfficerTraining, RolloutPhase
+from openbwv.fleet.rollout.projection import (
+    DEFAULT_WINDOW_DAYS,
+    METHOD,
+    Projection,
+    force_projection,
+    project,
+)
+from openbwv.organisation import queries as organisation
 from openbwv.timeutil import utcnow
 
-DEFAULT_WINDOW_DAYS = 28
-METHOD = (
-    "recent issue rate extrapolated: cameras first issued in the last {w} days (or since the "
-    "first issue, if more recent) per day; completion = as_of + ceil(remaining / rate) days; "
-    "no date when nothing has been issued (not started) or nothing in the window (stalled)"
-)
+
+def phases(session: Session, borough: str | None = None) -> list[RolloutPhase]:
+    """The phases by borough and target date: every borough's, or one's (a GSS code or name)."""
+    query = select(RolloutPhase).order_by(RolloutPhase.borough, RolloutPhase.target_date)
+    if borough:
+        code = organisation.resolve_borough(session, borough).gss_code
+        query = query.where(RolloutPhase.borough == code)
+    return list(session.scalars(query))
 
 
-# --- phases and training ---------------------------------------------------------------------
-
-
-@dataclass
-class PhaseSpec:
-    borough: str  # GSS code or name
-    name: str
-    starts_on: date
-    target_date: date
-    cameras_to_issue: int
-    officers_to_train: int
-    notes: str | None = None
-
-
-def add_phase(session: Session, actor: Principal, spec: PhaseSpec) -> RolloutPhase:
-    borough = resolve_borough(session, spec.borough).gss_code
-    if spec.target_date < spec.starts_on:
-        raise FleetError("a phase's target date cannot be before its start")
-    if spec.cameras_to_issue < 0 or spec.officers_to_train < 0:
-        raise FleetError("targets cannot be negative")
-    if not spec.name.strip() or len(spec.name) > 100:
-        raise FleetError("a phase needs a name of 1–100 characters")
-    if session.scalar(
-        select(RolloutPhase.id).where(
-            RolloutPhase.borough == borough, RolloutPhase.name == spec.name
-        )
-    ):
-        raise FleetConflict(f"{borough} already has a phase named {spec.name!r}")
-    phase = RolloutPhase(
-        borough=borough,
-        name=spec.name,
-        starts_on=spec.starts_on,
-        target_date=spec.target_date,
-        cameras_to_issue=spec.cameras_to_issue,
-        officers_to_train=spec.officers_to_train,
-        notes=spec.notes,
-    )
-    session.add(phase)
-    session.flush()
-    record(
-        session,
-        actor,
-        "fleet.rollout.phase",
-        target_type="rollout_phase",
-        target_id=str(phase.id),
-        details={
-            "borough": borough,
-            "name": spec.name,
-            "target": spec.target_date.isoformat(),
-            "cameras": spec.cameras_to_issue,
-            "officers": spec.officers_to_train,
-        },
-    )
-    return phase
-
-
-def delete_phase(session: Session, actor: Principal, phase_id: object) -> None:
-    phase = session.get(RolloutPhase, phase_id)
-    if phase is None:
-        raise FleetNotFound("no such roll-out phase")
-    record(
-        session,
-        actor,
-        "fleet.rollout.phase_delete",
-        target_type="rollout_phase",
-        target_id=str(phase.id),
-        details={"borough": phase.borough, "name": phase.name},
-    )
-    session.delete(phase)
-
-
-def record_training(
-    session: Session, actor: Principal, officer: User, trained_on: date
-) -> OfficerTraining:
-    if trained_on > utcnow().date():
-        raise FleetError("training cannot be recorded for a future date")
-    row = session.get(OfficerTraining, officer.id)
-    if row is None:
-        row = OfficerTraining(user_id=officer.id, trained_on=trained_on)
-        session.add(row)
-    row.trained_on = trained_on
-    row.recorded_by = actor.name[:128]
-    record(
-        session,
-        actor,
-        "fleet.officer.trained",
-        target_type="user",
-        target_id=str(officer.id),
-        details={"trained_on": trained_on.isoformat()},
-    )
-    return row
-
-
-# --- projection (pure arithmetic, tested on fixed data) --------------------------------------
-
-
-@dataclass
-class Projection:
-    target: int
-    issued: int
-    remaining: int
-    issued_in_window: int
-    window_days: int  # the days the rate was measured over
-    rate_per_day: float
-    status: str  # no_target | complete | on_track | behind | stalled | not_started
-    projected_completion: date | None
-    planned_completion: date | None
-    completed_on: date | None = None
-
-
-def project(
-    issue_dates: Iterable[date],
-    target: int,
-    as_of: date,
-    *,
-    window_days: int = DEFAULT_WINDOW_DAYS,
-    planned: date | None = None,
-) -> Projection:
-    dates = sorted(d for d in issue_dates if d <= as_of)
-    issued, remaining = len(dates), max(target - len(dates), 0)
-    window = window_days
-    if dates:
-        window = max(1, min(window_days, (as_of - dates[0]).days + 1))
-    in_window = sum(1 for d in dates if d > as_of - timedelta(days=window))
-    rate = in_window / window if dates else 0.0
-    result = Projection(
-        target, issued, remaining, in_window, window, round(rate, 3), "", None, planned
-    )
-    if target <= 0:
-        result.status = "no_target"
-    elif remaining == 0:
-        result.status, result.completed_on = "complete", dates[target - 1]
-        result.projected_completion = result.completed_on
-    elif not dates:
-        result.status = "not_started"
-    elif in_window == 0:
-        result.status = "stalled"
-    else:
-        # ceil(remaining / (in_window / window)) in integers: no float rounding in a date
-        days = -(-remaining * window // in_window)
-        result.projected_completion = as_of + timedelta(days=days)
-        late = planned is not None and result.projected_completion > planned
-        result.status = "behind" if late else "on_track"
-    return result
-
-
-def force_projection(
-    boroughs: Sequence[tuple[Sequence[date], int, date | None]],
-    as_of: date,
-    *,
-    window_days: int = DEFAULT_WINDOW_DAYS,
-) -> Projection:
-    """The force's projection from each borough's (issue dates, target, planned completion).
-
-    Each borough counts only up to its own target, so one borough's surplus never hides
-    another's shortfall; the force-wide recent rate is extrapolated over the force's remainder.
-    """
-    counted: list[date] = []
-    for dates, target, _planned in boroughs:
-        counted += sorted(d for d in dates if d <= as_of)[: max(target, 0)]
-    planned = max((p for _d, _t, p in boroughs if p is not None), default=None)
-    total = sum(target for _d, target, _p in boroughs)
-    return project(counted, total, as_of, window_days=window_days, planned=planned)
-
-
-# --- measured progress ------------------------------------------------------------------------
+def training_dates(
+    session: Session, officer_ids: Iterable[uuid.UUID] | None = None
+) -> dict[uuid.UUID, date]:
+    """When each officer (of `officer_ids`, or every one) completed training."""
+    query = select(OfficerTraining.user_id, OfficerTraining.trained_on)
+    if officer_ids is not None:
+        query = query.where(OfficerTraining.user_id.in_(list(officer_ids)))
+    return dict(session.execute(query).tuples().all())
 
 
 @dataclass
@@ -313,8 +154,6 @@ def _footage(session: Session) -> dict[str, tuple[int, int, float]]:
 
 
 def _in_service(session: Session) -> dict[str, int]:
-    from openbwv.fleet.models import Assignment
-
     query = (
         select(Camera.home_borough, func.count())
         .join(Assignment, Assignment.camera_id == Camera.id)
@@ -365,7 +204,7 @@ def progress(
     if not 1 <= window_days <= 365:
         raise FleetError("window_days must be between 1 and 365")
     as_of = as_of or utcnow().date()
-    only = resolve_borough(session, borough).gss_code if borough else None
+    only = organisation.resolve_borough(session, borough).gss_code if borough else None
     phases: dict[str, list[RolloutPhase]] = defaultdict(list)
     for phase in session.scalars(select(RolloutPhase)):
         if only is None or phase.borough == only:
@@ -373,7 +212,7 @@ def progress(
     dates = _issue_dates(session, as_of)
     officers, trained, uploaded = _officer_counts(session, as_of)
     footage, in_service = _footage(session), _in_service(session)
-    names = {b.gss_code: b for b in session.scalars(select(Borough))}
+    names = {b.gss_code: b for b in organisation.boroughs(session)}
     boroughs = []
     for code in sorted(phases, key=lambda c: names[c].name):
         plan = phases[code]
