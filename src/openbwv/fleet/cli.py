@@ -23,7 +23,7 @@ from openbwv.access.users import UserError
 from openbwv.db.migrate import upgrade
 from openbwv.db.session import unit_of_work
 from openbwv.errors import DomainError
-from openbwv.fleet.cameras import queries as cameras
+from openbwv.fleet.cameras import queries as camera_queries
 from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.csvfiles import format as csv_format
 from openbwv.fleet.csvfiles import service as csv_service
@@ -136,8 +136,8 @@ def assign(
         row = camera_service.assign(
             session,
             OPERATOR,
-            cameras.get_camera(session, camera),
-            cameras.get_officer(session, officer),
+            camera_queries.get_camera(session, camera),
+            camera_queries.get_officer(session, officer),
         )
         typer.echo(f"Camera {camera} assigned to {officer} (assignment {row.id})")
 
@@ -153,7 +153,7 @@ def unassign(
         row = camera_service.unassign(
             session,
             OPERATOR,
-            cameras.get_camera(session, camera),
+            camera_queries.get_camera(session, camera),
             reason=reason,
             status="docked" if docked else "in_stock",
         )
@@ -168,7 +168,7 @@ def set_status(
 ) -> None:
     """Change a camera's status (only allowed transitions; see docs/fleet.md)."""
     with _session() as session:
-        row = cameras.get_camera(session, camera)
+        row = camera_queries.get_camera(session, camera)
         old = row.status
         camera_service.change_status(session, OPERATOR, row, status, reason=reason)
         typer.echo(f"Camera {camera}: {old} → {row.status}")
@@ -183,20 +183,20 @@ def status(
         if camera is None:
             _summary(session)
             return
-        row = cameras.get_camera(session, camera)
+        row = camera_queries.get_camera(session, camera)
         typer.echo(
             f"{row.serial}  {row.model or '?'}  firmware {row.firmware_version or '?'}  "
             f"{row.status}{'  (pool)' if row.pool else ''}  borough {row.home_borough or '-'}"
         )
-        for a in cameras.history(session, camera=row, limit=20):
-            user = cameras.officer_by_id(session, a.officer_id)
+        for a in camera_queries.history(session, camera=row, limit=20):
+            user = camera_queries.officer_by_id(session, a.officer_id)
             name = (user.warrant_number or user.username) if user else a.officer_id
             until = a.ended_at.isoformat() if a.ended_at else "now"
             typer.echo(f"  {a.kind:9} {name}  {a.started_at.isoformat()} → {until}")
 
 
 def _summary(session: Session) -> None:
-    rows = cameras.counts_by_borough_and_status(session)
+    rows = camera_queries.counts_by_borough_and_status(session)
     if not rows:
         typer.echo("No cameras yet.")
         return

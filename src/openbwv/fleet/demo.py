@@ -24,9 +24,9 @@ from openbwv.access.users import UserSpec, create_user
 from openbwv.fleet.cameras import queries as camera_queries
 from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.errors import FleetConflict
-from openbwv.fleet.firmware import service as firmware
+from openbwv.fleet.firmware import service as firmware_service
 from openbwv.fleet.models import AssignmentKind, Camera, Dock, OfficerTraining
-from openbwv.fleet.rollout import service as rollout
+from openbwv.fleet.rollout import service as rollout_service
 from openbwv.organisation import queries as organisation
 from openbwv.organisation.models import Borough
 from openbwv.organisation.service import ensure_team
@@ -152,7 +152,7 @@ def _firmware(session: Session, actor: Principal) -> None:
         for version in versions:
             try:
                 with session.begin_nested():
-                    firmware.register_version(
+                    firmware_service.register_version(
                         session, actor, model=model, version=version, released_on=RELEASED[version]
                     )
             except FleetConflict:
@@ -274,10 +274,10 @@ def _phases(
         ("Pilot", start, 14, pilot),
         ("Full roll-out", start + timedelta(days=14), 42, officers - pilot),
     ):
-        rollout.add_phase(
+        rollout_service.add_phase(
             session,
             actor,
-            rollout.PhaseSpec(
+            rollout_service.PhaseSpec(
                 borough=borough.gss_code,
                 name=name,
                 starts_on=begins,

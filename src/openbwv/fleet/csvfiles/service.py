@@ -22,7 +22,7 @@ from openbwv.access.models import User, UserRole
 from openbwv.access.principal import Principal
 from openbwv.access.users import UserError, UserSpec, create_user
 from openbwv.audit.events import record
-from openbwv.fleet.cameras import queries as cameras
+from openbwv.fleet.cameras import queries as camera_queries
 from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.cameras.lifecycle import TRANSITIONS
 from openbwv.fleet.cameras.service import CameraSpec
@@ -289,11 +289,11 @@ def _camera_row(
     if holder and status not in ("", CameraStatus.ISSUED):
         raise RowRejected("status", f"a camera assigned to someone cannot be {status}")
     borough = cells.borough_code(boroughs, v["borough"]) if v.get("borough") else None
-    officer = cameras.find_officer(session, holder) if holder else None
+    officer = camera_queries.find_officer(session, holder) if holder else None
     if holder and officer is None:
         raise RowRejected("assigned_to", f"no officer with warrant number or username {holder!r}")
     _check_station(session, v.get("station", ""), borough)
-    camera = cameras.find_camera(session, serial)
+    camera = camera_queries.find_camera(session, serial)
     spec = CameraSpec(
         serial=serial,
         model=v["model"],
@@ -302,7 +302,7 @@ def _camera_row(
         station=v.get("station") or None,
         pool=cells.pool_flag(v["pool"]) if v.get("pool") else bool(camera and camera.pool),
     )
-    held = camera is not None and cameras.open_assignment(session, camera) is not None
+    held = camera is not None and camera_queries.open_assignment(session, camera) is not None
     if status == CameraStatus.ISSUED and officer is None and not held:
         raise RowRejected("assigned_to", "an issued camera needs assigned_to")
     if camera is None:
@@ -359,7 +359,7 @@ def _holder(
 ) -> list[str]:
     if officer is None:
         return []
-    current = None if new else cameras.open_assignment(session, camera)
+    current = None if new else camera_queries.open_assignment(session, camera)
     if current is not None and current.officer_id == officer.id:
         return []
     if camera.pool:

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
@@ -97,15 +97,7 @@ def _validate_stages(stages: list[StageSpec]) -> None:
         last[stage.borough] = (stage.percent, stage.scheduled_at)
 
 
-def create_plan(
-    session: Session,
-    actor: Principal,
-    *,
-    name: str,
-    model: str,
-    target_version: str,
-    stages: list[StageSpec],
-) -> FirmwarePlan:
+def _check_new_plan(session: Session, name: str, model: str, target_version: str) -> None:
     if session.scalar(select(FirmwarePlan.id).where(FirmwarePlan.name == name)):
         raise FleetConflict(f"a firmware plan named {name!r} already exists")
     if not session.scalar(
@@ -114,32 +106,27 @@ def create_plan(
         )
     ):
         raise FleetError(f"firmware {target_version} for {model} is not registered")
-    stages = [
-        StageSpec(
-            s.percent,
-            s.scheduled_at,
-            resolve_borough(session, s.borough).gss_code if s.borough else None,
-        )
-        for s in stages
-    ]
-    _validate_stages(stages)
-    plan = FirmwarePlan(
-        name=name, model=model, target_version=target_version, created_by=actor.name[:128]
-    )
-    session.add(plan)
-    session.flush()
+
+
+def _eligible(session: Session, plan: FirmwarePlan) -> list[Row[uuid.UUID, str, str | None]]:
+    """The plan's model's cameras in service not yet on its version, in the plan's stable order."""
     eligible = list(
         session.execute(
             select(Camera.id, Camera.serial, Camera.home_borough).where(
-                Camera.model == model,
+                Camera.model == plan.model,
                 Camera.status.not_in(list(OUT_OF_SERVICE)),
-                func.coalesce(Camera.firmware_version, "") != target_version,
+                func.coalesce(Camera.firmware_version, "") != plan.target_version,
             )
         )
     )
-    eligible.sort(key=lambda row: _order_key(name, row.serial))
+    eligible.sort(key=lambda row: _order_key(plan.name, row.serial))
+    return eligible
+
+
+def _add_stages(session: Session, plan: FirmwarePlan, stages: list[StageSpec]) -> int:
+    """Each stage with its share of the cameras in its scope; returns how many are targeted."""
+    eligible = _eligible(session, plan)
     chosen: set[uuid.UUID] = set()
-    targets = 0
     for ordinal, spec in enumerate(stages, start=1):
         stage = FirmwareStage(
             plan_id=plan.id,
@@ -155,8 +142,35 @@ def create_plan(
         for row in [r for r in scope if r.id not in chosen][: max(wanted, 0)]:
             chosen.add(row.id)
             session.add(FirmwareTarget(plan_id=plan.id, camera_id=row.id, stage_id=stage.id))
-            targets += 1
     session.flush()
+    return len(chosen)
+
+
+def create_plan(
+    session: Session,
+    actor: Principal,
+    *,
+    name: str,
+    model: str,
+    target_version: str,
+    stages: list[StageSpec],
+) -> FirmwarePlan:
+    _check_new_plan(session, name, model, target_version)
+    stages = [
+        StageSpec(
+            s.percent,
+            s.scheduled_at,
+            resolve_borough(session, s.borough).gss_code if s.borough else None,
+        )
+        for s in stages
+    ]
+    _validate_stages(stages)
+    plan = FirmwarePlan(
+        name=name, model=model, target_version=target_version, created_by=actor.name[:128]
+    )
+    session.add(plan)
+    session.flush()
+    targets = _add_stages(session, plan, stages)
     record(
         session,
         actor,
