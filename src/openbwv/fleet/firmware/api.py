@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from openbwv.fleet.cameras.queries import get_camera
 from openbwv.fleet.firmware import queries, service
 from openbwv.fleet.firmware.queries import PlanReport, VersionCount
 from openbwv.fleet.http import Manager, Reader, fleet_session, router
@@ -65,7 +64,6 @@ def cancel_plan(plan_id: str, principal: Manager) -> PlanReport:
 def report_plan_failure(plan_id: str, body: FirmwareFailureIn, principal: Manager) -> PlanReport:
     with fleet_session() as session:
         plan = queries.get_plan(session, plan_id)
-        camera = get_camera(session, body.camera)
-        service.report_failure(session, principal, plan, camera, body.detail)
+        service.report_failure(session, principal, plan, body.camera, body.detail)
         session.flush()
         return queries.plan_report(session, plan)

@@ -75,6 +75,19 @@ def get_plan(session: Session, plan_id: str | uuid.UUID) -> FirmwarePlan:
     return plan
 
 
+def plan_target(
+    session: Session, plan: FirmwarePlan, camera_serial: str
+) -> tuple[Camera, FirmwareTarget]:
+    """A camera of the plan, by serial, and its target row."""
+    camera = session.scalar(select(Camera).where(Camera.serial == camera_serial))
+    if camera is None:
+        raise FleetNotFound(f"no camera with serial {camera_serial!r}")
+    target = session.get(FirmwareTarget, (plan.id, camera.id))
+    if target is None:
+        raise FleetNotFound(f"camera {camera.serial} is not in plan {plan.name!r}")
+    return camera, target
+
+
 def plans(session: Session) -> list[FirmwarePlan]:
     """Every plan, newest first."""
     return list(session.scalars(select(FirmwarePlan).order_by(FirmwarePlan.created_at.desc())))

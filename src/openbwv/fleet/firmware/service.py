@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
 from openbwv.audit.events import record
-from openbwv.fleet.errors import FleetConflict, FleetError, FleetNotFound
+from openbwv.fleet.errors import FleetConflict, FleetError
+from openbwv.fleet.firmware import queries
 from openbwv.fleet.models import (
     Camera,
     CameraStatus,
@@ -227,11 +228,10 @@ def mark_installed(session: Session, camera: Camera, version: str) -> int:
 
 
 def report_failure(
-    session: Session, actor: Principal, plan: FirmwarePlan, camera: Camera, detail: str
+    session: Session, actor: Principal, plan: FirmwarePlan, camera_serial: str, detail: str
 ) -> None:
-    target = session.get(FirmwareTarget, (plan.id, camera.id))
-    if target is None:
-        raise FleetNotFound(f"camera {camera.serial} is not in plan {plan.name!r}")
+    """A dock reports that a camera in the plan failed to install its version."""
+    camera, target = queries.plan_target(session, plan, camera_serial)
     target.status = T.FAILED
     target.detail = detail[:255]
     target.updated_at = utcnow()
