@@ -26,6 +26,7 @@ from openbwv.fleet.rollout.projection import (
     project,
 )
 from openbwv.organisation import queries as organisation
+from openbwv.organisation.models import Borough
 from openbwv.timeutil import utcnow
 
 
@@ -193,6 +194,64 @@ def _phase_progress(
     return result
 
 
+@dataclass
+class _Measured:
+    """What the database says about every borough, gathered once per report."""
+
+    as_of: date
+    window_days: int
+    dates: dict[str, list[date]]
+    officers: dict[str, int]
+    trained: dict[str, int]
+    uploaded: dict[str, int]
+    footage: dict[str, tuple[int, int, float]]
+    in_service: dict[str, int]
+
+
+def _measure(session: Session, as_of: date, window_days: int) -> _Measured:
+    officers, trained, uploaded = _officer_counts(session, as_of)
+    return _Measured(
+        as_of,
+        window_days,
+        _issue_dates(session, as_of),
+        officers,
+        trained,
+        uploaded,
+        _footage(session),
+        _in_service(session),
+    )
+
+
+def _borough_progress(borough: Borough, plan: list[RolloutPhase], m: _Measured) -> BoroughProgress:
+    code = borough.gss_code
+    target = sum(p.cameras_to_issue for p in plan)
+    dates = m.dates.get(code, [])
+    items, size, seconds = m.footage.get(code, (0, 0, 0.0))
+    return BoroughProgress(
+        borough=code,
+        name=borough.name,
+        bcu=borough.bcu,
+        cameras_to_issue=target,
+        officers_to_train=sum(p.officers_to_train for p in plan),
+        cameras_issued=len(dates),
+        cameras_in_service=m.in_service.get(code, 0),
+        officers=m.officers.get(code, 0),
+        officers_trained=m.trained.get(code, 0),
+        officers_with_upload=m.uploaded.get(code, 0),
+        footage_items=items,
+        footage_bytes=size,
+        footage_hours=round(seconds / 3600, 2),
+        projection=project(
+            dates,
+            target,
+            m.as_of,
+            window_days=m.window_days,
+            planned=max(p.target_date for p in plan),
+        ),
+        phases=_phase_progress(plan, dates, m.as_of),
+    )
+
+
 def progress(
     session: Session,
     *,
@@ -209,41 +268,13 @@ def progress(
     for phase in session.scalars(select(RolloutPhase)):
         if only is None or phase.borough == only:
             phases[phase.borough].append(phase)
-    dates = _issue_dates(session, as_of)
-    officers, trained, uploaded = _officer_counts(session, as_of)
-    footage, in_service = _footage(session), _in_service(session)
+    measured = _measure(session, as_of, window_days)
     names = {b.gss_code: b for b in organisation.boroughs(session)}
-    boroughs = []
-    for code in sorted(phases, key=lambda c: names[c].name):
-        plan = phases[code]
-        target = sum(p.cameras_to_issue for p in plan)
-        items, size, seconds = footage.get(code, (0, 0, 0.0))
-        boroughs.append(
-            BoroughProgress(
-                borough=code,
-                name=names[code].name,
-                bcu=names[code].bcu,
-                cameras_to_issue=target,
-                officers_to_train=sum(p.officers_to_train for p in plan),
-                cameras_issued=len(dates.get(code, [])),
-                cameras_in_service=in_service.get(code, 0),
-                officers=officers.get(code, 0),
-                officers_trained=trained.get(code, 0),
-                officers_with_upload=uploaded.get(code, 0),
-                footage_items=items,
-                footage_bytes=size,
-                footage_hours=round(seconds / 3600, 2),
-                projection=project(
-                    dates.get(code, []),
-                    target,
-                    as_of,
-                    window_days=window_days,
-                    planned=max(p.target_date for p in plan),
-                ),
-                phases=_phase_progress(plan, dates.get(code, []), as_of),
-            )
-        )
-    return _force(boroughs, dates, as_of, window_days)
+    boroughs = [
+        _borough_progress(names[code], phases[code], measured)
+        for code in sorted(phases, key=lambda c: names[c].name)
+    ]
+    return _force(boroughs, measured.dates, as_of, window_days)
 
 
 def _force(
