@@ -97,7 +97,8 @@ def seed_force(session: Any, rng: random.Random) -> Force:
     from sqlalchemy import insert, select
 
     from openbwv.access.models import User
-    from openbwv.fleet.models import Borough, Camera, Team
+    from openbwv.fleet.models import Camera
+    from openbwv.organisation.models import Borough, Team
 
     boroughs = list(session.scalars(select(Borough.gss_code).where(Borough.met_policed.is_(True))))[
         :32

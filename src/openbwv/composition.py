@@ -24,11 +24,12 @@ from openbwv.db.base import Base
 from openbwv.evidence import install as evidence
 from openbwv.fleet import install as fleet
 from openbwv.ingest import install as ingest
+from openbwv.organisation import install as organisation
 from openbwv.platform import Platform
 from openbwv.simulate import install as simulate
 
 # In order: a domain's reference data may rely on an earlier one's (teams need boroughs).
-DOMAINS = (fleet, access, audit, evidence, cases, ingest, simulate)
+DOMAINS = (organisation, fleet, access, audit, evidence, cases, ingest, simulate)
 APP_FACTORY = "openbwv.composition:create_app"  # for uvicorn (`bwv serve`, the embedded API)
 
 

@@ -10,7 +10,8 @@ from openbwv.access.principal import Principal
 from openbwv.access.roles import FLEET_MANAGE, FLEET_READ
 from openbwv.access.users import UserSpec, create_user
 from openbwv.db.session import unit_of_work
-from openbwv.fleet import assignments, cameras
+from openbwv.fleet.cameras import queries as camera_queries
+from openbwv.fleet.cameras import service as camera_service
 
 ACTOR = Principal(
     id=uuid.UUID(int=99),
@@ -55,10 +56,10 @@ def camera(
     """A new camera; returns its serial."""
     serial = unique("CAM-")
     with unit_of_work() as session:
-        cameras.register_camera(
+        camera_service.register_camera(
             session,
             ACTOR,
-            cameras.CameraSpec(
+            camera_service.CameraSpec(
                 serial=serial,
                 model=model,
                 borough=borough,
@@ -74,11 +75,11 @@ def assign(
     serial: str, warrant: str, *, started_at: datetime | None = None, kind: str = "permanent"
 ) -> uuid.UUID:
     with unit_of_work() as session:
-        row = assignments.assign(
+        row = camera_service.assign(
             session,
             ACTOR,
-            cameras.get_camera(session, serial),
-            cameras.get_officer(session, warrant),
+            camera_queries.get_camera(session, serial),
+            camera_queries.get_officer(session, warrant),
             kind=kind,
             started_at=started_at,
         )
@@ -87,9 +88,11 @@ def assign(
 
 def unassign(serial: str, *, ended_at: datetime | None = None) -> None:
     with unit_of_work() as session:
-        assignments.unassign(session, ACTOR, cameras.get_camera(session, serial), ended_at=ended_at)
+        camera_service.unassign(
+            session, ACTOR, camera_queries.get_camera(session, serial), ended_at=ended_at
+        )
 
 
 def status_of(serial: str) -> str:
     with unit_of_work() as session:
-        return cameras.get_camera(session, serial).status
+        return camera_queries.get_camera(session, serial).status

@@ -11,7 +11,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from openbwv.db.session import unit_of_work
-from openbwv.fleet import assignments, cameras
+from openbwv.fleet.cameras import queries as camera_queries
+from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.errors import FleetConflict, FleetError
 from openbwv.fleet.models import Assignment, Camera
 from openbwv.ids import new_id
@@ -23,7 +24,9 @@ from tests.support.stack import Stack
 
 def _ids(serial: str, warrant: str) -> tuple[object, object]:
     with unit_of_work() as session:
-        return cameras.get_camera(session, serial).id, cameras.get_officer(session, warrant).id
+        return camera_queries.get_camera(session, serial).id, camera_queries.get_officer(
+            session, warrant
+        ).id
 
 
 def test_database_refuses_second_open_assignment_of_a_camera(stack: Stack) -> None:
@@ -128,8 +131,8 @@ def test_concurrent_assignments_end_with_exactly_one(
     stack: Stack, bypass_checks: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if bypass_checks:  # only the partial unique indexes stand between the racers
-        monkeypatch.setattr(assignments, "open_assignment", lambda *_a: None)
-        monkeypatch.setattr(assignments, "officer_assignment", lambda *_a: None)
+        monkeypatch.setattr(camera_queries, "open_assignment", lambda *_a: None)
+        monkeypatch.setattr(camera_queries, "officer_assignment", lambda *_a: None)
     serial = helpers.camera()
     people = [helpers.officer() for _ in range(6)]
     results = _race([(serial, p.warrant_number) for p in people])
@@ -173,10 +176,10 @@ def test_wearer_at_boundaries_and_history(stack: Stack) -> None:
     }
     with unit_of_work() as session:
         for when, who in expected.items():
-            user = assignments.wearer_at(session, serial, when)
+            user = camera_queries.wearer_at(session, serial, when)
             assert (user.id if user else None) == who, when
-        assert assignments.wearer_at(session, "NO-SUCH-CAMERA", t1) is None
-        history = assignments.history(session, camera=cameras.get_camera(session, serial))
+        assert camera_queries.wearer_at(session, "NO-SUCH-CAMERA", t1) is None
+        history = camera_queries.history(session, camera=camera_queries.get_camera(session, serial))
         assert [(h.officer_id, h.started_at, h.ended_at) for h in history] == [
             (carol.id, t3, None),
             (bob.id, t1, t2),
@@ -205,22 +208,30 @@ def test_pool_checkout_and_checkin_per_shift(stack: Stack) -> None:
     second = helpers.officer(borough=borough)
     third = helpers.officer(borough=borough)
     with unit_of_work() as session:
-        a = assignments.checkout(session, ACTOR, cameras.get_officer(session, first.username))
-        b = assignments.checkout(session, ACTOR, cameras.get_officer(session, second.username))
+        a = camera_service.checkout(
+            session, ACTOR, camera_queries.get_officer(session, first.username)
+        )
+        b = camera_service.checkout(
+            session, ACTOR, camera_queries.get_officer(session, second.username)
+        )
         taken = {session.get(Camera, a.camera_id).serial, session.get(Camera, b.camera_id).serial}
         assert a.kind == b.kind == "pool"
     assert taken == set(serials)
     with pytest.raises(FleetConflict, match="no pool camera is free"), unit_of_work() as session:
-        assignments.checkout(session, ACTOR, cameras.get_officer(session, third.username))
+        camera_service.checkout(session, ACTOR, camera_queries.get_officer(session, third.username))
     with pytest.raises(FleetError, match="pool camera"):  # a pool camera is not issued for good
         helpers.assign(serials[0], third.warrant_number)
     with unit_of_work() as session:
-        back = assignments.checkin(session, ACTOR, cameras.get_camera(session, serials[0]))
+        back = camera_service.checkin(
+            session, ACTOR, camera_queries.get_camera(session, serials[0])
+        )
         assert back.ended_at is not None
     assert helpers.status_of(serials[0]) == "docked"
     with unit_of_work() as session:
-        again = assignments.checkout(session, ACTOR, cameras.get_officer(session, third.username))
+        again = camera_service.checkout(
+            session, ACTOR, camera_queries.get_officer(session, third.username)
+        )
         assert session.get(Camera, again.camera_id).serial == serials[0]
     with pytest.raises(FleetConflict, match="not checked out"), unit_of_work() as session:
         personal = helpers.camera()
-        assignments.checkin(session, ACTOR, cameras.get_camera(session, personal))
+        camera_service.checkin(session, ACTOR, camera_queries.get_camera(session, personal))

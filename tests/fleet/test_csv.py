@@ -10,8 +10,11 @@ from sqlalchemy import select
 
 from openbwv.access.models import User
 from openbwv.db.session import unit_of_work
-from openbwv.fleet import cameras, csv_format, csv_import
-from openbwv.fleet.csv_import import ImportReport
+from openbwv.fleet.cameras import queries as camera_queries
+from openbwv.fleet.csvfiles import format as csv_format
+from openbwv.fleet.csvfiles import queries as csv_queries
+from openbwv.fleet.csvfiles import service as csv_service
+from openbwv.fleet.csvfiles.service import ImportReport
 from openbwv.fleet.models import OfficerTraining
 from openbwv.timeutil import utcnow
 from tests.fleet import helpers
@@ -26,12 +29,12 @@ CAMERA_HEADER = "serial,model,firmware_version,borough,station,pool,status,assig
 
 def officers(text: str, **kwargs: Any) -> ImportReport:
     with unit_of_work() as session:
-        return csv_import.import_officers(session, ACTOR, text.encode(), **kwargs)
+        return csv_service.import_officers(session, ACTOR, text.encode(), **kwargs)
 
 
 def cams(text: str, **kwargs: Any) -> ImportReport:
     with unit_of_work() as session:
-        return csv_import.import_cameras(session, ACTOR, text.encode(), **kwargs)
+        return csv_service.import_cameras(session, ACTOR, text.encode(), **kwargs)
 
 
 def errors(report: ImportReport) -> list[tuple[int, str | None]]:
@@ -128,7 +131,7 @@ def test_missing_columns_and_unreadable_files_import_nothing(stack: Stack) -> No
     assert errors(report) == [(1, "display_name")] and report.created == 0
     assert user(warrant) is None
     with unit_of_work() as session:
-        bad = csv_import.import_officers(session, ACTOR, b"warrant_number\n\xff\xfe\n")
+        bad = csv_service.import_officers(session, ACTOR, b"warrant_number\n\xff\xfe\n")
     assert bad.errors[0].row == 0 and "UTF-8" in bad.errors[0].message
     huge = "x" * 200_000
     report = officers(f'{OFFICER_HEADER}\n{warrant},PC X,Camden,,,,,\n{warrant}2,"{huge}",Camden\n')
@@ -176,17 +179,17 @@ def test_cameras_import_with_assignments_and_bad_rows(stack: Stack) -> None:
         (13, "station"),
     ]  # fmt: skip
     with unit_of_work() as session:
-        first = cameras.get_camera(session, s[0])
+        first = camera_queries.get_camera(session, s[0])
         assert (first.status, first.firmware_version, first.home_borough) == (
             "issued",
             "11.5.70",
             "E09000007",
         )
-        assert cameras.open_assignment(session, first).officer_id == holder.id  # type: ignore[union-attr]
-        pool = cameras.get_camera(session, s[1])
+        assert camera_queries.open_assignment(session, first).officer_id == holder.id  # type: ignore[union-attr]
+        pool = camera_queries.get_camera(session, s[1])
         assert (pool.pool, pool.status) == (True, "docked")
         for serial in s[2:]:
-            assert cameras.find_camera(session, serial) is None, serial
+            assert camera_queries.find_camera(session, serial) is None, serial
     again = cams(CAMERA_HEADER + "\n" + "\n".join(rows[:2]) + "\n")
     assert (again.created, again.updated, again.unchanged, again.errors) == (0, 0, 2, [])
     moved = cams(f"{CAMERA_HEADER}\n{s[1]},Axis W110,12.0.31,Camden,,yes,faulty,\n")
@@ -213,7 +216,7 @@ def test_export_neutralises_formulas_and_reimports_unchanged(stack: Stack) -> No
         quoted = '"' + name.replace('"', '""') + '"'
         assert officers(f"{OFFICER_HEADER}\n{warrant},{quoted},Camden,,,,,\n").created == 1
     with unit_of_work() as session:
-        text = csv_format.write_csv(csv_format.OFFICER_COLUMNS, csv_import.officer_rows(session))
+        text = csv_format.write_csv(csv_format.OFFICER_COLUMNS, csv_queries.officer_rows(session))
     lines = {line.split(",", 1)[0]: line for line in text.splitlines()[1:]}
     for warrant, name in warrants.items():
         assert lines[warrant].split(",", 1)[1].lstrip('"').startswith(nasty[name]), lines[warrant]

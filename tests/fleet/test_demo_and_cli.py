@@ -12,9 +12,10 @@ from openbwv.composition import cli
 from openbwv.config import Settings
 from openbwv.db.migrate import upgrade
 from openbwv.db.session import unit_of_work
-from openbwv.fleet import csv_import, rollout
+from openbwv.fleet.csvfiles import queries as csv_queries
 from openbwv.fleet.demo import generate_force
 from openbwv.fleet.errors import FleetConflict
+from openbwv.fleet.rollout import queries as rollout_queries
 from tests.fleet import helpers
 from tests.support.stack import Stack
 
@@ -28,15 +29,17 @@ def _fresh(folder: Path) -> Settings:
     return settings
 
 
-def _demo(settings: Settings) -> tuple[object, list[dict], list[dict], rollout.ForceProgress]:
+def _demo(
+    settings: Settings,
+) -> tuple[object, list[dict], list[dict], rollout_queries.ForceProgress]:
     with unit_of_work(settings) as session:
         summary = generate_force(session, seed=5, now=NOW, officers_per_borough=12)
     with unit_of_work(settings) as session:
         return (
             summary,
-            csv_import.officer_rows(session),
-            csv_import.camera_rows(session),
-            rollout.progress(session, as_of=NOW.date()),
+            csv_queries.officer_rows(session),
+            csv_queries.camera_rows(session),
+            rollout_queries.progress(session, as_of=NOW.date()),
         )
 
 

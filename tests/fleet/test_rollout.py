@@ -12,10 +12,15 @@ from sqlalchemy.orm import Session
 
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceItem
-from openbwv.fleet import cameras, firmware, rollout
+from openbwv.fleet.cameras import queries as camera_queries
+from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.errors import FleetError
+from openbwv.fleet.firmware import queries as firmware_queries
+from openbwv.fleet.firmware import service as firmware_service
 from openbwv.fleet.models import Camera, FirmwareStage, FirmwareTarget
-from openbwv.fleet.rollout import force_projection, project
+from openbwv.fleet.rollout import queries as rollout_queries
+from openbwv.fleet.rollout import service as rollout_service
+from openbwv.fleet.rollout.projection import force_projection, project
 from openbwv.timeutil import utcnow
 from tests.fleet import helpers
 from tests.fleet.helpers import ACTOR
@@ -99,17 +104,17 @@ def test_progress_measured_from_the_database(stack: Stack) -> None:
     sutton = "E09000029"  # only this test uses Sutton
     today = utcnow().date()
     with unit_of_work() as session:
-        rollout.add_phase(
+        rollout_service.add_phase(
             session,
             ACTOR,
-            rollout.PhaseSpec(
+            rollout_service.PhaseSpec(
                 sutton, "Pilot", today - timedelta(days=12), today - timedelta(days=5), 4, 4
             ),
         )
-        rollout.add_phase(
+        rollout_service.add_phase(
             session,
             ACTOR,
-            rollout.PhaseSpec(
+            rollout_service.PhaseSpec(
                 sutton, "Full", today - timedelta(days=5), today + timedelta(days=30), 6, 8
             ),
         )
@@ -119,10 +124,10 @@ def test_progress_measured_from_the_database(stack: Stack) -> None:
         helpers.assign(serial, person.warrant_number, started_at=_at(today - timedelta(10 - n)))
     with unit_of_work() as session:
         for person in people[:3]:
-            rollout.record_training(
+            rollout_service.record_training(
                 session,
                 ACTOR,
-                cameras.get_officer(session, person.username),
+                camera_queries.get_officer(session, person.username),
                 today - timedelta(days=11),
             )
         session.add(
@@ -137,7 +142,7 @@ def test_progress_measured_from_the_database(stack: Stack) -> None:
             )
         )
     with unit_of_work() as session:
-        report = rollout.progress(session, borough="Sutton")
+        report = rollout_queries.progress(session, borough="Sutton")
     (b,) = report.boroughs
     assert (b.cameras_to_issue, b.officers_to_train) == (10, 12)
     assert (b.cameras_issued, b.cameras_in_service) == (5, 5)
@@ -154,24 +159,28 @@ def test_progress_measured_from_the_database(stack: Stack) -> None:
     ]
     assert report.projection.target == 10 and report.cameras_issued == 5
     with unit_of_work() as session:
-        earlier = rollout.progress(session, borough=sutton, as_of=today - timedelta(days=8))
+        earlier = rollout_queries.progress(session, borough=sutton, as_of=today - timedelta(days=8))
     assert earlier.boroughs[0].cameras_issued == 3  # as it stood then
     with pytest.raises(FleetError, match="window_days"), unit_of_work() as session:
-        rollout.progress(session, window_days=0)
+        rollout_queries.progress(session, window_days=0)
 
 
 def test_phase_validation(stack: Stack) -> None:
     with pytest.raises(FleetError, match="before its start"), unit_of_work() as session:
-        rollout.add_phase(
+        rollout_service.add_phase(
             session,
             ACTOR,
-            rollout.PhaseSpec("Sutton", "Backwards", date(2026, 5, 2), date(2026, 5, 1), 1, 1),
+            rollout_service.PhaseSpec(
+                "Sutton", "Backwards", date(2026, 5, 2), date(2026, 5, 1), 1, 1
+            ),
         )
     with pytest.raises(FleetError, match="negative"), unit_of_work() as session:
-        rollout.add_phase(
+        rollout_service.add_phase(
             session,
             ACTOR,
-            rollout.PhaseSpec("Sutton", "Negative", date(2026, 5, 1), date(2026, 5, 2), -1, 1),
+            rollout_service.PhaseSpec(
+                "Sutton", "Negative", date(2026, 5, 1), date(2026, 5, 2), -1, 1
+            ),
         )
 
 
@@ -188,23 +197,23 @@ def test_staged_firmware_plan(stack: Stack) -> None:
     fleet = _plan_cameras(model)
     now = utcnow()
     stages = [
-        firmware.StageSpec(20, now - timedelta(hours=1), "Merton"),
-        firmware.StageSpec(100, now + timedelta(days=2), "E09000024"),
-        firmware.StageSpec(75, now + timedelta(days=7)),  # the force: 15 of 20, 10 already
-        firmware.StageSpec(100, now + timedelta(days=9)),
+        firmware_service.StageSpec(20, now - timedelta(hours=1), "Merton"),
+        firmware_service.StageSpec(100, now + timedelta(days=2), "E09000024"),
+        firmware_service.StageSpec(75, now + timedelta(days=7)),  # the force: 15 of 20, 10 already
+        firmware_service.StageSpec(100, now + timedelta(days=9)),
     ]
     with unit_of_work() as session:
         with pytest.raises(FleetError, match="not registered"):
-            firmware.create_plan(
+            firmware_service.create_plan(
                 session, ACTOR, name=model, model=model, target_version="2.0", stages=stages
             )
-        firmware.register_version(
+        firmware_service.register_version(
             session, ACTOR, model=model, version="2.0", released_on=date(2026, 1, 5)
         )
-        plan = firmware.create_plan(
+        plan = firmware_service.create_plan(
             session, ACTOR, name=model, model=model, target_version="2.0", stages=stages
         )
-        report = firmware.plan_report(session, plan)
+        report = firmware_queries.plan_report(session, plan)
         plan_id = plan.id
     assert [s.cameras for s in report.stages] == [2, 8, 5, 5]
     assert [s.due for s in report.stages] == [True, False, False, False]
@@ -212,23 +221,30 @@ def test_staged_firmware_plan(stack: Stack) -> None:
     with unit_of_work() as session:
         first = [t for t in _targets(session, plan_id) if t[1] == 1]
         due = [s for s, _o in first]
-        assert {cameras.find_camera(session, s).home_borough for s in due} == {"E09000024"}
+        assert {camera_queries.find_camera(session, s).home_borough for s in due} == {"E09000024"}
         for serial in fleet["merton"]:
             expected = "2.0" if serial in due else None
-            assert firmware.due_version(session, cameras.get_camera(session, serial)) == expected
-        cameras.report_firmware(session, ACTOR, cameras.get_camera(session, due[0]), "2.0")
+            assert (
+                firmware_queries.due_version(session, camera_queries.get_camera(session, serial))
+                == expected
+            )
+        camera_service.report_firmware(
+            session, ACTOR, camera_queries.get_camera(session, due[0]), "2.0"
+        )
     with unit_of_work() as session:
-        report = firmware.plan_report(session, firmware.get_plan(session, plan_id))
+        report = firmware_queries.plan_report(session, firmware_queries.get_plan(session, plan_id))
         assert report.by_status["installed"] == 1
-        firmware.cancel_plan(session, ACTOR, firmware.get_plan(session, plan_id))
+        firmware_service.cancel_plan(session, ACTOR, firmware_queries.get_plan(session, plan_id))
     with unit_of_work() as session:
-        report = firmware.plan_report(session, firmware.get_plan(session, plan_id))
+        report = firmware_queries.plan_report(session, firmware_queries.get_plan(session, plan_id))
         assert (report.cancelled, report.by_status["skipped"], report.by_status["installed"]) == (
             True,
             19,
             1,
         )
-        counts = {(v.model, v.version): v.cameras for v in firmware.versions_in_use(session)}
+        counts = {
+            (v.model, v.version): v.cameras for v in firmware_queries.versions_in_use(session)
+        }
         assert counts[(model, "2.0")] == 2 and counts[(model, "1.0")] == 19
 
 
@@ -246,13 +262,13 @@ def test_firmware_stage_order_is_validated(stack: Stack) -> None:
     model = helpers.unique("Model-")
     now = utcnow()
     with unit_of_work() as session:
-        firmware.register_version(session, ACTOR, model=model, version="3.0")
+        firmware_service.register_version(session, ACTOR, model=model, version="3.0")
         with pytest.raises(FleetError, match="cumulative"):
-            firmware.create_plan(
+            firmware_service.create_plan(
                 session,
                 ACTOR,
                 name=model,
                 model=model,
                 target_version="3.0",
-                stages=[firmware.StageSpec(50, now), firmware.StageSpec(10, now)],
+                stages=[firmware_service.StageSpec(50, now), firmware_service.StageSpec(10, now)],
             )

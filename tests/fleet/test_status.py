@@ -8,7 +8,9 @@ import itertools
 import pytest
 
 from openbwv.db.session import unit_of_work
-from openbwv.fleet import assignments, cameras
+from openbwv.fleet.cameras import lifecycle
+from openbwv.fleet.cameras import queries as camera_queries
+from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.errors import FleetConflict, FleetError
 from tests.fleet import helpers
 from tests.fleet.helpers import ACTOR
@@ -39,13 +41,15 @@ ALLOWED = {
 def test_transition_table() -> None:
     for old, new in itertools.product(STATUSES, STATUSES):
         if old != new:
-            assert cameras.can_transition(old, new) == ((old, new) in ALLOWED), (old, new)
-    assert not any(cameras.can_transition("retired", s) for s in STATUSES)
+            assert lifecycle.can_transition(old, new) == ((old, new) in ALLOWED), (old, new)
+    assert not any(lifecycle.can_transition("retired", s) for s in STATUSES)
 
 
 def _change(serial: str, status: str) -> None:
     with unit_of_work() as session:
-        cameras.change_status(session, ACTOR, cameras.get_camera(session, serial), status)
+        camera_service.change_status(
+            session, ACTOR, camera_queries.get_camera(session, serial), status
+        )
 
 
 def test_refused_transitions_leave_the_camera_as_it_was(stack: Stack) -> None:
@@ -69,13 +73,13 @@ def test_docking_keeps_the_assignment_and_faulty_ends_it(stack: Stack) -> None:
     _change(serial, "docked")  # end of shift: still the officer's camera
     _change(serial, "issued")  # taken out of the dock again
     with unit_of_work() as session:
-        camera = cameras.get_camera(session, serial)
-        assert cameras.open_assignment(session, camera) is not None
+        camera = camera_queries.get_camera(session, serial)
+        assert camera_queries.open_assignment(session, camera) is not None
     _change(serial, "faulty")
     with unit_of_work() as session:
-        camera = cameras.get_camera(session, serial)
-        assert cameras.open_assignment(session, camera) is None
-        ended = assignments.history(session, camera=camera)[0]
+        camera = camera_queries.get_camera(session, serial)
+        assert camera_queries.open_assignment(session, camera) is None
+        ended = camera_queries.history(session, camera=camera)[0]
         assert ended.end_reason == "camera faulty" and ended.ended_at is not None
     with pytest.raises(FleetConflict, match="faulty and cannot be issued"):
         helpers.assign(serial, person.warrant_number)

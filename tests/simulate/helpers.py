@@ -11,7 +11,7 @@ from openbwv.access.principal import Principal
 from openbwv.access.roles import FLEET_MANAGE, FLEET_READ
 from openbwv.access.users import UserSpec, create_user
 from openbwv.db.session import unit_of_work
-from openbwv.fleet import assignments, cameras
+from openbwv.fleet.cameras import service as camera_service
 from openbwv.timeutil import utcnow
 
 ACTOR = Principal(
@@ -32,7 +32,7 @@ def force_slice(borough: str, stations: int, per_station: int) -> dict[str, dict
     tag = unique("SIM")
     with unit_of_work() as session:
         for s in range(stations):
-            station = cameras.ensure_station(session, borough, f"{tag} Station {s}")
+            station = camera_service.ensure_station(session, borough, f"{tag} Station {s}")
             for n in range(per_station):
                 warrant = unique("W")
                 team = f"{tag} Response {'AB'[n % 2]}"  # early and late shifts
@@ -48,15 +48,15 @@ def force_slice(borough: str, stations: int, per_station: int) -> dict[str, dict
                     ),
                 )
                 serial = unique("AXS-")
-                camera = cameras.register_camera(
+                camera = camera_service.register_camera(
                     session,
                     ACTOR,
-                    cameras.CameraSpec(
+                    camera_service.CameraSpec(
                         serial=serial, model="Axis W110", borough=borough, station=station.name
                     ),
                 )
                 began = utcnow() - timedelta(days=5)
-                assignments.assign(session, ACTOR, camera, officer, started_at=began)
+                camera_service.assign(session, ACTOR, camera, officer, started_at=began)
                 made[serial] = {"warrant": warrant, "team": team, "station": station.name}
     return made
 

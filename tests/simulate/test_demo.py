@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceItem
-from openbwv.fleet import rollout
+from openbwv.fleet.rollout import queries as rollout_queries
 from openbwv.simulate.demo import DEMO_CAMERA, DEMO_PASSWORD, DEMO_USERS, DEMO_WARRANT, load_demo
 from tests.support.stack import Stack
 
@@ -23,7 +23,7 @@ def test_the_demo_shows_a_force_mid_roll_out_with_people_and_footage(
     assert DEMO_PASSWORD in result and all(u.username in result for u in DEMO_USERS)
 
     with unit_of_work() as session:
-        report = rollout.progress(session)
+        report = rollout_queries.progress(session)
         statuses = {b.name: b.projection.status for b in report.boroughs}
         footage = list(
             session.scalars(select(EvidenceItem).where(EvidenceItem.camera_serial == DEMO_CAMERA))

@@ -21,7 +21,7 @@ from openbwv.access.principal import Principal
 from openbwv.access.users import UserError
 from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
-from openbwv.fleet.models import Borough
+from openbwv.organisation.models import Borough
 from openbwv.web.render import add_template_dir
 
 router = APIRouter(include_in_schema=False)

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 
 from openbwv.access.models import Grant, Role, User, UserRole
 from openbwv.access.passwords import hash_password
-from openbwv.fleet.models import Borough, Team
+from openbwv.organisation import queries as organisation
+from openbwv.organisation.errors import UnknownBorough
+from openbwv.organisation.models import Borough
+from openbwv.organisation.service import ensure_team
 from openbwv.timeutil import utcnow
 
 
@@ -34,21 +37,11 @@ class UserSpec:
 
 
 def resolve_borough(session: Session, value: str) -> Borough:
-    borough = session.get(Borough, value) or session.scalar(
-        select(Borough).where(Borough.name == value)
-    )
-    if borough is None:
-        raise UserError(f"unknown borough {value!r} (use a GSS code such as E09000033 or a name)")
-    return borough
-
-
-def ensure_team(session: Session, borough: str, name: str) -> Team:
-    team = session.scalar(select(Team).where(Team.borough == borough, Team.name == name))
-    if team is None:
-        team = Team(borough=borough, name=name)
-        session.add(team)
-        session.flush()
-    return team
+    """The organisation's borough lookup, refused as a UserError for access's callers."""
+    try:
+        return organisation.resolve_borough(session, value)
+    except UnknownBorough as exc:
+        raise UserError(str(exc)) from None
 
 
 def _check_roles(session: Session, roles: list[str]) -> None:

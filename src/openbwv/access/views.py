@@ -36,7 +36,7 @@ from openbwv.access.users import UserError, UserSpec, find_user
 from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import Category
-from openbwv.fleet.models import Team
+from openbwv.organisation.models import Team
 from openbwv.timeutil import utcnow
 from openbwv.web.auth import Viewer
 from openbwv.web.render import render

@@ -16,7 +16,7 @@ from openbwv.access.models import User
 from openbwv.evidence.markers import Marker
 from openbwv.evidence.models import Category, EvidenceCategory, EvidenceItem
 from openbwv.evidence.notes import Note, Tag
-from openbwv.fleet.models import Borough
+from openbwv.organisation.models import Borough
 from openbwv.web.render import london
 
 FLAG_TEXT = {

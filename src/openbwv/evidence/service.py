@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from openbwv.access.models import User
 from openbwv.evidence.models import EvidenceFlag, EvidenceItem
+from openbwv.fleet.cameras.queries import attribution
 from openbwv.fleet.models import Camera
 from openbwv.jobs.service import ensure_job
 
@@ -62,8 +63,6 @@ def _find_officer(session: Session, reference: str) -> User | None:
 def _owner(session: Session, new: NewOriginal) -> tuple[User | None, list[str]]:
     """The officer named by the device; else whoever the fleet says wore the camera when the
     recording started (fleet.assignments.wearer_at); else the uploading officer."""
-    from openbwv.fleet.assignments import attribution
-
     claimed = _find_officer(session, new.officer) if new.officer else None
     wearer, flags = attribution(session, new.camera_serial, new.recorded_start, claimed)
     if new.officer and claimed is None:

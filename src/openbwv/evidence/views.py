@@ -34,7 +34,7 @@ from openbwv.evidence.models import (
     EvidenceItem,
 )
 from openbwv.evidence.notes import notes_for
-from openbwv.fleet.models import Team
+from openbwv.organisation.models import Team
 from openbwv.timeutil import parse_rfc3339
 from openbwv.web.auth import Viewer
 from openbwv.web.mapview import track_map

@@ -15,17 +15,21 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from openbwv.access.models import User
 from openbwv.access.principal import Principal
 from openbwv.access.roles import FLEET_MANAGE, FLEET_READ
 from openbwv.access.users import UserError
+from openbwv.db.migrate import upgrade
 from openbwv.db.session import unit_of_work
-from openbwv.fleet import assignments, cameras, csv_format, csv_import, rollout
-from openbwv.fleet.errors import FleetError, FleetNotFound
-from openbwv.fleet.models import Camera
+from openbwv.errors import DomainError
+from openbwv.fleet.cameras import queries as camera_queries
+from openbwv.fleet.cameras import service as camera_service
+from openbwv.fleet.csvfiles import format as csv_format
+from openbwv.fleet.csvfiles import service as csv_service
+from openbwv.fleet.demo import DEFAULT_BOROUGHS, generate_force
+from openbwv.fleet.rollout.projection import DEFAULT_WINDOW_DAYS
+from openbwv.fleet.rollout.queries import progress as rollout_progress
 
 fleet_app = typer.Typer(
     help="Cameras, officers, assignments and the roll-out.", no_args_is_help=True
@@ -45,15 +49,11 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    from openbwv.db.migrate import upgrade
-
     upgrade()
     try:
         with unit_of_work() as session:
             yield session
-    except FleetNotFound as exc:
-        raise _fail(str(exc)) from None
-    except (FleetError, UserError) as exc:
+    except (DomainError, UserError) as exc:  # fleet's, the organisation's and access's refusals
         raise _fail(str(exc)) from None
 
 
@@ -62,7 +62,7 @@ def _import(kind: str, path: Path, dry_run: bool, strict: bool) -> None:
         data = path.read_bytes()
     except OSError as exc:
         raise _fail(f"cannot read {path}: {exc.strerror}", 2) from None
-    importer = csv_import.IMPORTERS[kind]
+    importer = csv_service.IMPORTERS[kind]
     with _session() as session:
         report = importer(session, OPERATOR, data, dry_run=dry_run, strict=strict)
     for warning in report.warnings:
@@ -113,16 +113,9 @@ def export(
     """Write officers or cameras as CSV, in the import format."""
     if kind not in ("officers", "cameras"):
         raise _fail("export officers or cameras", 2)
-    from openbwv.audit.events import record
-
     with _session() as session:
-        rows = (csv_import.officer_rows if kind == "officers" else csv_import.camera_rows)(session)
-        record(
-            session,
-            OPERATOR,
-            f"fleet.export.{kind}",
-            target_type="csv",
-            details={"rows": len(rows), "output": str(output) if output else "stdout"},
+        rows = csv_service.export_rows(
+            session, OPERATOR, kind, output=str(output) if output else "stdout"
         )
     columns = csv_format.OFFICER_COLUMNS if kind == "officers" else csv_format.CAMERA_COLUMNS
     text = csv_format.write_csv(columns, rows)
@@ -140,11 +133,11 @@ def assign(
 ) -> None:
     """Issue a personal camera to an officer (refused if either already has one)."""
     with _session() as session:
-        row = assignments.assign(
+        row = camera_service.assign(
             session,
             OPERATOR,
-            cameras.get_camera(session, camera),
-            cameras.get_officer(session, officer),
+            camera_queries.get_camera(session, camera),
+            camera_queries.get_officer(session, officer),
         )
         typer.echo(f"Camera {camera} assigned to {officer} (assignment {row.id})")
 
@@ -157,10 +150,10 @@ def unassign(
 ) -> None:
     """End the camera's current assignment."""
     with _session() as session:
-        row = assignments.unassign(
+        row = camera_service.unassign(
             session,
             OPERATOR,
-            cameras.get_camera(session, camera),
+            camera_queries.get_camera(session, camera),
             reason=reason,
             status="docked" if docked else "in_stock",
         )
@@ -175,9 +168,9 @@ def set_status(
 ) -> None:
     """Change a camera's status (only allowed transitions; see docs/fleet.md)."""
     with _session() as session:
-        row = cameras.get_camera(session, camera)
+        row = camera_queries.get_camera(session, camera)
         old = row.status
-        cameras.change_status(session, OPERATOR, row, status, reason=reason)
+        camera_service.change_status(session, OPERATOR, row, status, reason=reason)
         typer.echo(f"Camera {camera}: {old} → {row.status}")
 
 
@@ -190,24 +183,20 @@ def status(
         if camera is None:
             _summary(session)
             return
-        row = cameras.get_camera(session, camera)
+        row = camera_queries.get_camera(session, camera)
         typer.echo(
             f"{row.serial}  {row.model or '?'}  firmware {row.firmware_version or '?'}  "
             f"{row.status}{'  (pool)' if row.pool else ''}  borough {row.home_borough or '-'}"
         )
-        for a in assignments.history(session, camera=row, limit=20):
-            user = session.get(User, a.officer_id)
+        for a in camera_queries.history(session, camera=row, limit=20):
+            user = camera_queries.officer_by_id(session, a.officer_id)
             name = (user.warrant_number or user.username) if user else a.officer_id
             until = a.ended_at.isoformat() if a.ended_at else "now"
             typer.echo(f"  {a.kind:9} {name}  {a.started_at.isoformat()} → {until}")
 
 
 def _summary(session: Session) -> None:
-    rows = session.execute(
-        select(Camera.home_borough, Camera.status, func.count()).group_by(
-            Camera.home_borough, Camera.status
-        )
-    ).all()
+    rows = camera_queries.counts_by_borough_and_status(session)
     if not rows:
         typer.echo("No cameras yet.")
         return
@@ -225,7 +214,7 @@ def _summary(session: Session) -> None:
 @fleet_app.command("progress")
 def progress(
     as_of: str | None = typer.Option(None, help="Measure as of YYYY-MM-DD (default: today)."),
-    window_days: int = typer.Option(rollout.DEFAULT_WINDOW_DAYS, help="Issue-rate window."),
+    window_days: int = typer.Option(DEFAULT_WINDOW_DAYS, help="Issue-rate window."),
 ) -> None:
     """Roll-out progress and projected completion, per borough and for the force."""
     try:
@@ -233,7 +222,7 @@ def progress(
     except ValueError:
         raise _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)", 2) from None
     with _session() as session:
-        report = rollout.progress(session, as_of=day, window_days=window_days)
+        report = rollout_progress(session, as_of=day, window_days=window_days)
     typer.echo(
         f"{'borough':24} {'issued':>11} {'trained':>11} {'uploading':>9}  status"
         "       projected    planned"
@@ -264,8 +253,6 @@ def demo(
     seed: int = typer.Option(1, help="Same seed, same force."),
 ) -> None:
     """Create a demo force: stations, teams, officers, cameras, docks and a roll-out under way."""
-    from openbwv.fleet.demo import DEFAULT_BOROUGHS, generate_force
-
     with _session() as session:
         summary = generate_force(
             session, boroughs=borough or DEFAULT_BOROUGHS, officers_per_borough=officers, seed=seed

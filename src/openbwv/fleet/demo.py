@@ -15,16 +15,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openbwv.access.models import User
 from openbwv.access.principal import Principal
 from openbwv.access.roles import FLEET_MANAGE, FLEET_READ
-from openbwv.access.users import UserSpec, create_user, ensure_team, resolve_borough
-from openbwv.fleet import assignments, cameras, firmware, rollout
+from openbwv.access.users import UserSpec, create_user
+from openbwv.fleet.cameras import queries as camera_queries
+from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.errors import FleetConflict
-from openbwv.fleet.models import AssignmentKind, Borough, Camera, Dock, OfficerTraining
+from openbwv.fleet.firmware import service as firmware_service
+from openbwv.fleet.models import AssignmentKind, Camera, Dock, OfficerTraining
+from openbwv.fleet.rollout import service as rollout_service
+from openbwv.organisation import queries as organisation
+from openbwv.organisation.models import Borough, Station, Team
+from openbwv.organisation.service import ensure_team
 from openbwv.timeutil import utcnow
 
 DEMO_ACTOR = Principal(
@@ -118,12 +123,12 @@ def generate_force(
     now = (now or utcnow()).replace(microsecond=0)
     summary = DemoSummary()
     serial_base = 100000 + seed * 10000 % 900000
-    if session.scalar(select(Camera.id).where(Camera.serial == f"AXB-{serial_base:06d}")):
+    if camera_queries.find_camera(session, f"AXB-{serial_base:06d}") is not None:
         raise FleetConflict(f"the demo force for seed {seed} is already loaded")
     _firmware(session, actor)
-    codes = [resolve_borough(session, b).gss_code for b in boroughs]
+    codes = [organisation.resolve_borough(session, b).gss_code for b in boroughs]
     for index, code in enumerate(codes):
-        borough = session.get(Borough, code)
+        borough = organisation.borough(session, code)
         assert borough is not None
         _borough(
             session,
@@ -147,7 +152,7 @@ def _firmware(session: Session, actor: Principal) -> None:
         for version in versions:
             try:
                 with session.begin_nested():
-                    firmware.register_version(
+                    firmware_service.register_version(
                         session, actor, model=model, version=version, released_on=RELEASED[version]
                     )
             except FleetConflict:
@@ -173,39 +178,82 @@ def _borough(
     # last one starts in a fortnight.
     start = (now - timedelta(days=42 * (count - 1 - index) - 14)).date()
     slip = 1.0 + 0.25 * index  # later boroughs fall behind their plan a little more
-    station_rows = []
-    for s in range(stations):
-        station = cameras.ensure_station(
+    station_rows = _stations(session, summary, borough, stations)
+    team_rows = _teams(session, summary, borough, station_rows)
+    people = _officers(session, rng, summary, borough, team_rows, officers, serial_base)
+    pool_count = round(officers * pool_share)
+    camera_rows = _cameras(
+        session,
+        actor,
+        rng,
+        summary,
+        borough,
+        station_rows,
+        officers,
+        officers - pool_count,
+        serial_base,
+    )
+    summary.pool_cameras += pool_count
+    pilot = _phases(session, actor, summary, borough, start, officers)
+    for k, (user, camera) in enumerate(zip(people, camera_rows, strict=True)):
+        day = start + (_planned_day(k, officers, pilot, start) - start) * slip
+        if day < now.date():
+            _issue(session, actor, rng, summary, user, camera, day, now)
+
+
+def _stations(
+    session: Session, summary: DemoSummary, borough: Borough, count: int
+) -> list[Station]:
+    """The borough's stations, each with a dock."""
+    rows = []
+    for s in range(count):
+        station = camera_service.ensure_station(
             session,
             borough.gss_code,
             f"{borough.name} {STATION_SUFFIXES[s % 5]}" + (f" {s // 5 + 1}" if s >= 5 else ""),
         )
-        station_rows.append(station)
+        rows.append(station)
         dock = Dock(
             serial=f"DCK-{borough.gss_code[-3:]}-{s + 1:02d}",
             station_id=station.id,
             ports=8,
             model="Axis W701",
         )
-        if session.scalar(select(Dock.id).where(Dock.serial == dock.serial)) is None:
+        if camera_queries.find_dock(session, dock.serial) is None:
             session.add(dock)
             summary.docks += 1
-    summary.stations += len(station_rows)
-    team_rows = []
-    for station in station_rows:
+    summary.stations += len(rows)
+    return rows
+
+
+def _teams(
+    session: Session, summary: DemoSummary, borough: Borough, stations: list[Station]
+) -> list[Team]:
+    rows = []
+    for station in stations:
         for name in TEAMS:
             team = ensure_team(session, borough.gss_code, f"{station.name} {name}")
             team.station_id = station.id
-            team_rows.append(team)
-    summary.teams += len(team_rows)
-    pool_count = round(officers * pool_share)
-    personal = officers - pool_count
+            rows.append(team)
+    summary.teams += len(rows)
+    return rows
+
+
+def _officers(
+    session: Session,
+    rng: random.Random,
+    summary: DemoSummary,
+    borough: Borough,
+    teams: list[Team],
+    count: int,
+    serial_base: int,
+) -> list[User]:
     people = []
-    for n in range(officers):
+    for n in range(count):
         number = serial_base + len(summary.warrant_numbers)
         warrant = f"{number % 1000000:06d}"
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        team = team_rows[n % len(team_rows)]
+        team = teams[n % len(teams)]
         user = create_user(
             session,
             UserSpec(
@@ -221,32 +269,42 @@ def _borough(
         people.append(user)
         summary.warrant_numbers.append(warrant)
     summary.officers += len(people)
+    return people
+
+
+def _cameras(
+    session: Session,
+    actor: Principal,
+    rng: random.Random,
+    summary: DemoSummary,
+    borough: Borough,
+    stations: list[Station],
+    count: int,
+    personal: int,
+    serial_base: int,
+) -> list[Camera]:
+    """`count` cameras: the first `personal` for personal issue, the rest pool cameras."""
     models = list(MODELS)
-    camera_rows = []
-    for n in range(officers):
+    rows = []
+    for n in range(count):
         serial = f"AXB-{serial_base + len(summary.serials):06d}"
         model = models[0] if rng.random() < 0.7 else models[1]
-        camera = cameras.register_camera(
+        camera = camera_service.register_camera(
             session,
             actor,
-            cameras.CameraSpec(
+            camera_service.CameraSpec(
                 serial=serial,
                 model=model,
                 firmware_version=rng.choice(MODELS[model][-2:]),
                 borough=borough.gss_code,
-                station=station_rows[n % len(station_rows)].name,
+                station=stations[n % len(stations)].name,
                 pool=n >= personal,
             ),
         )
-        camera_rows.append(camera)
+        rows.append(camera)
         summary.serials.append(serial)
-    summary.cameras += len(camera_rows)
-    summary.pool_cameras += pool_count
-    pilot = _phases(session, actor, summary, borough, start, officers)
-    for k, (user, camera) in enumerate(zip(people, camera_rows, strict=True)):
-        day = start + (_planned_day(k, officers, pilot, start) - start) * slip
-        if day < now.date():
-            _issue(session, actor, rng, summary, user, camera, day, now)
+    summary.cameras += len(rows)
+    return rows
 
 
 def _planned_day(k: int, total: int, pilot: int, start: date) -> date:
@@ -269,10 +327,10 @@ def _phases(
         ("Pilot", start, 14, pilot),
         ("Full roll-out", start + timedelta(days=14), 42, officers - pilot),
     ):
-        rollout.add_phase(
+        rollout_service.add_phase(
             session,
             actor,
-            rollout.PhaseSpec(
+            rollout_service.PhaseSpec(
                 borough=borough.gss_code,
                 name=name,
                 starts_on=begins,
@@ -305,7 +363,7 @@ def _issue(
     )
     first = min(hour, now - timedelta(hours=40))
     if not camera.pool:
-        assignments.assign(session, actor, camera, user, started_at=first)
+        camera_service.assign(session, actor, camera, user, started_at=first)
         summary.assignments += 1
         return
     shifts = [(first, first + timedelta(hours=9))]
@@ -313,10 +371,14 @@ def _issue(
     if yesterday > first + timedelta(hours=9):
         shifts.append((yesterday, yesterday + timedelta(hours=9)))
     for out, back in shifts:
-        assignments.assign(session, actor, camera, user, kind=AssignmentKind.POOL, started_at=out)
-        assignments.checkin(session, actor, camera, ended_at=back)
+        camera_service.assign(
+            session, actor, camera, user, kind=AssignmentKind.POOL, started_at=out
+        )
+        camera_service.checkin(session, actor, camera, ended_at=back)
         summary.assignments += 1
     if rng.random() < 0.5:
         today = now - timedelta(hours=rng.randint(1, 6))
-        assignments.assign(session, actor, camera, user, kind=AssignmentKind.POOL, started_at=today)
+        camera_service.assign(
+            session, actor, camera, user, kind=AssignmentKind.POOL, started_at=today
+        )
         summary.assignments += 1

@@ -1,5 +1,6 @@
-"""Shared pieces of the fleet endpoints: the router, the permission dependencies, and units of
-work whose fleet errors become problem details."""
+"""Shared pieces of the fleet endpoints: the router, the permission dependencies, and the unit of
+work each endpoint runs in (fleet errors, like every domain error, become problem details in the
+application's handler)."""
 
 from __future__ import annotations
 
@@ -17,22 +18,19 @@ from openbwv.access.roles import FLEET_MANAGE, FLEET_READ, REPORTS_READ
 from openbwv.access.users import UserError
 from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
-from openbwv.fleet.errors import FleetError
 
-# One router for every fleet endpoint (api and api_plans decorate it), so the application's route
-# table, from which the authorisation tests are generated, lists them all.
+# One router for every fleet endpoint (each sub-package's `api` decorates it), so the
+# application's route table, from which the authorisation tests are generated, lists them all.
 router = APIRouter(prefix="/api/v1/fleet", tags=["fleet"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 @contextmanager
 def fleet_session() -> Iterator[Session]:
-    """A unit of work whose fleet errors become problem details (and roll back)."""
+    """A unit of work (rolled back on any error); access's user errors become problem details."""
     try:
         with unit_of_work() as session:
             yield session
-    except FleetError as exc:
-        raise Problem(exc.status, exc.title, str(exc)) from None
     except UserError as exc:
         raise Problem(422, "Invalid fleet request", str(exc)) from None
 

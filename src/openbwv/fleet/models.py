@@ -1,5 +1,5 @@
-"""Fleet and organisation: boroughs, stations, teams, cameras, docks, assignments, firmware and
-the roll-out plan.
+"""The fleet: cameras, docks, assignments, firmware and the roll-out plan (boroughs, stations and
+teams are the organisation's).
 
 The rule that matters most is enforced by the database itself, not only by the service: an
 officer holds at most one camera and a camera is held by at most one officer at a time (two
@@ -35,38 +35,6 @@ class AssignmentKind(enum.StrEnum):
 
 def _in(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
-
-
-class Borough(Base):
-    """One of the London boroughs (GSS code E09…); `met_policed` is False for the City of London."""
-
-    __tablename__ = "boroughs"
-
-    gss_code: Mapped[str] = mapped_column(String(9), primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    inner_london: Mapped[bool] = mapped_column(default=False)
-    met_policed: Mapped[bool] = mapped_column(default=True)
-    bcu: Mapped[str | None] = mapped_column(String(64))  # Basic Command Unit grouping
-
-
-class Station(IdMixin, TimestampMixin, Base):
-    __tablename__ = "stations"
-
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    borough: Mapped[str] = mapped_column(ForeignKey("boroughs.gss_code"))
-    address: Mapped[str | None] = mapped_column(String(255))
-
-
-class Team(IdMixin, TimestampMixin, Base):
-    """A response or neighbourhood team: the unit a supervisor oversees."""
-
-    __tablename__ = "teams"
-
-    name: Mapped[str] = mapped_column(String(100))
-    borough: Mapped[str] = mapped_column(ForeignKey("boroughs.gss_code"))
-    station_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stations.id"))
-
-    __table_args__ = (UniqueConstraint("borough", "name"),)
 
 
 class Camera(IdMixin, TimestampMixin, Base):

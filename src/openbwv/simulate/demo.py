@@ -23,7 +23,8 @@ from openbwv.audit.events import record
 from openbwv.config import Settings
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceItem
-from openbwv.fleet import assignments, cameras
+from openbwv.fleet.cameras import queries as camera_queries
+from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.demo import DEFAULT_BOROUGHS, DEMO_ACTOR, generate_force
 from openbwv.fleet.errors import FleetConflict
 from openbwv.simulate.config import SimConfig
@@ -127,10 +128,10 @@ def _people(session: Session) -> set[str]:
 
 
 def _issue_camera(session: Session, officer: User) -> None:
-    camera = cameras.find_camera(session, DEMO_CAMERA) or cameras.register_camera(
+    camera = camera_queries.find_camera(session, DEMO_CAMERA) or camera_service.register_camera(
         session,
         DEMO_ACTOR,
-        cameras.CameraSpec(
+        camera_service.CameraSpec(
             serial=DEMO_CAMERA,
             model="Axis W110",
             firmware_version="11.5.70",
@@ -138,9 +139,9 @@ def _issue_camera(session: Session, officer: User) -> None:
             station=DEMO_STATION,
         ),
     )
-    if cameras.open_assignment(session, camera) is None:
+    if camera_queries.open_assignment(session, camera) is None:
         began = utcnow() - timedelta(days=30)
-        assignments.assign(session, DEMO_ACTOR, camera, officer, started_at=began)
+        camera_service.assign(session, DEMO_ACTOR, camera, officer, started_at=began)
 
 
 def _footage(clips: int, *, seed: int) -> list[str]:

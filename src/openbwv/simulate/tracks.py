@@ -1,6 +1,6 @@
 """GNSS tracks inside a borough: an officer on foot or in a car, one fix every few seconds.
 
-The borough outlines are the fleet's `london_boroughs.geojson` (polygons with holes, some
+The borough outlines are the organisation's `london_boroughs.geojson` (polygons with holes, some
 multi-part). A start is sampled uniformly inside the outline (rejection sampling in its bounding
 box); each step moves at walking or driving speed on a slowly turning heading, and a step that
 would leave the borough turns the officer round instead, so every fix lies inside it.

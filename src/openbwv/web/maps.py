@@ -1,5 +1,5 @@
-"""London's boroughs as SVG: outlines from `fleet/data/london_boroughs.geojson`, projected from
-longitude/latitude to page coordinates on the server, so maps need no script and no tiles.
+"""London's boroughs as SVG: outlines from `organisation/data/london_boroughs.geojson`, projected
+from longitude/latitude to page coordinates on the server, so maps need no script and no tiles.
 
 Generic on purpose (the fleet dashboard and the evidence pages both draw on it): `project` turns
 one lon/lat into x/y inside a box, `borough_paths` gives every borough's SVG path and a label
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[1] / "fleet" / "data"
+DATA = Path(__file__).resolve().parents[1] / "organisation" / "data"
 GEOJSON = DATA / "london_boroughs.geojson"
 NOTICE = DATA / "NOTICE.md"
 

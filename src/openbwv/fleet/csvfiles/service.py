@@ -1,4 +1,4 @@
-"""Importing and exporting officers and cameras as CSV (see csv_format for the file rules).
+"""Importing officers and cameras from CSV, and recording exports (see `format` for the file rules).
 
 Import is idempotent: a row whose key (warrant number, camera serial) exists updates that record,
 otherwise it creates one; a row that changes nothing is counted as unchanged. Each row is applied
@@ -10,7 +10,6 @@ cell leaves the current value as it is: a file never erases data by omission.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,42 +20,26 @@ from sqlalchemy.orm import Session
 
 from openbwv.access.models import User, UserRole
 from openbwv.access.principal import Principal
-from openbwv.access.users import UserError, UserSpec, create_user, ensure_team
+from openbwv.access.users import UserError, UserSpec, create_user
 from openbwv.audit.events import record
-from openbwv.fleet import cameras as cams
-from openbwv.fleet.assignments import assign
-from openbwv.fleet.csv_format import (
+from openbwv.fleet.cameras import queries as camera_queries
+from openbwv.fleet.cameras import service as camera_service
+from openbwv.fleet.cameras.lifecycle import TRANSITIONS
+from openbwv.fleet.cameras.service import CameraSpec
+from openbwv.fleet.csvfiles import rows as cells
+from openbwv.fleet.csvfiles.format import (
     CAMERA_COLUMNS,
     OFFICER_COLUMNS,
     ParsedFile,
     RowError,
     read_csv,
 )
+from openbwv.fleet.csvfiles.queries import EXPORTS, Row
+from openbwv.fleet.csvfiles.rows import BoroughTable, RowRejected
 from openbwv.fleet.errors import FleetError
-from openbwv.fleet.models import (
-    Assignment,
-    Borough,
-    Camera,
-    CameraStatus,
-    OfficerTraining,
-    Station,
-    Team,
-)
-from openbwv.timeutil import utcnow
-
-WARRANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$")
-USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-YES = {"yes", "y", "true", "1"}
-NO = {"no", "n", "false", "0", ""}
-
-
-class RowRejected(Exception):
-    def __init__(self, column: str | None, message: str) -> None:
-        super().__init__(message)
-        self.column = column
-        self.message = message
+from openbwv.fleet.models import Camera, CameraStatus, OfficerTraining
+from openbwv.organisation import queries as organisation
+from openbwv.organisation.service import ensure_team
 
 
 @dataclass
@@ -75,46 +58,6 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-class BoroughTable(dict[str, str]):
-    """GSS codes and lower-cased names to GSS codes. It also holds the Borough rows, so the
-    session's (weak) identity map keeps them and per-row look-ups by code cost no query."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self.rows = list(session.scalars(select(Borough)))
-        for borough in self.rows:
-            self[borough.gss_code.lower()] = borough.gss_code
-            self[borough.name.lower()] = borough.gss_code
-
-
-def _boroughs(session: Session) -> BoroughTable:
-    return BoroughTable(session)
-
-
-def _borough(table: dict[str, str], value: str) -> str:
-    code = table.get(value.strip().lower())
-    if code is None:
-        raise RowRejected("borough", f"unknown borough {value!r} (a GSS code or a borough name)")
-    return code
-
-
-def _date(value: str) -> date:
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        raise RowRejected("trained_on", f"{value!r} is not a date (YYYY-MM-DD)") from None
-    if len(value) != 10:
-        raise RowRejected("trained_on", f"{value!r} is not a date (YYYY-MM-DD)")
-    if parsed > utcnow().date():
-        raise RowRejected("trained_on", "the date is in the future")
-    return parsed
-
-
-def _check(pattern: re.Pattern[str], value: str, column: str, what: str) -> None:
-    if value and not pattern.match(value):
-        raise RowRejected(column, f"{value!r} is not a valid {what}")
 
 
 def _run(
@@ -188,7 +131,7 @@ def import_officers(
     strict: bool = False,
 ) -> ImportReport:
     parsed = read_csv(data, OFFICER_COLUMNS)
-    boroughs = _boroughs(session)
+    boroughs = BoroughTable(organisation.boroughs(session))
     report = ImportReport("officers", dry_run, strict)
     return _run(
         session,
@@ -204,11 +147,11 @@ def _officer_row(
     session: Session, actor: Principal, boroughs: dict[str, str], v: dict[str, str]
 ) -> str:
     warrant, username = v["warrant_number"], v.get("username", "")
-    _check(WARRANT, warrant, "warrant_number", "warrant number")
-    _check(USERNAME, username, "username", "username")
-    _check(EMAIL, v.get("email", ""), "email", "email address")
-    borough = _borough(boroughs, v["borough"])
-    trained_on = _date(v["trained_on"]) if v.get("trained_on") else None
+    cells.check(cells.WARRANT, warrant, "warrant_number", "warrant number")
+    cells.check(cells.USERNAME, username, "username", "username")
+    cells.check(cells.EMAIL, v.get("email", ""), "email", "email address")
+    borough = cells.borough_code(boroughs, v["borough"])
+    trained_on = cells.training_date(v["trained_on"]) if v.get("trained_on") else None
     user = session.scalar(select(User).where(User.warrant_number == warrant))
     if user is None:
         username = username or warrant.lower().replace(" ", "").replace("/", "-")
@@ -321,7 +264,7 @@ def import_cameras(
     strict: bool = False,
 ) -> ImportReport:
     parsed = read_csv(data, CAMERA_COLUMNS)
-    boroughs = _boroughs(session)
+    boroughs = BoroughTable(organisation.boroughs(session))
     report = ImportReport("cameras", dry_run, strict)
     return _run(
         session,
@@ -336,46 +279,35 @@ def import_cameras(
 IMPORTERS = {"officers": import_officers, "cameras": import_cameras}
 
 
-def _pool(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in YES:
-        return True
-    if lowered in NO:
-        return False
-    raise RowRejected("pool", f"{value!r} is not yes or no")
-
-
 def _camera_row(
     session: Session, actor: Principal, boroughs: dict[str, str], v: dict[str, str]
 ) -> str:
     serial, status, holder = v["serial"], v.get("status", "").lower(), v.get("assigned_to", "")
-    _check(SERIAL, serial, "serial", "serial number")
-    if status and status not in cams.TRANSITIONS:
-        raise RowRejected(
-            "status", f"unknown status {status!r}; one of {', '.join(cams.TRANSITIONS)}"
-        )
+    cells.check(cells.SERIAL, serial, "serial", "serial number")
+    if status and status not in TRANSITIONS:
+        raise RowRejected("status", f"unknown status {status!r}; one of {', '.join(TRANSITIONS)}")
     if holder and status not in ("", CameraStatus.ISSUED):
         raise RowRejected("status", f"a camera assigned to someone cannot be {status}")
-    borough = _borough(boroughs, v["borough"]) if v.get("borough") else None
-    officer = cams.find_officer(session, holder) if holder else None
+    borough = cells.borough_code(boroughs, v["borough"]) if v.get("borough") else None
+    officer = camera_queries.find_officer(session, holder) if holder else None
     if holder and officer is None:
         raise RowRejected("assigned_to", f"no officer with warrant number or username {holder!r}")
     _check_station(session, v.get("station", ""), borough)
-    camera = cams.find_camera(session, serial)
-    spec = cams.CameraSpec(
+    camera = camera_queries.find_camera(session, serial)
+    spec = CameraSpec(
         serial=serial,
         model=v["model"],
         firmware_version=v.get("firmware_version") or None,
         borough=borough,
         station=v.get("station") or None,
-        pool=_pool(v["pool"]) if v.get("pool") else bool(camera and camera.pool),
+        pool=cells.pool_flag(v["pool"]) if v.get("pool") else bool(camera and camera.pool),
     )
-    held = camera is not None and cams.open_assignment(session, camera) is not None
+    held = camera is not None and camera_queries.open_assignment(session, camera) is not None
     if status == CameraStatus.ISSUED and officer is None and not held:
         raise RowRejected("assigned_to", "an issued camera needs assigned_to")
     if camera is None:
         spec.status = status if status and status != CameraStatus.ISSUED else CameraStatus.IN_STOCK
-        camera = cams.register_camera(session, actor, spec)
+        camera = camera_service.register_camera(session, actor, spec)
         _holder(session, actor, camera, officer, new=True)
         return "created"
     changed = _update_camera(session, actor, camera, spec, status)
@@ -386,7 +318,7 @@ def _camera_row(
 def _check_station(session: Session, name: str, borough: str | None) -> None:
     if not name:
         return
-    station = session.scalar(select(Station).where(Station.name == name))
+    station = organisation.station_named(session, name)
     if station is None and borough is None:
         raise RowRejected("station", f"station {name!r} is new: give its borough")
     if station is not None and borough is not None and station.borough != borough:
@@ -394,12 +326,12 @@ def _check_station(session: Session, name: str, borough: str | None) -> None:
 
 
 def _update_camera(
-    session: Session, actor: Principal, camera: Camera, spec: cams.CameraSpec, status: str
+    session: Session, actor: Principal, camera: Camera, spec: CameraSpec, status: str
 ) -> list[str]:
     fields = ("model", "firmware_version", "home_borough", "station_id", "pool")
     before = {name: getattr(camera, name) for name in fields}
     try:
-        cams.apply_placement(session, camera, spec)
+        camera_service.apply_placement(session, camera, spec)
     except FleetError as exc:
         raise RowRejected("station", str(exc)) from None
     changed = [name for name in fields if getattr(camera, name) != before[name]]
@@ -415,7 +347,7 @@ def _update_camera(
     # `issued` is never set directly: it follows from assigned_to (checked by the caller).
     if status and status not in (camera.status, CameraStatus.ISSUED):
         try:
-            cams.change_status(session, actor, camera, status, reason="CSV import")
+            camera_service.change_status(session, actor, camera, status, reason="CSV import")
         except FleetError as exc:
             raise RowRejected("status", str(exc)) from None
         changed.append("status")
@@ -427,7 +359,7 @@ def _holder(
 ) -> list[str]:
     if officer is None:
         return []
-    current = None if new else cams.open_assignment(session, camera)
+    current = None if new else camera_queries.open_assignment(session, camera)
     if current is not None and current.officer_id == officer.id:
         return []
     if camera.pool:
@@ -438,7 +370,7 @@ def _holder(
             f"camera {camera.serial} is assigned to someone else; end that assignment first",
         )
     try:
-        assign(session, actor, camera, officer)
+        camera_service.assign(session, actor, camera, officer)
     except FleetError as exc:
         raise RowRejected("assigned_to", str(exc)) from None
     return ["assigned_to"]
@@ -447,55 +379,14 @@ def _holder(
 # --- export -----------------------------------------------------------------------------------
 
 
-def officer_rows(session: Session) -> list[dict[str, str | None]]:
-    teams = {t.id: t.name for t in session.scalars(select(Team))}
-    trained = {
-        key: value
-        for key, value in session.execute(
-            select(OfficerTraining.user_id, OfficerTraining.trained_on)
-        )
-    }
-    users = session.scalars(
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "officer")
-        .order_by(User.warrant_number, User.username)
+def export_rows(session: Session, actor: Principal, kind: str, **details: str) -> list[Row]:
+    """Officers or cameras as CSV rows; an export of personal data is an audit event."""
+    exported = EXPORTS[kind](session)
+    record(
+        session,
+        actor,
+        f"fleet.export.{kind}",
+        target_type="csv",
+        details={"rows": len(exported), **details},
     )
-    return [
-        {
-            "warrant_number": u.warrant_number,
-            "display_name": u.display_name,
-            "borough": u.borough,
-            "username": u.username,
-            "shoulder_number": u.shoulder_number,
-            "team": teams.get(u.team_id) if u.team_id else None,
-            "email": u.email,
-            "trained_on": trained[u.id].isoformat() if u.id in trained else None,
-        }
-        for u in users
-    ]
-
-
-def camera_rows(session: Session) -> list[dict[str, str | None]]:
-    stations = {s.id: s.name for s in session.scalars(select(Station))}
-    holders = {
-        camera_id: warrant or username
-        for camera_id, warrant, username in session.execute(
-            select(Assignment.camera_id, User.warrant_number, User.username)
-            .join(User, User.id == Assignment.officer_id)
-            .where(Assignment.ended_at.is_(None))
-        )
-    }
-    return [
-        {
-            "serial": c.serial,
-            "model": c.model,
-            "firmware_version": c.firmware_version,
-            "borough": c.home_borough,
-            "station": stations.get(c.station_id) if c.station_id else None,
-            "pool": "yes" if c.pool else "no",
-            "status": c.status,
-            "assigned_to": holders.get(c.id),
-        }
-        for c in session.scalars(select(Camera).order_by(Camera.serial))
-    ]
+    return exported

@@ -15,7 +15,8 @@ from openbwv.access.policy import require
 from openbwv.access.principal import Principal
 from openbwv.access.roles import FLEET_MANAGE
 from openbwv.db.session import unit_of_work
-from openbwv.fleet import csv_format, csv_import
+from openbwv.fleet.csvfiles import format as csv_format
+from openbwv.fleet.csvfiles import service
 from openbwv.web.auth import Viewer
 from openbwv.web.render import render
 
@@ -29,7 +30,7 @@ def _form(
     request: Request,
     *,
     kind: str = "officers",
-    report: csv_import.ImportReport | None = None,
+    report: service.ImportReport | None = None,
     error: str | None = None,
     status: int = 200,
 ) -> Response:
@@ -62,8 +63,8 @@ async def _read(upload: UploadFile) -> bytes | None:
 
 def _import(
     kind: str, principal: Principal, data: bytes, dry_run: bool, strict: bool
-) -> csv_import.ImportReport:
-    importer = csv_import.IMPORTERS[kind]
+) -> service.ImportReport:
+    importer = service.IMPORTERS[kind]
     with unit_of_work() as session:
         return importer(session, principal, data, dry_run=dry_run, strict=strict)
 

@@ -1,4 +1,4 @@
-"""Fleet reference data: London's boroughs and their Basic Command Units."""
+"""Changing the force's structure: the boroughs (reference data), new stations and teams."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openbwv.fleet.models import Borough
+from openbwv.organisation import queries
+from openbwv.organisation.models import Borough, Station, Team
 
 # The Met's Basic Command Units.
 BCUS = {
@@ -29,14 +29,15 @@ BCUS = {
 
 
 def borough_features() -> list[dict[str, Any]]:
-    text = resources.files("openbwv.fleet").joinpath("data/london_boroughs.geojson").read_text()
-    features: list[dict[str, Any]] = json.loads(text)["features"]
+    """The shipped borough outlines (GeoJSON features with their properties)."""
+    data = resources.files("openbwv.organisation").joinpath("data/london_boroughs.geojson")
+    features: list[dict[str, Any]] = json.loads(data.read_text())["features"]
     return features
 
 
 def ensure_boroughs(session: Session) -> None:
     """London's boroughs from the shipped outlines (reference data; idempotent)."""
-    existing_boroughs = set(session.scalars(select(Borough.gss_code)))
+    existing_boroughs = queries.borough_codes(session)
     bcu_of = {borough: bcu for bcu, boroughs in BCUS.items() for borough in boroughs}
     for feature in borough_features():
         props = feature["properties"]
@@ -50,3 +51,20 @@ def ensure_boroughs(session: Session) -> None:
                     bcu=bcu_of.get(props["name"]),
                 )
             )
+
+
+def ensure_team(session: Session, borough: str, name: str) -> Team:
+    """The borough's team of that name, created on first use."""
+    team = queries.team_named(session, borough, name)
+    if team is None:
+        team = Team(borough=borough, name=name)
+        session.add(team)
+        session.flush()
+    return team
+
+
+def add_station(session: Session, borough: str, name: str) -> Station:
+    station = Station(name=name, borough=borough)
+    session.add(station)
+    session.flush()
+    return station

@@ -1,4 +1,5 @@
-"""Firmware: versions per camera model, which cameras run what, and staged update plans.
+"""Changing firmware: registering versions, creating and cancelling staged update plans, and
+what cameras report (installed, failed).
 
 A plan updates one model to one version in stages. Each stage names a scope (a borough, or the
 whole force) and a cumulative percentage of the cameras in that scope, due from a time: e.g. 5 %
@@ -13,17 +14,16 @@ from __future__ import annotations
 import hashlib
 import math
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
-from openbwv.access.users import resolve_borough
 from openbwv.audit.events import record
-from openbwv.fleet.errors import FleetConflict, FleetError, FleetNotFound
+from openbwv.fleet.errors import FleetConflict, FleetError
+from openbwv.fleet.firmware import queries
 from openbwv.fleet.models import (
     Camera,
     CameraStatus,
@@ -33,7 +33,8 @@ from openbwv.fleet.models import (
     FirmwareTargetStatus,
     FirmwareVersion,
 )
-from openbwv.timeutil import isoformat_z, utcnow
+from openbwv.organisation.queries import resolve_borough
+from openbwv.timeutil import utcnow
 
 T = FirmwareTargetStatus
 OUT_OF_SERVICE = (CameraStatus.RETIRED, CameraStatus.LOST)
@@ -70,37 +71,6 @@ def register_version(
 
 
 @dataclass
-class VersionCount:
-    model: str
-    version: str | None
-    released_on: date | None
-    registered: bool
-    cameras: int
-
-
-def versions_in_use(session: Session) -> list[VersionCount]:
-    """Every registered version and every version cameras report, with how many run each."""
-    counts = {
-        (model or "", version): n
-        for model, version, n in session.execute(
-            select(Camera.model, Camera.firmware_version, func.count())
-            .where(Camera.status != CameraStatus.RETIRED)
-            .group_by(Camera.model, Camera.firmware_version)
-        )
-    }
-    rows: dict[tuple[str, str | None], VersionCount] = {}
-    for v in session.scalars(select(FirmwareVersion)):
-        rows[(v.model, v.version)] = VersionCount(
-            v.model, v.version, v.released_on, True, counts.get((v.model, v.version), 0)
-        )
-    for (model, version), n in counts.items():
-        rows.setdefault((model, version), VersionCount(model, version, None, False, n))
-    return sorted(
-        rows.values(), key=lambda r: (r.model, r.released_on or date.min, r.version or "")
-    )
-
-
-@dataclass
 class StageSpec:
     percent: int
     scheduled_at: datetime
@@ -128,15 +98,7 @@ def _validate_stages(stages: list[StageSpec]) -> None:
         last[stage.borough] = (stage.percent, stage.scheduled_at)
 
 
-def create_plan(
-    session: Session,
-    actor: Principal,
-    *,
-    name: str,
-    model: str,
-    target_version: str,
-    stages: list[StageSpec],
-) -> FirmwarePlan:
+def _check_new_plan(session: Session, name: str, model: str, target_version: str) -> None:
     if session.scalar(select(FirmwarePlan.id).where(FirmwarePlan.name == name)):
         raise FleetConflict(f"a firmware plan named {name!r} already exists")
     if not session.scalar(
@@ -145,32 +107,27 @@ def create_plan(
         )
     ):
         raise FleetError(f"firmware {target_version} for {model} is not registered")
-    stages = [
-        StageSpec(
-            s.percent,
-            s.scheduled_at,
-            resolve_borough(session, s.borough).gss_code if s.borough else None,
-        )
-        for s in stages
-    ]
-    _validate_stages(stages)
-    plan = FirmwarePlan(
-        name=name, model=model, target_version=target_version, created_by=actor.name[:128]
-    )
-    session.add(plan)
-    session.flush()
+
+
+def _eligible(session: Session, plan: FirmwarePlan) -> list[Row[uuid.UUID, str, str | None]]:
+    """The plan's model's cameras in service not yet on its version, in the plan's stable order."""
     eligible = list(
         session.execute(
             select(Camera.id, Camera.serial, Camera.home_borough).where(
-                Camera.model == model,
+                Camera.model == plan.model,
                 Camera.status.not_in(list(OUT_OF_SERVICE)),
-                func.coalesce(Camera.firmware_version, "") != target_version,
+                func.coalesce(Camera.firmware_version, "") != plan.target_version,
             )
         )
     )
-    eligible.sort(key=lambda row: _order_key(name, row.serial))
+    eligible.sort(key=lambda row: _order_key(plan.name, row.serial))
+    return eligible
+
+
+def _add_stages(session: Session, plan: FirmwarePlan, stages: list[StageSpec]) -> int:
+    """Each stage with its share of the cameras in its scope; returns how many are targeted."""
+    eligible = _eligible(session, plan)
     chosen: set[uuid.UUID] = set()
-    targets = 0
     for ordinal, spec in enumerate(stages, start=1):
         stage = FirmwareStage(
             plan_id=plan.id,
@@ -186,8 +143,35 @@ def create_plan(
         for row in [r for r in scope if r.id not in chosen][: max(wanted, 0)]:
             chosen.add(row.id)
             session.add(FirmwareTarget(plan_id=plan.id, camera_id=row.id, stage_id=stage.id))
-            targets += 1
     session.flush()
+    return len(chosen)
+
+
+def create_plan(
+    session: Session,
+    actor: Principal,
+    *,
+    name: str,
+    model: str,
+    target_version: str,
+    stages: list[StageSpec],
+) -> FirmwarePlan:
+    _check_new_plan(session, name, model, target_version)
+    stages = [
+        StageSpec(
+            s.percent,
+            s.scheduled_at,
+            resolve_borough(session, s.borough).gss_code if s.borough else None,
+        )
+        for s in stages
+    ]
+    _validate_stages(stages)
+    plan = FirmwarePlan(
+        name=name, model=model, target_version=target_version, created_by=actor.name[:128]
+    )
+    session.add(plan)
+    session.flush()
+    targets = _add_stages(session, plan, stages)
     record(
         session,
         actor,
@@ -202,17 +186,6 @@ def create_plan(
             "cameras": targets,
         },
     )
-    return plan
-
-
-def get_plan(session: Session, plan_id: str | uuid.UUID) -> FirmwarePlan:
-    try:
-        parsed = plan_id if isinstance(plan_id, uuid.UUID) else uuid.UUID(str(plan_id))
-    except ValueError:
-        raise FleetNotFound("no such firmware plan") from None
-    plan = session.get(FirmwarePlan, parsed)
-    if plan is None:
-        raise FleetNotFound("no such firmware plan")
     return plan
 
 
@@ -255,11 +228,10 @@ def mark_installed(session: Session, camera: Camera, version: str) -> int:
 
 
 def report_failure(
-    session: Session, actor: Principal, plan: FirmwarePlan, camera: Camera, detail: str
+    session: Session, actor: Principal, plan: FirmwarePlan, camera_serial: str, detail: str
 ) -> None:
-    target = session.get(FirmwareTarget, (plan.id, camera.id))
-    if target is None:
-        raise FleetNotFound(f"camera {camera.serial} is not in plan {plan.name!r}")
+    """A dock reports that a camera in the plan failed to install its version."""
+    camera, target = queries.plan_target(session, plan, camera_serial)
     target.status = T.FAILED
     target.detail = detail[:255]
     target.updated_at = utcnow()
@@ -270,86 +242,4 @@ def report_failure(
         target_type="camera",
         target_id=camera.serial,
         details={"plan": str(plan.id), "detail": detail[:255]},
-    )
-
-
-def due_version(session: Session, camera: Camera, now: datetime | None = None) -> str | None:
-    """The version a dock should install on this camera now, if any stage has come due."""
-    now = now or utcnow()
-    return session.scalar(
-        select(FirmwarePlan.target_version)
-        .join(FirmwareTarget, FirmwareTarget.plan_id == FirmwarePlan.id)
-        .join(FirmwareStage, FirmwareStage.id == FirmwareTarget.stage_id)
-        .where(
-            FirmwareTarget.camera_id == camera.id,
-            FirmwareTarget.status == T.PENDING,
-            FirmwarePlan.cancelled_at.is_(None),
-            FirmwareStage.scheduled_at <= now,
-        )
-        .order_by(FirmwareStage.scheduled_at)
-        .limit(1)
-    )
-
-
-@dataclass
-class StageReport:
-    ordinal: int
-    borough: str | None
-    percent: int
-    scheduled_at: str
-    due: bool
-    cameras: int
-    by_status: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class PlanReport:
-    id: str
-    name: str
-    model: str
-    target_version: str
-    cancelled: bool
-    cameras: int
-    by_status: dict[str, int]
-    stages: list[StageReport]
-
-
-def plan_report(session: Session, plan: FirmwarePlan, now: datetime | None = None) -> PlanReport:
-    now = now or utcnow()
-    counts: dict[uuid.UUID, Counter[str]] = {}
-    for stage_id, status, n in session.execute(
-        select(FirmwareTarget.stage_id, FirmwareTarget.status, func.count())
-        .where(FirmwareTarget.plan_id == plan.id)
-        .group_by(FirmwareTarget.stage_id, FirmwareTarget.status)
-    ):
-        counts.setdefault(stage_id, Counter())[status] = n
-    stages = []
-    total: Counter[str] = Counter()
-    for stage in session.scalars(
-        select(FirmwareStage)
-        .where(FirmwareStage.plan_id == plan.id)
-        .order_by(FirmwareStage.ordinal)
-    ):
-        c = counts.get(stage.id, Counter())
-        total.update(c)
-        stages.append(
-            StageReport(
-                stage.ordinal,
-                stage.borough,
-                stage.percent,
-                isoformat_z(stage.scheduled_at),
-                stage.scheduled_at <= now,
-                sum(c.values()),
-                {s.value: c.get(s.value, 0) for s in T},
-            )
-        )
-    return PlanReport(
-        str(plan.id),
-        plan.name,
-        plan.model,
-        plan.target_version,
-        plan.cancelled_at is not None,
-        sum(total.values()),
-        {s.value: total.get(s.value, 0) for s in T},
-        stages,
     )

@@ -1,5 +1,5 @@
-"""What the fleet and roll-out dashboard shows beyond `rollout.progress`: cameras by status,
-uploads per day, officers without a recent upload, and the borough map's colouring.
+"""What the fleet and roll-out dashboard shows beyond `rollout.queries.progress`: cameras by
+status, uploads per day, officers without a recent upload, and a borough's officers and cameras.
 
 Everything about footage here is an aggregate (counts per day, per borough, per officer "has or
 has not"), never an item: no id, file name, time or place of any recording leaves this module,
@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, exists, func, select
@@ -18,13 +19,15 @@ from sqlalchemy.orm import Session
 
 from openbwv.access.models import User, UserRole
 from openbwv.evidence.models import EvidenceItem
-from openbwv.fleet.models import Assignment, Camera, CameraStatus, Team
-from openbwv.fleet.rollout import BoroughProgress, ForceProgress
+from openbwv.fleet.cameras.queries import cameras_held
+from openbwv.fleet.models import Assignment, Camera, CameraStatus
+from openbwv.fleet.rollout.queries import training_dates
+from openbwv.organisation import queries as organisation
 from openbwv.timeutil import utcnow
-from openbwv.web.maps import borough_paths
 
 LONDON = ZoneInfo("Europe/London")
 QUIET_DAYS = 7  # "recent upload": footage recorded in the last week has arrived
+LIST_LIMIT = 1000  # a borough page lists at most this many officers and cameras
 STATUS_LABELS = {
     CameraStatus.IN_STOCK: "In stock",
     CameraStatus.ISSUED: "Issued",
@@ -33,25 +36,6 @@ STATUS_LABELS = {
     CameraStatus.LOST: "Lost",
     CameraStatus.RETIRED: "Retired",
 }
-PROJECTION_LABELS = {
-    "no_target": "No target",
-    "complete": "Complete",
-    "on_track": "On track",
-    "behind": "Behind plan",
-    "stalled": "Stalled",
-    "not_started": "Not started",
-}
-# Map bands: (class suffix, legend text); the text is also in every borough's label.
-BANDS = (
-    ("none", "No roll-out plan"),
-    ("0", "Not started"),
-    ("1", "Under 25% issued"),
-    ("2", "25–49% issued"),
-    ("3", "50–74% issued"),
-    ("4", "75–99% issued"),
-    ("5", "Complete"),
-    ("city", "Not policed by the Met"),
-)
 
 
 # --- cameras and uploads ----------------------------------------------------------------------
@@ -156,21 +140,8 @@ def officers_without_recent_upload(
 
 def _quiet(session: Session, users: list[User]) -> list[QuietOfficer]:
     ids = [u.id for u in users]
-    teams: dict[uuid.UUID, str] = {}
-    cameras: dict[uuid.UUID, str] = {}
-    if ids:
-        teams = dict(
-            session.execute(
-                select(Team.id, Team.name).where(Team.id.in_({u.team_id for u in users}))
-            ).all()
-        )
-        cameras = dict(
-            session.execute(
-                select(Assignment.officer_id, Camera.serial)
-                .join(Camera, Camera.id == Assignment.camera_id)
-                .where(Assignment.officer_id.in_(ids), Assignment.ended_at.is_(None))
-            ).all()
-        )
+    teams = organisation.team_names(session, {u.team_id for u in users})
+    cameras = cameras_held(session, ids) if ids else {}
     return [
         QuietOfficer(
             u.username,
@@ -201,69 +172,50 @@ def recent_uploaders(
     )
 
 
-# --- the map ----------------------------------------------------------------------------------
+# --- a borough's page -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MapBorough:
-    gss_code: str
-    name: str
-    d: str
-    label_x: float
-    label_y: float
-    band: str
-    short: str  # on the map: e.g. "62%"
-    description: str  # the accessible name: everything the colour says, in words
-
-
-def percent(done: int, target: int) -> int:
-    """Whole percent, never rounded up to 100 before it is complete."""
-    if target <= 0:
-        return 0
-    value = 100 * done // target
-    return min(value, 100)
-
-
-def band_of(borough: BoroughProgress | None) -> str:
-    if borough is None or borough.cameras_to_issue <= 0:
-        return "none"
-    share = percent(borough.cameras_issued, borough.cameras_to_issue)
-    if borough.cameras_issued >= borough.cameras_to_issue:
-        return "5"
-    if borough.cameras_issued == 0:
-        return "0"
-    return str(min(4, 1 + share // 25))
-
-
-def _describe(name: str, borough: BoroughProgress | None, met_policed: bool) -> tuple[str, str]:
-    if not met_policed:
-        return "", f"{name}: not policed by the Metropolitan Police (City of London Police)"
-    if borough is None or borough.cameras_to_issue <= 0:
-        return "", f"{name}: no roll-out plan yet"
-    share = percent(borough.cameras_issued, borough.cameras_to_issue)
-    status = PROJECTION_LABELS.get(borough.projection.status, borough.projection.status)
-    return f"{share}%", (
-        f"{name}: {share}% of cameras issued ({borough.cameras_issued} of "
-        f"{borough.cameras_to_issue}), {status.lower()}"
-    )
-
-
-def borough_map(progress: ForceProgress, width: int = 800, height: int = 560) -> list[MapBorough]:
-    by_code = {b.borough: b for b in progress.boroughs}
-    shapes = []
-    for path in borough_paths(width, height):
-        found = by_code.get(path.gss_code)
-        short, description = _describe(path.name, found, path.met_policed)
-        shapes.append(
-            MapBorough(
-                gss_code=path.gss_code,
-                name=path.name,
-                d=path.d,
-                label_x=path.label_x,
-                label_y=path.label_y,
-                band=band_of(found) if path.met_policed else "city",
-                short=short,
-                description=description,
-            )
+def borough_officers(session: Session, code: str) -> list[dict[str, Any]]:
+    """The borough's officers (up to LIST_LIMIT): team, camera, training, and whether footage
+    of theirs recorded in the last week has arrived (yes or no: no item is named)."""
+    users = list(
+        session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.borough == code, UserRole.role == "officer")
+            .order_by(User.display_name)
+            .limit(LIST_LIMIT)
         )
-    return shapes
+    )
+    ids = [u.id for u in users]
+    teams = organisation.team_names(session, borough=code)
+    cameras = cameras_held(session, ids)
+    trained = training_dates(session, ids)
+    recent = recent_uploaders(session, ids)
+    return [
+        {
+            "user": u,
+            "team": teams.get(u.team_id) if u.team_id else None,
+            "camera": cameras.get(u.id),
+            "trained_on": trained.get(u.id),
+            "recent": u.id in recent,
+        }
+        for u in users
+    ]
+
+
+def borough_cameras(session: Session, code: str) -> list[Camera]:
+    """The borough's cameras by serial (up to LIST_LIMIT)."""
+    query = select(Camera).where(Camera.home_borough == code).order_by(Camera.serial)
+    return list(session.scalars(query.limit(LIST_LIMIT)))
+
+
+def borough_holders(session: Session, code: str) -> dict[uuid.UUID, str]:
+    """Who holds each of the borough's cameras now: camera id to the officer's display name."""
+    query = (
+        select(Assignment.camera_id, User.display_name)
+        .join(User, User.id == Assignment.officer_id)
+        .join(Camera, Camera.id == Assignment.camera_id)
+        .where(Camera.home_borough == code, Assignment.ended_at.is_(None))
+    )
+    return dict(session.execute(query).tuples().all())

@@ -1,0 +1,1 @@
+"""The fleet and roll-out dashboard pages (/fleet, /fleet/boroughs/{code})."""

@@ -1,0 +1,1 @@
+"""Firmware: versions per camera model and staged update plans."""

@@ -1,0 +1,1 @@
+"""The roll-out: phases per borough, training, measured progress and projected completion."""

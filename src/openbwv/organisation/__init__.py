@@ -1,0 +1,1 @@
+"""The force's structure: boroughs (reference data), stations and teams; access and fleet use it."""
