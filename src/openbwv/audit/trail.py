@@ -16,8 +16,9 @@ from typing import Any, cast
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from openbwv.access import roles
-from openbwv.access.policy import AccessDenied, authorize_item
+from openbwv.access.errors import AccessDenied
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import authorize_item
 from openbwv.access.principal import Principal
 from openbwv.audit.merkle import leaf_hash
 from openbwv.audit.models import AuditCheckpoint, AuditEvent

@@ -14,8 +14,8 @@ from fastapi import Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openbwv.access.admin.queries import resolve_borough
 from openbwv.access.models import User, UserRole
-from openbwv.access.users import resolve_borough
 from openbwv.api.problems import Problem
 from openbwv.fleet import (
     api_plans,  # noqa: F401 - its endpoints join the same router

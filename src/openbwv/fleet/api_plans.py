@@ -17,8 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from openbwv.access.admin.queries import resolve_borough
 from openbwv.access.principal import Principal
-from openbwv.access.users import resolve_borough
 from openbwv.api.problems import Problem
 from openbwv.audit.events import record
 from openbwv.fleet import cameras as cam_svc

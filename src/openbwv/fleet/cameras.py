@@ -25,9 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
+from openbwv.access.admin.queries import resolve_borough
 from openbwv.access.models import User
 from openbwv.access.principal import Principal
-from openbwv.access.users import resolve_borough
 from openbwv.audit.events import record
 from openbwv.fleet.errors import FleetConflict, FleetError, FleetNotFound
 from openbwv.fleet.models import Assignment, Camera, CameraStatus, Dock, Station

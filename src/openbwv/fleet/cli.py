@@ -18,10 +18,10 @@ import typer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openbwv.access.errors import UserError
 from openbwv.access.models import User
+from openbwv.access.policy.roles import FLEET_MANAGE, FLEET_READ
 from openbwv.access.principal import Principal
-from openbwv.access.roles import FLEET_MANAGE, FLEET_READ
-from openbwv.access.users import UserError
 from openbwv.db.session import unit_of_work
 from openbwv.fleet import assignments, cameras, csv_format, csv_import, rollout
 from openbwv.fleet.errors import FleetError, FleetNotFound

@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openbwv.access.admin.service import UserSpec, create_user, ensure_team
+from openbwv.access.errors import UserError
 from openbwv.access.models import User, UserRole
 from openbwv.access.principal import Principal
-from openbwv.access.users import UserError, UserSpec, create_user, ensure_team
 from openbwv.audit.events import record
 from openbwv.fleet import cameras as cams
 from openbwv.fleet.assignments import assign

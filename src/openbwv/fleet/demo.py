@@ -18,10 +18,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openbwv.access.admin.queries import resolve_borough
+from openbwv.access.admin.service import UserSpec, create_user, ensure_team
 from openbwv.access.models import User
+from openbwv.access.policy.roles import FLEET_MANAGE, FLEET_READ
 from openbwv.access.principal import Principal
-from openbwv.access.roles import FLEET_MANAGE, FLEET_READ
-from openbwv.access.users import UserSpec, create_user, ensure_team, resolve_borough
 from openbwv.fleet import assignments, cameras, firmware, rollout
 from openbwv.fleet.errors import FleetConflict
 from openbwv.fleet.models import AssignmentKind, Borough, Camera, Dock, OfficerTraining

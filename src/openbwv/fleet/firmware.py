@@ -20,8 +20,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openbwv.access.admin.queries import resolve_borough
 from openbwv.access.principal import Principal
-from openbwv.access.users import resolve_borough
 from openbwv.audit.events import record
 from openbwv.fleet.errors import FleetConflict, FleetError, FleetNotFound
 from openbwv.fleet.models import (

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from openbwv.access.admin.queries import resolve_borough
 from openbwv.access.models import User, UserRole
 from openbwv.access.principal import Principal
-from openbwv.access.users import resolve_borough
 from openbwv.audit.events import record
 from openbwv.evidence.models import EvidenceItem
 from openbwv.fleet.errors import FleetConflict, FleetError, FleetNotFound

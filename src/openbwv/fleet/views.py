@@ -14,10 +14,10 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openbwv.access.errors import AccessDenied
 from openbwv.access.models import User, UserRole
-from openbwv.access.policy import AccessDenied
+from openbwv.access.policy.roles import FLEET_MANAGE, FLEET_READ, REPORTS_READ
 from openbwv.access.principal import Principal
-from openbwv.access.roles import FLEET_MANAGE, FLEET_READ, REPORTS_READ
 from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 from openbwv.fleet import dashboard, rollout
