@@ -9,19 +9,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from openbwv.access.admin import queries, service
-from openbwv.access.admin.pages import (
-    blank_to_none,
-    notice_text,
-    redirect,
-    require_any,
-    validated,
-)
+from openbwv.access.admin.pages import blank_to_none, notice_text, redirect, require_any, validated
 from openbwv.access.admin.schemas import CategoryIn
-from openbwv.access.errors import UserError
+from openbwv.access.errors import AdminNotFound, UserError
 from openbwv.access.policy import roles as perms
 from openbwv.access.principal import Principal
 from openbwv.api.context import Client, ClientContext
-from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 from openbwv.web.auth import Viewer
 from openbwv.web.render import render
@@ -76,7 +69,7 @@ def category_page(name: str, request: Request, principal: Viewer) -> Response:
     with unit_of_work() as session:
         category = queries.category(session, name)
         if category is None:
-            raise Problem(404, "Not found", "no such category")
+            raise AdminNotFound("no such category")
         values = {
             "name": category.name,
             "label": category.label,
@@ -152,6 +145,6 @@ def update_category(
     require_any(principal, perms.CATEGORIES_MANAGE)
     with unit_of_work() as session:
         if queries.category(session, name) is None:
-            raise Problem(404, "Not found", "no such category")
+            raise AdminNotFound("no such category")
     values = _category_values(label, restricted, evidential, retention_days)
     return _save_category(request, principal, client, name, values, new=False)

@@ -9,18 +9,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from openbwv.access.admin import queries, service
-from openbwv.access.admin.pages import (
-    notice_text,
-    redirect,
-    require_any,
-    validated,
-)
+from openbwv.access.admin.pages import notice_text, redirect, require_any, validated
 from openbwv.access.admin.schemas import RoleIn
-from openbwv.access.errors import UserError
+from openbwv.access.errors import AdminNotFound, UserError
 from openbwv.access.policy import roles as perms
 from openbwv.access.principal import Principal
 from openbwv.api.context import Client, ClientContext
-from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 from openbwv.web.auth import Viewer
 from openbwv.web.render import render
@@ -71,7 +65,7 @@ def role_page(name: str, request: Request, principal: Viewer) -> Response:
     with unit_of_work() as session:
         role = queries.role(session, name)
         if role is None:
-            raise Problem(404, "Not found", "no such role")
+            raise AdminNotFound("no such role")
         values = {
             "name": role.name,
             "description": role.description,
@@ -139,6 +133,6 @@ def update_role(
     require_any(principal, perms.ROLES_MANAGE)
     with unit_of_work() as session:
         if queries.role(session, name) is None:
-            raise Problem(404, "Not found", "no such role")
+            raise AdminNotFound("no such role")
     values = {"description": description.strip(), "scope": scope, "permissions": permissions}
     return _save_role(request, principal, client, name, values, new=False)

@@ -12,13 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from openbwv.access.admin import queries, service
-from openbwv.access.admin.pages import (
-    blank_to_none,
-    notice_text,
-    redirect,
-    require_any,
-    validated,
-)
+from openbwv.access.admin.pages import blank_to_none, notice_text, redirect, require_any, validated
 from openbwv.access.admin.schemas import TokenIn
 from openbwv.access.errors import UserError
 from openbwv.access.models import ApiToken

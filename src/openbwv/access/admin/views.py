@@ -25,10 +25,9 @@ from openbwv.access.admin.pages import (
     validated,
 )
 from openbwv.access.admin.schemas import GrantIn, UserIn
-from openbwv.access.errors import UserError
+from openbwv.access.errors import AdminNotFound, UserError
 from openbwv.access.policy import roles as perms
 from openbwv.api.context import Client
-from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 from openbwv.web.auth import Viewer
 from openbwv.web.render import render
@@ -139,7 +138,7 @@ def _user_page(
         try:
             user = queries.find_user(session, username)
         except UserError:
-            raise Problem(404, "Not found", "no such user") from None
+            raise AdminNotFound("no such user") from None
         team = queries.team_by_id(session, user.team_id) if user.team_id else None
         context = {
             "title": f"User {user.username}",

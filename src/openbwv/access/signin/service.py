@@ -17,13 +17,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from openbwv.access.admin.queries import resolve_borough
-from openbwv.access.errors import (
-    NoEnrolment,
-    SignInRefused,
-    TooManySignIns,
-    UserError,
-    WrongCode,
-)
+from openbwv.access.errors import NoEnrolment, SignInRefused, TooManySignIns, UserError, WrongCode
 from openbwv.access.models import User, UserRole, WebSession
 from openbwv.access.policy.queries import principal_for_token, principal_for_user
 from openbwv.access.principal import Principal

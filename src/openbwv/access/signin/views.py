@@ -130,7 +130,7 @@ def second_factor(
 
 @router.post("/sign-out")
 def sign_out(request: Request, principal: Viewer) -> Response:
-    with unit_of_work() as session:  # the page has never recorded the address; the API does
+    with unit_of_work() as session:
         service.sign_out(session, principal, request.cookies.get(COOKIE, ""), source_ip=None)
     response = RedirectResponse("/sign-in", status_code=303)
     clear_session_cookies(response)
