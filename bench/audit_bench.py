@@ -100,8 +100,7 @@ def append_direct(events: int, batch: int, evidence_id: object) -> float:
 
 def seed_item_and_token() -> tuple[str, str]:
     """An evidence row and a force-wide reviewer's token (no media needed to read metadata)."""
-    from openbwv.access.tokens import create_token
-    from openbwv.access.users import UserSpec, create_user
+    from openbwv.access.admin.service import UserSpec, create_token, create_user
     from openbwv.db.session import unit_of_work
     from openbwv.evidence.models import EvidenceItem
 

@@ -93,8 +93,8 @@ def search_floor(session: Any, principal: Any, form: dict[str, str]) -> float:
 def page_floor(session: Any, principal: Any, item_id: str) -> float:
     from sqlalchemy import select
 
-    from openbwv.access import roles
-    from openbwv.access.policy import visible_clause
+    from openbwv.access.policy import roles
+    from openbwv.access.policy.queries import visible_clause
     from openbwv.evidence.models import EvidenceItem
 
     query = select(EvidenceItem).where(
@@ -155,10 +155,9 @@ def prepare(items: int, rng: random.Random) -> tuple[Any, Any, str, list[str], s
     """Seed the current database; the searcher's principal, token, borough and page items."""
     from sqlalchemy import select
 
+    from openbwv.access.admin.service import UserSpec, create_token, create_user
     from openbwv.access.models import User
-    from openbwv.access.principals import principal_for_user
-    from openbwv.access.tokens import create_token
-    from openbwv.access.users import UserSpec, create_user
+    from openbwv.access.policy.queries import principal_for_user
     from openbwv.db.session import get_engine, unit_of_work
     from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 

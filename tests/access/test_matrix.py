@@ -478,7 +478,7 @@ def _throwaway(stack: Stack) -> str:
 
 
 def _grant(stack: Stack) -> str:
-    from openbwv.access.users import grant
+    from openbwv.access.admin.service import grant
     from openbwv.db.session import unit_of_work
 
     user = stack.user("officer", borough="E09000033")
@@ -497,7 +497,7 @@ def _grant(stack: Stack) -> str:
 
 
 def _token_id(stack: Stack) -> str:
-    from openbwv.access.tokens import create_token
+    from openbwv.access.admin.service import create_token
     from openbwv.db.session import unit_of_work
 
     with unit_of_work() as session:

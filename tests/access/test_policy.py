@@ -36,7 +36,8 @@ def people(stack: Stack) -> dict[str, object]:
 def test_restricted_item_needs_a_category_grant_which_does_not_widen_scope(
     stack: Stack, live_server: str, people: dict[str, object]
 ) -> None:
-    from openbwv.access.users import find_user, grant
+    from openbwv.access.admin.queries import find_user
+    from openbwv.access.admin.service import grant
     from openbwv.db.session import unit_of_work
 
     home_da = make_item(people["teammate"], ("domestic_abuse",))
@@ -181,7 +182,7 @@ def test_a_device_token_uploads_but_sees_nothing(
 def test_tokens_narrowed_by_scope_and_borough(
     stack: Stack, live_server: str, people: dict[str, object]
 ) -> None:
-    from openbwv.access.tokens import create_token
+    from openbwv.access.admin.service import create_token
     from openbwv.db.session import unit_of_work
 
     own = make_item(people["officer"])

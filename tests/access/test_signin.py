@@ -161,7 +161,8 @@ def test_password_spraying_from_one_address_is_throttled(live_server: str, stack
 
 
 def test_a_disabled_user_is_out_at_once(live_server: str, stack: Stack) -> None:
-    from openbwv.access.users import disable_user, find_user
+    from openbwv.access.admin.queries import find_user
+    from openbwv.access.admin.service import disable_user
     from openbwv.db.session import unit_of_work
 
     user = _user(stack)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from openbwv.access import roles
+from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
 from openbwv.audit.actions import ACTIONS, UnknownAction, markdown_table
 from openbwv.audit.events import record

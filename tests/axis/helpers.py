@@ -23,7 +23,7 @@ def unique(prefix: str) -> str:
 
 def officer(stack: Any) -> Any:
     """An openbwv officer with a warrant number (what the body worn system's UserID holds)."""
-    from openbwv.access.users import UserSpec, create_user
+    from openbwv.access.admin.service import UserSpec, create_user
 
     warrant = unique("W")
     with unit_of_work() as session:

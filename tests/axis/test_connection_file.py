@@ -17,7 +17,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from openbwv.access.models import ApiToken
-from openbwv.access.tokens import hash_token
+from openbwv.access.signin.tokens import hash_token
 from openbwv.composition import cli
 from openbwv.db.session import unit_of_work
 from openbwv.ingest.axis.client import AxisClient

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from openbwv.access.tokens import hash_token
+from openbwv.access.signin.tokens import hash_token
 from openbwv.db.session import unit_of_work
 from openbwv.ingest.axis.models import AxisAuthToken, AxisEntity
 from openbwv.timeutil import utcnow
@@ -103,8 +103,8 @@ def test_revoking_the_credential_ends_its_tokens_at_once(stack: Stack, live_serv
     doc = make_connection(live_server, unique("axis-revoked-"), encryption=False)
     raw = Device(doc)
     assert raw.request("HEAD", "System").status_code == 204
+    from openbwv.access.admin.service import revoke_token
     from openbwv.access.models import ApiToken
-    from openbwv.access.tokens import revoke_token
 
     with unit_of_work() as session:
         token = session.scalar(select(ApiToken).where(ApiToken.name == doc["BlobAPIUserName"]))
@@ -278,7 +278,7 @@ def test_an_officer_added_after_registration_is_linked_when_footage_arrives(
     user = str(uuid.uuid4())
     axis_plain.register_user(user, "PC New", user_id=warrant)
     axis_plain.register_device(serial, "Cam")
-    from openbwv.access.users import UserSpec, create_user
+    from openbwv.access.admin.service import UserSpec, create_user
 
     with unit_of_work() as session:  # the force adds the officer only now
         create_user(

@@ -125,7 +125,8 @@ def test_playback_thumbnail_and_strip(api: httpx.Client, three_items: list[dict]
 def test_every_evidence_route_requires_a_principal(
     live_server: str, stack: Stack, three_items: list[dict]
 ) -> None:
-    from openbwv.access.tokens import authenticate, revoke_token
+    from openbwv.access.admin.service import revoke_token
+    from openbwv.access.signin.service import authenticate
     from openbwv.composition import api_routes
     from openbwv.db.session import unit_of_work
 
@@ -157,7 +158,7 @@ def test_every_evidence_route_requires_a_principal(
 def _expired_token(stack: Stack) -> str:
     from datetime import timedelta
 
-    from openbwv.access.tokens import create_token
+    from openbwv.access.admin.service import create_token
     from openbwv.db.session import unit_of_work
     from openbwv.timeutil import utcnow
 

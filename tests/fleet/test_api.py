@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from openbwv.access.roles import DEFAULT_ROLE_SPECS, FLEET_MANAGE, FLEET_READ, REPORTS_READ
+from openbwv.access.policy.roles import DEFAULT_ROLE_SPECS, FLEET_MANAGE, FLEET_READ, REPORTS_READ
 from openbwv.audit.models import AuditEvent
 from openbwv.composition import api_routes
 from openbwv.db.session import unit_of_work

@@ -97,7 +97,8 @@ def test_import_failures_are_reported_and_store_nothing(
 
 
 def test_token_create_prints_once_and_revoke(stack: Stack) -> None:
-    from openbwv.access.tokens import authenticate, hash_token
+    from openbwv.access.signin.service import authenticate
+    from openbwv.access.signin.tokens import hash_token
     from openbwv.db.session import unit_of_work
 
     quiet = bwv(stack, "token", "create", "--name", "dock-7", "--role", "device", "--quiet")

@@ -7,9 +7,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from openbwv.access.admin.service import UserSpec, create_user
+from openbwv.access.policy.roles import FLEET_MANAGE, FLEET_READ
 from openbwv.access.principal import Principal
-from openbwv.access.roles import FLEET_MANAGE, FLEET_READ
-from openbwv.access.users import UserSpec, create_user
 from openbwv.db.session import unit_of_work
 from openbwv.fleet.cameras import service as camera_service
 from openbwv.timeutil import utcnow

@@ -104,7 +104,7 @@ class Stack:
 
     def token(self, role: str = "administrator", name: str = "test", **kwargs: Any) -> str:
         """A token with a role and no user (a device or integration)."""
-        from openbwv.access.tokens import create_token
+        from openbwv.access.admin.service import create_token
         from openbwv.db.session import unit_of_work
 
         with unit_of_work() as session:
@@ -121,7 +121,7 @@ class Stack:
         password: str | None = None,
     ) -> Any:
         """A user with roles (and a team in its borough, created on first use)."""
-        from openbwv.access.users import UserSpec, create_user
+        from openbwv.access.admin.service import UserSpec, create_user
         from openbwv.db.session import unit_of_work
 
         with unit_of_work() as session:
@@ -141,7 +141,7 @@ class Stack:
         return user
 
     def user_token(self, user: Any) -> str:
-        from openbwv.access.tokens import create_token
+        from openbwv.access.admin.service import create_token
         from openbwv.db.session import unit_of_work
 
         with unit_of_work() as session:

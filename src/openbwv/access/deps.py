@@ -13,10 +13,10 @@ import hmac
 from anyio import to_thread
 from fastapi import Request
 
+from openbwv.access.policy.queries import principal_for_user
 from openbwv.access.principal import Principal
-from openbwv.access.principals import principal_for_user
-from openbwv.access.sessions import COOKIE, CSRF_FIELD, CSRF_HEADER, STAGE_FULL, lookup
-from openbwv.access.tokens import authenticate
+from openbwv.access.signin.service import authenticate, find_session
+from openbwv.access.signin.sessions import COOKIE, CSRF_FIELD, CSRF_HEADER, STAGE_FULL
 from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 
@@ -51,7 +51,7 @@ def _from_token(token: str) -> Principal | None:
 
 def _from_cookie(request: Request, cookie: str) -> tuple[Principal, str] | None:
     with unit_of_work() as session:
-        found = lookup(session, cookie)
+        found = find_session(session, cookie)
         if found is None:
             return None
         record, user = found

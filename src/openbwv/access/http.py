@@ -6,7 +6,7 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from openbwv.access.policy import AccessDenied
+from openbwv.access.errors import AccessDenied
 from openbwv.access.principal import Principal
 from openbwv.api.problems import problem_response
 from openbwv.audit.events import DENIED, record

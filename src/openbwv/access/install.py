@@ -3,23 +3,31 @@ the refusal handler, built-in roles and the `bwv user` / `bwv token` commands.""
 
 from __future__ import annotations
 
-from openbwv.access import admin, admin_api, auth_api, oidc_api, reports_api, signin_views
-from openbwv.access import cli as access_cli
 from openbwv.access import http as access_http
-from openbwv.access import views as access_views
+from openbwv.access.admin import api as admin_api
+from openbwv.access.admin import category_views, role_views, token_views
+from openbwv.access.admin import cli as admin_cli
+from openbwv.access.admin import views as admin_views
+from openbwv.access.policy.service import ensure_builtin_roles
+from openbwv.access.reports import api as reports_api
+from openbwv.access.signin import api as signin_api
+from openbwv.access.signin import views as signin_views
 from openbwv.platform import Platform
 
 
 def install(platform: Platform) -> None:
     platform.on_app(access_http.install)
     platform.add_routers(
-        auth_api.router,
-        oidc_api.router,
+        signin_api.router,
+        signin_views.oidc_router,
         admin_api.router,
         reports_api.router,
         signin_views.router,
-        access_views.router,
+        admin_views.router,
+        role_views.router,
+        category_views.router,
+        token_views.router,
     )
-    platform.add_reference_data(admin.ensure_builtin_roles)
-    platform.add_command_group("user", access_cli.user_app)
-    platform.add_command_group("token", access_cli.token_app)
+    platform.add_reference_data(ensure_builtin_roles)
+    platform.add_command_group("user", admin_cli.user_app)
+    platform.add_command_group("token", admin_cli.token_app)

@@ -16,10 +16,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from openbwv.access import roles
 from openbwv.access.deps import require_principal
 from openbwv.access.http import client_ip
-from openbwv.access.policy import require
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.audit import queries, report

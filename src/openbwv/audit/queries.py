@@ -18,8 +18,9 @@ from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, o
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from openbwv.access import roles
-from openbwv.access.policy import AccessDenied, authorize_item
+from openbwv.access.errors import AccessDenied
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import authorize_item
 from openbwv.access.principal import Principal
 from openbwv.audit.merkle import (
     CompactRange,

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from openbwv.access import roles
 from openbwv.access.deps import require_principal
+from openbwv.access.errors import AccessDenied
 from openbwv.access.http import client_ip
-from openbwv.access.policy import AccessDenied, authorize_item, require, visible_clause
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import authorize_item, require, visible_clause
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.audit.events import record

@@ -8,8 +8,8 @@ import uuid
 from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from openbwv.access import roles
 from openbwv.access.models import User
+from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
 from openbwv.audit.events import record
 from openbwv.cases.models import Case, CaseItem, CaseMember

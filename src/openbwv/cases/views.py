@@ -13,10 +13,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from openbwv.access import roles
+from openbwv.access.errors import AccessDenied
 from openbwv.access.http import client_ip
 from openbwv.access.models import User
-from openbwv.access.policy import AccessDenied, authorize_item, require, visible_clause
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import authorize_item, require, visible_clause
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.audit.events import record

@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from openbwv.access import roles
 from openbwv.access.deps import require_principal
 from openbwv.access.http import client_ip
-from openbwv.access.policy import authorize_item
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import authorize_item
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.audit.events import record

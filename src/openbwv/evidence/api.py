@@ -11,10 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from openbwv.access import roles
 from openbwv.access.deps import require_principal
 from openbwv.access.http import client_ip
-from openbwv.access.policy import authorize_item, visible_clause
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import authorize_item, visible_clause
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.api.ranges import object_response

@@ -15,9 +15,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openbwv.access import roles
 from openbwv.access.http import client_ip
-from openbwv.access.policy import authorize_item, can_on_item
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import authorize_item, can_on_item
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.cases import service as cases

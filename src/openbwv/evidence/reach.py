@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from openbwv.access import roles
 from openbwv.access.models import EvidenceGrant, Grant
+from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
 from openbwv.cases.models import CaseItem, CaseMember
 from openbwv.evidence.models import EvidenceItem

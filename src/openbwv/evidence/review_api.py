@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from openbwv.access import roles
 from openbwv.access.deps import require_principal
+from openbwv.access.errors import AccessDenied
 from openbwv.access.http import client_ip
 from openbwv.access.models import EvidenceGrant
-from openbwv.access.policy import AccessDenied, authorize_item, can_on_item
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import authorize_item, can_on_item
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.audit.events import record

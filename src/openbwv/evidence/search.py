@@ -31,9 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from openbwv import geo
-from openbwv.access import roles
 from openbwv.access.models import User
-from openbwv.access.policy import visible_clause
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import visible_clause
 from openbwv.access.principal import Principal
 from openbwv.cases.models import Case, CaseItem
 from openbwv.cases.service import visible_cases

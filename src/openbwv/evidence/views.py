@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from openbwv.access import roles
 from openbwv.access.http import client_ip
-from openbwv.access.policy import authorize_item, visible_clause
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import authorize_item, visible_clause
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.audit.events import record

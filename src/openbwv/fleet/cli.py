@@ -17,9 +17,9 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
+from openbwv.access.errors import UserError
+from openbwv.access.policy.roles import FLEET_MANAGE, FLEET_READ
 from openbwv.access.principal import Principal
-from openbwv.access.roles import FLEET_MANAGE, FLEET_READ
-from openbwv.access.users import UserError
 from openbwv.db.migrate import upgrade
 from openbwv.db.session import unit_of_work
 from openbwv.errors import DomainError

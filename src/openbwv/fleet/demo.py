@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from openbwv.access.admin.service import UserSpec, create_user
 from openbwv.access.models import User
+from openbwv.access.policy.roles import FLEET_MANAGE, FLEET_READ
 from openbwv.access.principal import Principal
-from openbwv.access.roles import FLEET_MANAGE, FLEET_READ
-from openbwv.access.users import UserSpec, create_user
 from openbwv.fleet.cameras import queries as camera_queries
 from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.errors import FleetConflict

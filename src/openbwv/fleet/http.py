@@ -12,10 +12,9 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from openbwv.access.deps import require_principal
-from openbwv.access.policy import AccessDenied
+from openbwv.access.errors import AccessDenied, UserError
+from openbwv.access.policy.roles import FLEET_MANAGE, FLEET_READ, REPORTS_READ
 from openbwv.access.principal import Principal
-from openbwv.access.roles import FLEET_MANAGE, FLEET_READ, REPORTS_READ
-from openbwv.access.users import UserError
 from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 

@@ -15,9 +15,9 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.requests import ClientDisconnect
 
-from openbwv.access import roles
 from openbwv.access.deps import require_principal
-from openbwv.access.policy import can_on_item, require
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import can_on_item, require
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.config import get_settings

@@ -20,9 +20,9 @@ from fastapi.responses import Response
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from openbwv.access import roles
 from openbwv.access.models import ApiToken
-from openbwv.access.policy import require, visible_clause
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import require, visible_clause
 from openbwv.access.principal import Principal
 from openbwv.config import get_settings
 from openbwv.db.session import unit_of_work

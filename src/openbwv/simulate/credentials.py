@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openbwv.access.admin.service import create_token
 from openbwv.access.principal import Principal
-from openbwv.access.tokens import authenticate, create_token
+from openbwv.access.signin.service import authenticate
 from openbwv.audit.events import record
 from openbwv.config import get_settings
 from openbwv.db.migrate import upgrade

@@ -15,10 +15,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openbwv.access.admin.service import UserSpec, create_token, create_user
 from openbwv.access.models import User
 from openbwv.access.principal import Principal
-from openbwv.access.tokens import create_token
-from openbwv.access.users import UserSpec, create_user
 from openbwv.audit.events import record
 from openbwv.config import Settings
 from openbwv.db.session import unit_of_work

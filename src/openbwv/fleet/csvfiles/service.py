@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openbwv.access.admin.service import UserSpec, create_user
+from openbwv.access.errors import UserError
 from openbwv.access.models import User, UserRole
 from openbwv.access.principal import Principal
-from openbwv.access.users import UserError, UserSpec, create_user
 from openbwv.audit.events import record
 from openbwv.fleet.cameras import queries as camera_queries
 from openbwv.fleet.cameras import service as camera_service

@@ -11,9 +11,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from openbwv.access.policy import require
+from openbwv.access.policy.queries import require
+from openbwv.access.policy.roles import FLEET_MANAGE
 from openbwv.access.principal import Principal
-from openbwv.access.roles import FLEET_MANAGE
 from openbwv.db.session import unit_of_work
 from openbwv.fleet.csvfiles import format as csv_format
 from openbwv.fleet.csvfiles import service

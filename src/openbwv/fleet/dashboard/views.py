@@ -12,9 +12,9 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from openbwv.access.policy import AccessDenied
+from openbwv.access.errors import AccessDenied
+from openbwv.access.policy.roles import FLEET_MANAGE, FLEET_READ, REPORTS_READ
 from openbwv.access.principal import Principal
-from openbwv.access.roles import FLEET_MANAGE, FLEET_READ, REPORTS_READ
 from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 from openbwv.fleet.dashboard import presenters, queries

@@ -8,10 +8,10 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from openbwv.access import roles
 from openbwv.access.deps import require_principal
 from openbwv.access.http import client_ip
-from openbwv.access.policy import require
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.audit.events import record

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from openbwv.access import roles
 from openbwv.access.models import ApiToken
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import principal_for_token
 from openbwv.access.principal import Principal
-from openbwv.access.principals import principal_for_token
-from openbwv.access.tokens import hash_token
+from openbwv.access.signin.tokens import hash_token
 from openbwv.ingest.axis.models import AxisAuthToken
 from openbwv.ingest.axis.settings import get_axis_settings
 from openbwv.timeutil import utcnow

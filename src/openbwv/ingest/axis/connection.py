@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
 from openbwv import __version__
-from openbwv.access.tokens import create_token
+from openbwv.access.admin.service import create_token
 from openbwv.ingest.axis.auth import DEVICE_ROLE
 from openbwv.ingest.axis.crypto import load_keyring, public_pem
 from openbwv.ingest.axis.settings import get_axis_settings

@@ -1,9 +1,10 @@
 """Administration pages (/admin): the overview, users, their roles and grants. Roles, categories,
-API tokens and the Axis connection file are in `views_policy`, on the same router.
+and API tokens with the Axis connection file have their own modules (`role_views`,
+`category_views`, `token_views`), each with its router.
 
-Every change goes through `access.admin` — the services behind the admin API — so it is made and
-audited exactly as an API call would be; administering is not viewing, so no page here shows
-footage.
+Every change goes through `admin.service` — the services behind the admin API and the CLI — so it
+is made and audited exactly as an API call would be; administering is not viewing, so no page here
+shows footage.
 """
 
 from __future__ import annotations
@@ -11,36 +12,27 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
-from openbwv.access import admin, views_policy  # noqa: F401 - its pages join the same router
-from openbwv.access import roles as perms
-from openbwv.access.admin_web import (
+from openbwv.access.admin import queries, service
+from openbwv.access.admin.pages import (
     ADMIN_PERMISSIONS,
-    admin_change,
     blank_to_none,
-    boroughs,
     notice_text,
     redirect,
     require_any,
-    router,
     validated,
 )
-from openbwv.access.http import client_ip
-from openbwv.access.models import ApiToken, Grant, Role, User
-from openbwv.access.schemas import GrantIn, UserIn
-from openbwv.access.users import UserError, UserSpec, find_user
-from openbwv.api.problems import Problem
+from openbwv.access.admin.schemas import GrantIn, UserIn
+from openbwv.access.errors import AdminNotFound, UserError
+from openbwv.access.policy import roles as perms
+from openbwv.api.context import Client
 from openbwv.db.session import unit_of_work
-from openbwv.evidence.models import Category
-from openbwv.organisation.models import Team
-from openbwv.timeutil import utcnow
 from openbwv.web.auth import Viewer
 from openbwv.web.render import render
 
+router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
 Text = Annotated[str, Form(max_length=2000)]
 
@@ -49,18 +41,7 @@ Text = Annotated[str, Form(max_length=2000)]
 def overview(request: Request, principal: Viewer) -> Response:
     require_any(principal, *ADMIN_PERMISSIONS)
     with unit_of_work() as session:
-        now = utcnow()
-        counts = {
-            "users": session.scalar(select(func.count()).where(User.active.is_(True))),
-            "roles": session.scalar(select(func.count()).select_from(Role)),
-            "categories": session.scalar(select(func.count()).select_from(Category)),
-            "tokens": session.scalar(
-                select(func.count()).where(
-                    ApiToken.revoked_at.is_(None),
-                    or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
-                )
-            ),
-        }
+        counts = queries.overview_counts(session)
     return render(request, "admin/overview.html", {"title": "Administration", "counts": counts})
 
 
@@ -77,37 +58,18 @@ def users(
 ) -> Response:
     require_any(principal, perms.USERS_MANAGE)
     with unit_of_work() as session:
-        query = select(User).order_by(User.username).limit(PAGE_SIZE + 1)
-        if q.strip():
-            wanted = q.strip().lower()  # '%' and '_' are matched as themselves
-            query = query.where(
-                or_(
-                    func.lower(User.username).contains(wanted, autoescape=True),
-                    func.lower(User.display_name).contains(wanted, autoescape=True),
-                )
-            )
-        if borough:
-            query = query.where(User.borough == borough)
-        if after:
-            query = query.where(User.username > after)
-        rows = list(session.scalars(query))
+        rows = queries.users_page(session, search=q, borough=borough, after=after, size=PAGE_SIZE)
         context = {
             "title": "Users",
             "users": rows[:PAGE_SIZE],
             "next_after": rows[PAGE_SIZE - 1].username if len(rows) > PAGE_SIZE else None,
             "q": q,
             "borough": borough,
-            "boroughs": boroughs(session),
-            "teams": _team_names(session, {u.team_id for u in rows if u.team_id}),
+            "boroughs": queries.boroughs(session),
+            "teams": queries.team_names(session, {u.team_id for u in rows if u.team_id}),
             "notice": notice_text(request),
         }
         return render(request, "admin/users.html", context)
-
-
-def _team_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(ids))).all())
 
 
 def _user_form(
@@ -118,8 +80,8 @@ def _user_form(
             "title": "New user",
             "values": values,
             "error": error,
-            "roles": list(session.scalars(select(Role).order_by(Role.name))),
-            "boroughs": boroughs(session),
+            "roles": queries.roles(session),
+            "boroughs": queries.boroughs(session),
         }
     return render(request, "admin/user_new.html", context, status_code=status)
 
@@ -134,6 +96,7 @@ def new_user(request: Request, principal: Viewer) -> Response:
 def create_user(
     request: Request,
     principal: Viewer,
+    client: Client,
     username: Text = "",
     display_name: Text = "",
     roles: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
@@ -161,8 +124,8 @@ def create_user(
     }
     try:
         body = validated(UserIn, {**values, "password": password or None})
-        with admin_change() as session:
-            admin.add_user(session, principal, UserSpec(**body.model_dump()), client_ip(request))
+        with unit_of_work() as session:
+            service.add_user(session, principal, service.UserSpec(**body.model_dump()), client.ip)
     except UserError as exc:
         return _user_form(request, values, str(exc), status=422)
     return redirect(f"/admin/users/{body.username}", "user-created")
@@ -173,22 +136,18 @@ def _user_page(
 ) -> Response:
     with unit_of_work() as session:
         try:
-            user = find_user(session, username)
+            user = queries.find_user(session, username)
         except UserError:
-            raise Problem(404, "Not found", "no such user") from None
-        team = session.get(Team, user.team_id) if user.team_id else None
+            raise AdminNotFound("no such user") from None
+        team = queries.team_by_id(session, user.team_id) if user.team_id else None
         context = {
             "title": f"User {user.username}",
             "user": user,
             "team": team.name if team else None,
-            "grants": admin.active_grants(session, user),
-            "roles": list(session.scalars(select(Role).order_by(Role.name))),
-            "categories": list(
-                session.scalars(
-                    select(Category).order_by(Category.restricted.desc(), Category.label)
-                )
-            ),
-            "boroughs": boroughs(session),
+            "grants": queries.active_grants(session, user),
+            "roles": queries.roles(session),
+            "categories": queries.categories_restricted_first(session),
+            "boroughs": queries.boroughs(session),
             "notice": notice_text(request),
             "error": error,
         }
@@ -206,12 +165,13 @@ def change_roles(
     username: str,
     request: Request,
     principal: Viewer,
+    client: Client,
     roles: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> Response:
     require_any(principal, perms.USERS_MANAGE)
     try:
-        with admin_change() as session:
-            user = admin.change_roles(session, principal, username, roles, client_ip(request))
+        with unit_of_work() as session:
+            user = service.change_roles(session, principal, username, roles, client.ip)
             name = user.username
     except UserError as exc:
         return _user_page(request, username, str(exc), status=422)
@@ -219,11 +179,11 @@ def change_roles(
 
 
 @router.post("/admin/users/{username}/disable")
-def disable_user(username: str, request: Request, principal: Viewer) -> Response:
+def disable_user(username: str, request: Request, principal: Viewer, client: Client) -> Response:
     require_any(principal, perms.USERS_MANAGE)
     try:
-        with admin_change() as session:
-            name = admin.disable(session, principal, username, client_ip(request)).username
+        with unit_of_work() as session:
+            name = service.disable(session, principal, username, client.ip).username
     except UserError as exc:
         return _user_page(request, username, str(exc), status=422)
     return redirect(f"/admin/users/{name}", "user-disabled")
@@ -234,6 +194,7 @@ def add_grant(
     username: str,
     request: Request,
     principal: Viewer,
+    client: Client,
     kind: Text = "",
     target: Text = "",
     reason: Text = "",
@@ -241,16 +202,10 @@ def add_grant(
     require_any(principal, perms.USERS_MANAGE)
     try:
         body = validated(GrantIn, {"kind": kind, "target": target, "reason": reason.strip()})
-        with admin_change() as session:
-            user = find_user(session, username)
-            admin.add_grant(
-                session,
-                principal,
-                user.username,
-                body.kind,
-                body.target,
-                body.reason,
-                client_ip(request),
+        with unit_of_work() as session:
+            user = queries.find_user(session, username)
+            service.add_grant(
+                session, principal, user.username, body.kind, body.target, body.reason, client.ip
             )
             name = user.username
     except UserError as exc:
@@ -259,10 +214,10 @@ def add_grant(
 
 
 @router.post("/admin/grants/{grant_id}/revoke")
-def revoke_grant(grant_id: uuid.UUID, request: Request, principal: Viewer) -> Response:
+def revoke_grant(grant_id: uuid.UUID, principal: Viewer, client: Client) -> Response:
     require_any(principal, perms.USERS_MANAGE)
-    with admin_change() as session:
-        found: Grant = admin.revoke_grant(session, principal, grant_id, client_ip(request))
-        user = session.get(User, found.user_id)
+    with unit_of_work() as session:
+        found = service.revoke_grant(session, principal, grant_id, client.ip)
+        user = queries.user_by_id(session, found.user_id)
         name = user.username if user else ""
     return redirect(f"/admin/users/{name}", "grant-revoked")

@@ -1,6 +1,7 @@
 """Pages every user passes through: the start page, sign-in (password, TOTP, single sign-on)
 and sign-out. Sign-in forms carry a pre-session CSRF token (double-submit cookie) against
-login CSRF."""
+login CSRF. The single sign-on routes (/auth/oidc/login and /auth/oidc/callback) are browser
+redirects on a router of their own."""
 
 from __future__ import annotations
 
@@ -11,21 +12,23 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from openbwv.access import oidc
-from openbwv.access.auth_api import (
+from openbwv.access.errors import SignInRefused
+from openbwv.access.signin import oidc, service
+from openbwv.access.signin.http import (
     clear_session_cookies,
     complete_second_factor,
     set_session_cookies,
     sign_in_with_password,
 )
-from openbwv.access.sessions import COOKIE, end, lookup
+from openbwv.access.signin.sessions import COOKIE
+from openbwv.api.context import Client
 from openbwv.api.problems import Problem
-from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
 from openbwv.web.auth import Viewer
 from openbwv.web.render import render
 
 router = APIRouter(include_in_schema=False)
+oidc_router = APIRouter(prefix="/auth/oidc", tags=["sign-in"])
 LOGIN_CSRF_COOKIE = "bwv_login_csrf"
 
 
@@ -82,6 +85,7 @@ def sign_in_page(request: Request, next: str = "/") -> Response:
 @router.post("/sign-in")
 def sign_in(
     request: Request,
+    client: Client,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     csrf_token: Annotated[str, Form()] = "",
@@ -89,8 +93,8 @@ def sign_in(
 ) -> Response:
     _check_login_csrf(request, csrf_token)
     try:
-        result = sign_in_with_password(request, username, password)
-    except Problem as exc:
+        result = sign_in_with_password(client, username, password)
+    except SignInRefused as exc:
         return _login_form(request, error=exc.detail, next_path=next, status=exc.status)
     step = "second_factor" if result.needs_second_factor else None
     target = f"/sign-in/second-factor?next={oidc.safe_next(next)}" if step else oidc.safe_next(next)
@@ -107,14 +111,15 @@ def second_factor_page(request: Request, next: str = "/") -> Response:
 @router.post("/sign-in/second-factor")
 def second_factor(
     request: Request,
+    client: Client,
     code: Annotated[str, Form(max_length=8)],
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     _check_login_csrf(request, csrf_token)
     try:
-        result = complete_second_factor(request, code)
-    except Problem as exc:
+        result = complete_second_factor(request, client, code)
+    except SignInRefused as exc:
         return _login_form(
             request, step="second_factor", error=exc.detail, next_path=next, status=exc.status
         )
@@ -126,10 +131,60 @@ def second_factor(
 @router.post("/sign-out")
 def sign_out(request: Request, principal: Viewer) -> Response:
     with unit_of_work() as session:
-        found = lookup(session, request.cookies.get(COOKIE, ""))
-        if found is not None:
-            end(session, found[0])
-        record(session, principal, "auth.logout")
+        service.sign_out(session, principal, request.cookies.get(COOKIE, ""), source_ip=None)
     response = RedirectResponse("/sign-in", status_code=303)
     clear_session_cookies(response)
+    return response
+
+
+# --- single sign-on ---------------------------------------------------------------------------
+
+
+def _redirect_uri(request: Request) -> str:
+    return str(request.url_for("oidc_callback"))
+
+
+@oidc_router.get("/login", summary="Sign in with the force's identity provider")
+def oidc_login(request: Request, next: str | None = None) -> RedirectResponse:
+    try:
+        target, cookie = oidc.begin(_redirect_uri(request), next)
+    except oidc.OidcError as exc:
+        raise Problem(400, "Single sign-on unavailable", str(exc)) from exc
+    response = RedirectResponse(target, status_code=302)
+    response.set_cookie(
+        oidc.PENDING_COOKIE,
+        cookie,
+        max_age=oidc.PENDING_SECONDS,
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="lax",
+        path="/auth/oidc/",
+    )
+    return response
+
+
+@oidc_router.get("/callback", name="oidc_callback", include_in_schema=False)
+def oidc_callback(
+    request: Request,
+    client: Client,
+    code: str | None = None,
+    state: str | None = None,
+    error: str | None = None,
+) -> RedirectResponse:
+    # OidcError's status depends on the step: the provider's answer (401), our account (403).
+    if error or not code or not state:
+        raise Problem(400, "Sign-in refused", f"the identity provider said: {error or 'nothing'}")
+    try:
+        pending = oidc.read_pending(request.cookies.get(oidc.PENDING_COOKIE))
+        identity = oidc.complete(code, state, pending, _redirect_uri(request))
+    except oidc.OidcError as exc:
+        raise Problem(401, "Sign-in refused", str(exc)) from exc
+    try:
+        with unit_of_work() as session:
+            new = service.oidc_sign_in(session, identity, client)
+    except oidc.OidcError as exc:
+        raise Problem(403, "Sign-in refused", str(exc)) from exc
+    response = RedirectResponse(pending.next_path, status_code=303)
+    set_session_cookies(request, response, new.token, new.csrf_token)
+    response.delete_cookie(oidc.PENDING_COOKIE, path="/auth/oidc/")
     return response

@@ -54,6 +54,20 @@ SAR_HANDLE = "sar.handle"
 SCOPES = ("none", "own", "team", "borough", "force", "shared")
 
 
+def system_permissions() -> set[str]:
+    """Every permission constant in this module, the evidence actions included."""
+    return {
+        value
+        for key, value in globals().items()
+        if key.isupper() and isinstance(value, str) and "." in value
+    }
+
+
+def known_permissions() -> list[str]:
+    """Every permission a role or a token scope may name."""
+    return sorted(set(EVIDENCE_ACTIONS) | system_permissions())
+
+
 @dataclass(frozen=True)
 class RoleSpec:
     name: str

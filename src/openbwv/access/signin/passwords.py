@@ -8,14 +8,12 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from openbwv.access.errors import WeakPassword
+
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = 12
 # A constant hash to verify against for unknown users, so timing does not reveal who exists.
 _DUMMY_HASH = _hasher.hash("not a real password, only for constant-time refusal")
-
-
-class WeakPassword(ValueError):
-    pass
 
 
 def hash_password(password: str) -> str:

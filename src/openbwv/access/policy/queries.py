@@ -6,41 +6,27 @@ item grant (given by someone, or break glass with a reason); and (3) for every r
 on the item, a grant of that category — unless an item grant covers it explicitly. The same rules
 exist twice, in Python for one item and in SQL for lists, searches and counts, and the tests hold
 them to each other. Refusals raise `AccessDenied`; the API records them in the audit log.
+
+The principals themselves are built here too, from the configurable role table: what a user or a
+token may do is the first half of every decision.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from openbwv.access.models import EvidenceGrant, Grant
-from openbwv.access.principal import Principal
+from openbwv.access.errors import AccessDenied
+from openbwv.access.models import ApiToken, EvidenceGrant, Grant, Role, User
+from openbwv.access.policy.roles import EVIDENCE_ACTIONS, VIEW
+from openbwv.access.principal import SCOPE_RANK, Principal
 from openbwv.cases.models import CaseItem, CaseMember
 from openbwv.evidence.models import Category, EvidenceCategory, EvidenceItem
 from openbwv.timeutil import utcnow
-
-
-class AccessDenied(Exception):
-    """A refused action. `status` 404 hides whether the item exists; 403 when it is visible."""
-
-    def __init__(
-        self,
-        action: str,
-        detail: str,
-        *,
-        status: int = 403,
-        evidence_id: uuid.UUID | None = None,
-        target: str | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.action = action
-        self.detail = detail
-        self.status = status
-        self.evidence_id = evidence_id
-        self.target = target
 
 
 def _active(
@@ -150,8 +136,6 @@ def authorize_item(
     )
     if item is not None:
         return item
-    from openbwv.access.roles import VIEW
-
     if action != VIEW and can_on_item(session, principal, parsed, VIEW):
         raise AccessDenied(
             action, f"you may not {action.split('.')[-1]} this item", status=403, evidence_id=parsed
@@ -170,3 +154,55 @@ def require(principal: Principal, permission: str, target: str | None = None) ->
     """A system-level action (not about one item)."""
     if not principal.can(permission):
         raise AccessDenied(permission, f"your role does not allow {permission}", target=target)
+
+
+# --- principals: users and tokens, with their roles resolved ----------------------------------
+
+
+def _resolve(session: Session, names: Iterable[str]) -> tuple[frozenset[str], str]:
+    roles = list(session.scalars(select(Role).where(Role.name.in_(list(names)))))
+    permissions = frozenset(p for role in roles for p in role.permissions)
+    scopes = [role.scope for role in roles if set(role.permissions) & set(EVIDENCE_ACTIONS)]
+    scope = max(scopes, key=lambda s: SCOPE_RANK.get(s, 0), default="none")
+    return permissions, scope
+
+
+def principal_for_user(session: Session, user: User, session_id: object = None) -> Principal:
+    permissions, scope = _resolve(session, user.role_names)
+    return Principal(
+        id=user.id,
+        name=user.username,
+        kind="user",
+        roles=tuple(user.role_names),
+        permissions=permissions,
+        scope=scope,
+        user_id=user.id,
+        borough=user.borough,
+        team_id=user.team_id,
+        external=user.kind == "external",
+        session_id=session_id,  # type: ignore[arg-type]
+    )
+
+
+def principal_for_token(session: Session, token: ApiToken) -> Principal:
+    """A token acts with its role's rights, or, tied to a user, with that user's roles (so it can
+    never exceed them); its scopes narrow either. A disabled user's tokens can do nothing."""
+    user = session.get(User, token.user_id) if token.user_id else None
+    role_names = user.role_names if user else [token.role]
+    permissions, scope = _resolve(session, role_names)
+    if token.scopes:
+        permissions = permissions & frozenset(token.scopes)
+    if token.user_id and (user is None or not user.active):
+        permissions = frozenset()
+    return Principal(
+        id=token.id,
+        name=f"token:{token.name}",
+        kind="token",
+        roles=tuple(role_names),
+        permissions=permissions,
+        scope=scope,
+        user_id=user.id if user else None,
+        borough=token.borough or (user.borough if user else None),
+        team_id=user.team_id if user else None,
+        external=bool(user and user.kind == "external"),
+    )

@@ -1,32 +1,31 @@
-"""`bwv user …` and `bwv token …`: people, their rights and API tokens, from the command line."""
+"""`bwv user …` and `bwv token …`: people, their rights and API tokens, from the command line.
+
+Every command calls the same `admin.service` action as the admin API and the administration
+pages, so it is checked (any role in the role table, scopes naming known permissions only) and
+audited the same way. The operator at the server's shell acts as an administrator."""
 
 from __future__ import annotations
 
 import getpass
 import uuid
-from datetime import timedelta
 
 import typer
 
-from openbwv.access.passwords import WeakPassword
+from openbwv.access.admin import service
+from openbwv.access.errors import AdminNotFound, UserError
+from openbwv.access.policy import roles as perms
 from openbwv.access.principal import Principal
-from openbwv.access.roles import DEFAULT_ROLES
-from openbwv.access.tokens import create_token, revoke_token
-from openbwv.access.users import (
-    UserError,
-    UserSpec,
-    create_user,
-    disable_user,
-    find_user,
-    grant,
-    resolve_borough,
-)
-from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
-from openbwv.timeutil import utcnow
 
 user_app = typer.Typer(help="Users: create, disable, grant.", no_args_is_help=True)
-OPERATOR = Principal(id=uuid.UUID(int=2), name=f"cli:{getpass.getuser()}", kind="system")
+OPERATOR = Principal(
+    id=uuid.UUID(int=2),
+    name=f"cli:{getpass.getuser()}",
+    kind="system",
+    permissions=frozenset(
+        (perms.USERS_MANAGE, perms.ROLES_MANAGE, perms.CATEGORIES_MANAGE, perms.TOKENS_MANAGE)
+    ),
+)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -47,11 +46,11 @@ def user_create(
     organisation: str = typer.Option(None, help="Organisation of an external user."),
     password: bool = typer.Option(False, "--password", help="Ask for a password (local sign-in)."),
 ) -> None:
-    """Create a user."""
+    """Create a user (any role in the role table)."""
     secret = None
     if password:
         secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    spec = UserSpec(
+    spec = service.UserSpec(
         username=username,
         display_name=name,
         roles=role,
@@ -65,18 +64,9 @@ def user_create(
     )
     try:
         with unit_of_work() as session:
-            user = create_user(session, spec)
-            record(
-                session,
-                OPERATOR,
-                "user.create",
-                target_type="user",
-                target_id=str(user.id),
-                details={"username": username, "roles": sorted(role)},
-            )
-            user_id = user.id
-    except (UserError, WeakPassword) as exc:
-        raise _fail(str(exc), 2) from None
+            user_id = service.add_user(session, OPERATOR, spec, source_ip=None).id
+    except UserError as exc:  # WeakPassword included
+        raise _fail(exc.detail, 2) from None
     typer.echo(f"Created user {username} ({user_id})")
 
 
@@ -85,11 +75,9 @@ def user_disable(username: str = typer.Argument(...)) -> None:
     """Disable a user: sessions end and tokens stop at once."""
     try:
         with unit_of_work() as session:
-            user = find_user(session, username)
-            disable_user(session, user)
-            record(session, OPERATOR, "user.disable", target_type="user", target_id=str(user.id))
+            service.disable(session, OPERATOR, username, source_ip=None)
     except UserError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(exc.detail) from None
     typer.echo(f"Disabled {username}")
 
 
@@ -106,19 +94,9 @@ def user_grant(
     kind, target = ("category", category) if category else ("borough", borough)
     try:
         with unit_of_work() as session:
-            user = find_user(session, username)
-            made = grant(session, user, kind, target, reason=reason, granted_by=None)
-            record(
-                session,
-                OPERATOR,
-                "user.grant",
-                target_type="user",
-                target_id=str(user.id),
-                reason=reason,
-                details={"kind": kind, "target": made.target},
-            )
+            service.add_grant(session, OPERATOR, username, kind, target, reason, source_ip=None)
     except UserError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(exc.detail, 2) from None
     typer.echo(f"Granted {kind} {target} to {username}")
 
 
@@ -130,7 +108,7 @@ token_app = typer.Typer(
 @token_app.command("create")
 def token_create(
     name: str = typer.Option(..., help="What the token is for (shown in the audit log)."),
-    role: str = typer.Option(..., help=f"One of: {', '.join(DEFAULT_ROLES)}."),
+    role: str = typer.Option(..., help="A role in the role table (built-in or made since)."),
     expires_days: int = typer.Option(0, help="Expire after this many days (0: never)."),
     user: str = typer.Option(None, help="Act as this user (the token can never exceed them)."),
     borough: str = typer.Option(None, help="Limit a borough-scoped role to this borough."),
@@ -138,40 +116,15 @@ def token_create(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the token."),
 ) -> None:
     """Create a token; it is printed once and stored only as a hash."""
-    if role not in DEFAULT_ROLES:
-        typer.echo(
-            f"error: unknown role {role!r}; choose one of {', '.join(DEFAULT_ROLES)}", err=True
-        )
-        raise typer.Exit(2)
-    if not name.strip() or len(name) > 100:
-        typer.echo("error: --name must be 1–100 characters", err=True)
-        raise typer.Exit(2)
-    expires = utcnow() + timedelta(days=expires_days) if expires_days > 0 else None
+    spec = service.TokenSpec(
+        name=name, role=role, expires_days=expires_days, borough=borough, scopes=scope, user=user
+    )
     try:
         with unit_of_work() as session:
-            user_id = find_user(session, user).id if user else None
-            gss = resolve_borough(session, borough).gss_code if borough else None
-            secret, token = create_token(
-                session,
-                name=name,
-                role=role,
-                expires_at=expires,
-                user_id=user_id,
-                borough=gss,
-                scopes=scope,
-            )
-            record(
-                session,
-                OPERATOR,
-                "token.create",
-                target_type="token",
-                target_id=str(token.id),
-                details={"name": name, "role": role},
-            )
+            secret, token = service.add_token(session, OPERATOR, spec, source_ip=None)
             token_id = token.id
     except UserError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise _fail(exc.detail, 2) from None
     if quiet:
         typer.echo(secret)
         return
@@ -185,13 +138,10 @@ def token_revoke(token_id: str = typer.Argument(..., help="The token's id.")) ->
     try:
         parsed = uuid.UUID(token_id)
     except ValueError:
-        typer.echo(f"error: {token_id!r} is not a token id", err=True)
-        raise typer.Exit(2) from None
-    with unit_of_work() as session:
-        revoked = revoke_token(session, parsed)
-        if revoked:
-            record(session, OPERATOR, "token.revoke", target_type="token", target_id=str(parsed))
-    if not revoked:
-        typer.echo("error: no such active token", err=True)
-        raise typer.Exit(1)
+        raise _fail(f"{token_id!r} is not a token id", 2) from None
+    try:
+        with unit_of_work() as session:
+            service.revoke(session, OPERATOR, parsed, source_ip=None)
+    except AdminNotFound as exc:
+        raise _fail(exc.detail) from None
     typer.echo(f"Revoked {parsed}")

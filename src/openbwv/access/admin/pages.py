@@ -1,30 +1,21 @@
-"""Shared pieces of the administration pages: the router, permission checks, form errors and the
-units of work whose refusals are shown on the form rather than as an error page."""
+"""Shared pieces of the administration pages: permission checks, form errors,
+notices and redirects. A refused change (`UserError`) is shown on the form; a missing target
+(`AdminNotFound`) becomes the app's 404 page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from openbwv.access import roles as perms
-from openbwv.access.admin import AdminNotFound
-from openbwv.access.policy import AccessDenied
+from openbwv.access.errors import AccessDenied, UserError
+from openbwv.access.policy import roles as perms
 from openbwv.access.principal import Principal
-from openbwv.access.users import UserError
-from openbwv.api.problems import Problem
-from openbwv.db.session import unit_of_work
-from openbwv.organisation.models import Borough
 from openbwv.web.render import add_template_dir
 
-router = APIRouter(include_in_schema=False)
 M = TypeVar("M", bound=BaseModel)
 add_template_dir(Path(__file__).parent / "templates")
 
@@ -95,24 +86,9 @@ def validated(model: type[M], values: dict[str, Any]) -> M:
         raise UserError("; ".join(form_errors(exc))) from None
 
 
-@contextmanager
-def admin_change() -> Iterator[Session]:
-    """A unit of work for a change: refusals propagate (after rollback) for the form to show;
-    a missing target becomes a 404 page."""
-    try:
-        with unit_of_work() as session:
-            yield session
-    except AdminNotFound as exc:
-        raise Problem(404, "Not found", str(exc)) from None
-
-
 def blank_to_none(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
-
-
-def boroughs(session: Session) -> list[Borough]:
-    return list(session.scalars(select(Borough).order_by(Borough.name)))
 
 
 def redirect(path: str, notice: str) -> RedirectResponse:

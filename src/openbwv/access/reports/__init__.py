@@ -1,0 +1,1 @@
+"""Reports for supervisors and oversight (break glass)."""
