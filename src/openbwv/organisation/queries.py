@@ -53,7 +53,7 @@ def station_names(session: Session, ids: Iterable[uuid.UUID] | None = None) -> d
         if not wanted:
             return {}
         query = query.where(Station.id.in_(wanted))
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 def team(session: Session, team_id: uuid.UUID) -> Team | None:
@@ -76,4 +76,4 @@ def team_names(
         query = query.where(Team.id.in_(wanted))
     if borough is not None:
         query = query.where(Team.borough == borough)
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())

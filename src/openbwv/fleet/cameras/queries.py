@@ -298,7 +298,7 @@ def camera_serials(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
     if not wanted:
         return {}
     query = select(Camera.id, Camera.serial).where(Camera.id.in_(wanted))
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 def dock_serials(session: Session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
@@ -329,7 +329,7 @@ def cameras_held(session: Session, officer_ids: Iterable[uuid.UUID]) -> dict[uui
         .join(Camera, Camera.id == Assignment.camera_id)
         .where(Assignment.officer_id.in_(list(officer_ids)), Assignment.ended_at.is_(None))
     )
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 def docked_counts(session: Session, dock_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:

@@ -218,4 +218,4 @@ def borough_holders(session: Session, code: str) -> dict[uuid.UUID, str]:
         .join(Camera, Camera.id == Assignment.camera_id)
         .where(Camera.home_borough == code, Assignment.ended_at.is_(None))
     )
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())

@@ -46,7 +46,7 @@ def training_dates(
     query = select(OfficerTraining.user_id, OfficerTraining.trained_on)
     if officer_ids is not None:
         query = query.where(OfficerTraining.user_id.in_(list(officer_ids)))
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 @dataclass
