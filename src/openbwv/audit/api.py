@@ -12,16 +12,17 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from openbwv.access.deps import require_principal
-from openbwv.access.http import client_ip
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
-from openbwv.api.problems import Problem
+from openbwv.api.context import Client, ClientContext
+from openbwv.api.problems import Problem, problem_response
+from openbwv.api.session import Db
 from openbwv.audit import queries, report
 from openbwv.audit.events import record
 from openbwv.audit.keys import get_signer
@@ -56,9 +57,9 @@ REPORT_ACTION = "audit.custody_report"
 
 
 def _audit(
-    session: Session, request: Request, principal: Principal, action: str, **kwargs: Any
+    session: Session, client: ClientContext, principal: Principal, action: str, **kwargs: Any
 ) -> None:
-    record(session, principal, action, source_ip=client_ip(request), **kwargs)
+    record(session, principal, action, source_ip=client.ip, **kwargs)
 
 
 def _bad(detail: str) -> Problem:
@@ -71,13 +72,12 @@ def _bad(detail: str) -> Problem:
     response_class=Response,
     responses={200: {"content": {TEXT: {}}}},
 )
-def get_checkpoint(request: Request, principal: Authed) -> Response:
-    with unit_of_work() as session:
-        checkpoint = latest_checkpoint(session)
-        _audit(session, request, principal, "audit.checkpoint")
-        note = checkpoint.note if checkpoint else None
-    if note is None:
-        raise Problem(404, "No checkpoint yet", "the log has not signed a checkpoint yet")
+def get_checkpoint(session: Db, client: Client, principal: Authed) -> Response:
+    checkpoint = latest_checkpoint(session)
+    _audit(session, client, principal, "audit.checkpoint")
+    note = checkpoint.note if checkpoint else None
+    if note is None:  # answered, not raised: the read's audit record is kept (committed)
+        return problem_response(404, "No checkpoint yet", "the log has not signed a checkpoint yet")
     return Response(note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
 
 
@@ -87,31 +87,30 @@ def get_checkpoint(request: Request, principal: Authed) -> Response:
     response_class=Response,
     responses={200: {"content": {TEXT: {}}}},
 )
-def get_public_key(request: Request, principal: Authed) -> Response:
-    with unit_of_work() as session:
-        _audit(session, request, principal, "audit.public_key")
+def get_public_key(session: Db, client: Client, principal: Authed) -> Response:
+    _audit(session, client, principal, "audit.public_key")
     return Response(get_signer().verifier.key + "\n", media_type=TEXT)
 
 
 @router.get("/api/v1/audit/entries", response_model=EntriesPage, summary="Log entries by index")
 def get_entries(
-    request: Request,
+    session: Db,
+    client: Client,
     principal: Authed,
     start: int = Query(description="First leaf index."),
     end: int | None = Query(None, description=f"Last leaf index, inclusive (≤ {MAX_ENTRIES})."),
 ) -> EntriesPage:
     require(principal, roles.AUDIT_READ)
-    with unit_of_work() as session:
-        size = queries.tree_size(session)
-        if start < 0:
-            raise _bad("start must be 0 or more")
-        if start >= size:
-            raise _bad(f"start {start} is beyond the log: the latest checkpoint has {size} entries")
-        last = min(size - 1, start + MAX_ENTRIES - 1, end if end is not None else size - 1)
-        if end is not None and end < start:
-            raise _bad(f"end ({end}) is before start ({start})")
-        rows = entries_between(session, start, last)
-        _audit(session, request, principal, "audit.entries", details={"start": start, "end": last})
+    size = queries.tree_size(session)
+    if start < 0:
+        raise _bad("start must be 0 or more")
+    if start >= size:
+        raise _bad(f"start {start} is beyond the log: the latest checkpoint has {size} entries")
+    last = min(size - 1, start + MAX_ENTRIES - 1, end if end is not None else size - 1)
+    if end is not None and end < start:
+        raise _bad(f"end ({end}) is before start ({start})")
+    rows = entries_between(session, start, last)
+    _audit(session, client, principal, "audit.entries", details={"start": start, "end": last})
     return EntriesPage(
         tree_size=size,
         start=start,
@@ -131,23 +130,22 @@ def _entry(index: int, entry: str) -> EntryOut:
     "/api/v1/audit/proof/inclusion", response_model=InclusionProofOut, summary="Inclusion proof"
 )
 def get_inclusion_proof(
-    request: Request, principal: Authed, index: int, tree_size: int
+    session: Db, client: Client, principal: Authed, index: int, tree_size: int
 ) -> InclusionProofOut:
-    with unit_of_work() as session:
-        size = queries.tree_size(session)
-        if not 0 < tree_size <= size:
-            raise _bad(f"tree_size must be between 1 and the log's size ({size})")
-        if not 0 <= index < tree_size:
-            raise _bad(f"index must be between 0 and tree_size - 1 ({tree_size - 1})")
-        proof = inclusion_proofs(session, [index], tree_size)[index]
-        leaf = fetch_nodes(session, [(0, index)]).get((0, index), b"")
-        _audit(
-            session,
-            request,
-            principal,
-            "audit.proof",
-            details={"kind": "inclusion", "index": index, "tree_size": tree_size},
-        )
+    size = queries.tree_size(session)
+    if not 0 < tree_size <= size:
+        raise _bad(f"tree_size must be between 1 and the log's size ({size})")
+    if not 0 <= index < tree_size:
+        raise _bad(f"index must be between 0 and tree_size - 1 ({tree_size - 1})")
+    proof = inclusion_proofs(session, [index], tree_size)[index]
+    leaf = fetch_nodes(session, [(0, index)]).get((0, index), b"")
+    _audit(
+        session,
+        client,
+        principal,
+        "audit.proof",
+        details={"kind": "inclusion", "index": index, "tree_size": tree_size},
+    )
     return InclusionProofOut(
         index=index, tree_size=tree_size, leaf_hash=b64(leaf), proof=[b64(h) for h in proof]
     )
@@ -159,24 +157,23 @@ def get_inclusion_proof(
     summary="Consistency proof between two tree sizes",
 )
 def get_consistency_proof(
-    request: Request, principal: Authed, first: int, second: int
+    session: Db, client: Client, principal: Authed, first: int, second: int
 ) -> ConsistencyProofOut:
-    with unit_of_work() as session:
-        size = queries.tree_size(session)
-        if not 0 < second <= size:
-            raise _bad(f"second must be between 1 and the log's size ({size})")
-        if not 0 < first <= second:
-            raise _bad(
-                "first must be between 1 and second (a proof from the empty tree proves nothing)"
-            )
-        proof = consistency(session, first, second)
-        _audit(
-            session,
-            request,
-            principal,
-            "audit.proof",
-            details={"kind": "consistency", "first": first, "second": second},
+    size = queries.tree_size(session)
+    if not 0 < second <= size:
+        raise _bad(f"second must be between 1 and the log's size ({size})")
+    if not 0 < first <= second:
+        raise _bad(
+            "first must be between 1 and second (a proof from the empty tree proves nothing)"
         )
+    proof = consistency(session, first, second)
+    _audit(
+        session,
+        client,
+        principal,
+        "audit.proof",
+        details={"kind": "consistency", "first": first, "second": second},
+    )
     return ConsistencyProofOut(first=first, second=second, proof=[b64(h) for h in proof])
 
 
@@ -197,15 +194,15 @@ def _trail_event(event: TrailEvent) -> TrailEventOut:
 )
 def get_trail(
     evidence_id: str,
-    request: Request,
+    session: Db,
+    client: Client,
     principal: Authed,
     after: int = Query(-1, ge=-1, description="Continue after this leaf index."),
     limit: int = Query(500, ge=1, le=MAX_TRAIL),
 ) -> TrailOut:
-    with unit_of_work() as session:
-        item_id = authorize_trail(session, principal, evidence_id)
-        trail: Trail = load_trail(session, item_id, after=after, limit=limit)
-        _audit(session, request, principal, TRAIL_ACTION, evidence_id=item_id)
+    item_id = authorize_trail(session, principal, evidence_id)
+    trail: Trail = load_trail(session, item_id, after=after, limit=limit)
+    _audit(session, client, principal, TRAIL_ACTION, evidence_id=item_id)
     return TrailOut(
         evidence_id=str(item_id),
         tree_size=trail.tree_size,
@@ -225,7 +222,7 @@ def get_trail(
 )
 def get_custody_report(
     evidence_id: str,
-    request: Request,
+    client: Client,
     principal: Authed,
     format: Literal["html", "pdf"] = "html",
 ) -> Response:
@@ -234,7 +231,7 @@ def get_custody_report(
         custody = report.gather(session, item_id)
         _audit(
             session,
-            request,
+            client,
             principal,
             REPORT_ACTION,
             evidence_id=item_id,
