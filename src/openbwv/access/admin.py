@@ -28,7 +28,7 @@ from openbwv.access.users import (
     set_roles,
 )
 from openbwv.audit.events import record
-from openbwv.evidence.models import Category
+from openbwv.categories.models import Category
 from openbwv.timeutil import utcnow
 
 

@@ -35,8 +35,8 @@ from openbwv.access.schemas import (
 )
 from openbwv.access.users import UserError, UserSpec
 from openbwv.api.problems import Problem
+from openbwv.categories.models import Category
 from openbwv.db.session import unit_of_work
-from openbwv.evidence.models import Category
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
 Authed = Annotated[Principal, Depends(require_principal)]

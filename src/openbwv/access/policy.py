@@ -19,7 +19,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from openbwv.access.models import EvidenceGrant, Grant
 from openbwv.access.principal import Principal
 from openbwv.cases.models import CaseItem, CaseMember
-from openbwv.evidence.models import Category, EvidenceCategory, EvidenceItem
+from openbwv.categories.models import Category
+from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.timeutil import utcnow
 
 

@@ -124,7 +124,7 @@ def grant(
     granted_by: uuid.UUID | None,
 ) -> Grant:
     if kind == "category":
-        from openbwv.evidence.models import Category
+        from openbwv.categories.models import Category
 
         if session.get(Category, target) is None:
             raise UserError(f"unknown category {target!r}")

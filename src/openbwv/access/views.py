@@ -34,8 +34,8 @@ from openbwv.access.models import ApiToken, Grant, Role, User
 from openbwv.access.schemas import GrantIn, UserIn
 from openbwv.access.users import UserError, UserSpec, find_user
 from openbwv.api.problems import Problem
+from openbwv.categories.models import Category
 from openbwv.db.session import unit_of_work
-from openbwv.evidence.models import Category
 from openbwv.fleet.models import Team
 from openbwv.timeutil import utcnow
 from openbwv.web.auth import Viewer

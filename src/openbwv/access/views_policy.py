@@ -29,8 +29,8 @@ from openbwv.access.schemas import CategoryIn, RoleIn, TokenIn
 from openbwv.access.users import UserError
 from openbwv.api.problems import Problem
 from openbwv.audit.events import record
+from openbwv.categories.models import Category
 from openbwv.db.session import unit_of_work
-from openbwv.evidence.models import Category
 from openbwv.ingest.axis.connection import CONTAINER_TYPES, ConnectionError_, create_connection
 from openbwv.ingest.axis.crypto import NoPrivateKey
 from openbwv.timeutil import utcnow
