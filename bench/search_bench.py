@@ -12,8 +12,8 @@ Server time is each request's wall time through the app. The floor is the databa
 the same SQL with the same parameters, measured in the same run, interleaved with the requests:
 on PostgreSQL the execution time EXPLAIN ANALYZE reports, on SQLite the bare query (executed and
 fetched). For searches the SQL is the page's keys across the branches of the searcher's reach
-(see openbwv.evidence.reach) plus the capped count; for the evidence page the policy's query
-for the item. Printed: p50 and p95 of both, and their ratio. The aim: p95 < 100 ms.
+(see openbwv.evidence.queries.reach_branches) plus the capped count; for the evidence page the
+policy's query for the item. Printed: p50 and p95 of both, and their ratio. The aim: p95 < 100 ms.
 """
 
 from __future__ import annotations
@@ -81,9 +81,10 @@ def db_time(session: Any, statement: Any) -> float:
 
 
 def search_floor(session: Any, principal: Any, form: dict[str, str]) -> float:
-    from openbwv.evidence import search
+    from openbwv.evidence.search import queries as search
+    from openbwv.evidence.search.schemas import SearchForm
 
-    crit, errors = search.validate(session, principal, search.SearchForm.from_params(form))
+    crit, errors = search.validate(session, principal, SearchForm.from_params(form))
     assert not errors, errors
     queries = search.plan(session, principal, crit)
     # As the page: one newest-first walk gives the first page and the capped count.

@@ -321,9 +321,8 @@ def bulk_insert(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None
 def seed_items(engine: Any, force: Force, count: int, rng: random.Random) -> float:
     """Insert `count` items (and their categories, notes, markers) in chunks; seconds taken.
     Secondary indexes are dropped first and built once at the end, as any bulk load does."""
-    from openbwv.evidence.markers import Marker
+    from openbwv.evidence.annotations.models import Marker, Note
     from openbwv.evidence.models import EvidenceCategory, EvidenceItem
-    from openbwv.evidence.notes import Note
 
     tables = [t.__table__ for t in (EvidenceItem, EvidenceCategory, Note, Marker)]
     indexes = [index for table in tables for index in table.indexes]
@@ -374,9 +373,8 @@ def dress_for_the_page(session: Any, item_ids: list[uuid.UUID], rng: random.Rand
     """What a processed item has: derivatives (no bytes needed), a GPS track, markers, notes."""
     from sqlalchemy import select
 
-    from openbwv.evidence.markers import Marker
+    from openbwv.evidence.annotations.models import Marker, Note
     from openbwv.evidence.models import Derivative, EvidenceItem
-    from openbwv.evidence.notes import Note
 
     for item in session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(item_ids))):
         strip = {"timestamps": [i * 6.0 for i in range(10)], "tile_width": 160, "tile_height": 90}

@@ -19,6 +19,7 @@ from openbwv.access import install as access
 from openbwv.api import app as api_app
 from openbwv.audit import install as audit
 from openbwv.cases import install as cases
+from openbwv.categories import install as categories
 from openbwv.cli import main as cli_main
 from openbwv.db.base import Base
 from openbwv.evidence import install as evidence
@@ -29,7 +30,7 @@ from openbwv.platform import Platform
 from openbwv.simulate import install as simulate
 
 # In order: a domain's reference data may rely on an earlier one's (teams need boroughs).
-DOMAINS = (organisation, fleet, access, audit, evidence, cases, ingest, simulate)
+DOMAINS = (organisation, categories, fleet, access, audit, evidence, cases, ingest, simulate)
 APP_FACTORY = "openbwv.composition:create_app"  # for uvicorn (`bwv serve`, the embedded API)
 
 

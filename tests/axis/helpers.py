@@ -140,7 +140,7 @@ def categories_of(evidence_id: str) -> set[str]:
 
 
 def markers_of(evidence_id: str) -> list[Any]:
-    from openbwv.evidence.markers import markers_for
+    from openbwv.evidence.annotations.queries import markers_for
 
     with unit_of_work() as session:
         markers = markers_for(session, uuid.UUID(evidence_id))

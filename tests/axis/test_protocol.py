@@ -138,7 +138,7 @@ def test_capabilities_are_published_with_an_md5_etag(device: Device) -> None:
 
 
 def test_categories_are_the_forces_with_an_md5_etag(stack: Stack, device: Device) -> None:
-    from openbwv.evidence.models import Category
+    from openbwv.categories.models import Category
 
     with unit_of_work() as session:
         expected = [

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from openbwv.access.models import ApiToken, Grant, Role, User
 from openbwv.audit.models import AuditEvent
+from openbwv.categories.models import Category
 from openbwv.db.session import unit_of_work
-from openbwv.evidence.models import Category
 from tests.support.stack import Stack
 from tests.web.conftest import screenshot
 from tests.web.pages import PASSWORD, browser_client, js_errors, person, signed_in

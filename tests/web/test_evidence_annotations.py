@@ -37,7 +37,8 @@ def test_notes_are_added_listed_and_never_changed(officer_api: tuple) -> None:
     assert actions.count("evidence.note") == 2
 
     from openbwv.db.session import unit_of_work
-    from openbwv.evidence.notes import AnnotationError, Note
+    from openbwv.evidence.annotations.errors import AnnotationError
+    from openbwv.evidence.annotations.models import Note
 
     with pytest.raises(AnnotationError, match="append-only"), unit_of_work() as session:
         note = session.get(Note, uuid.UUID(first.json()["id"]))

@@ -141,8 +141,8 @@ def test_every_form_refuses_a_post_without_the_csrf_token(
 ) -> None:
     from openbwv.cases.models import Case
     from openbwv.db.session import unit_of_work
-    from openbwv.evidence.notes import Note
-    from openbwv.evidence.saved import SavedSearch
+    from openbwv.evidence.annotations.models import Note
+    from openbwv.evidence.search.models import SavedSearch
 
     investigator = person(stack, "investigator")
     item = _clip(stack, tmp_path, person(stack, "officer"))
@@ -181,7 +181,7 @@ def test_changes_obey_the_policy_and_reveal_nothing(
     page: Page, browser: Browser, live_server: str, stack: Stack, tmp_path: Path
 ) -> None:
     from openbwv.db.session import unit_of_work
-    from openbwv.evidence.notes import Note
+    from openbwv.evidence.annotations.models import Note
 
     owner = person(stack, "officer")
     item = _clip(stack, tmp_path, owner)

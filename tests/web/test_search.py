@@ -37,8 +37,7 @@ class World:
 
 def _annotate(item: str, tag: str, note: str | None = None, marker: bool = False) -> None:
     from openbwv.db.session import unit_of_work
-    from openbwv.evidence.markers import Marker
-    from openbwv.evidence.notes import Note, Tag
+    from openbwv.evidence.annotations.models import Marker, Note, Tag
 
     with unit_of_work() as session:
         evidence_id = uuid.UUID(item)
@@ -207,7 +206,7 @@ def test_keyset_pages_cover_everything_once(stack: Stack, as_reviewer: httpx.Cli
 
 def test_draw_an_area_and_keep_the_search(page: Page, world: World, stack: Stack) -> None:
     from openbwv.db.session import unit_of_work
-    from openbwv.evidence.saved import SavedSearch
+    from openbwv.evidence.search.models import SavedSearch
 
     watch(page)
     reviewer = person(stack, "professional_standards")
@@ -266,7 +265,7 @@ def test_draw_an_area_and_keep_the_search(page: Page, world: World, stack: Stack
 
 def test_a_saved_search_belongs_to_its_owner(page: Page, stack: Stack, live_server: str) -> None:
     from openbwv.db.session import unit_of_work
-    from openbwv.evidence.saved import SavedSearch
+    from openbwv.evidence.search.models import SavedSearch
 
     owner, other = person(stack, "officer"), person(stack, "officer")
     with unit_of_work() as session:

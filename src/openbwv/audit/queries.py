@@ -272,3 +272,15 @@ def load_trail(
         ).all()
         pending = [TrailEvent(None, entry, None) for entry in pending_rows]
     return Trail(evidence_id, checkpoint, events, pending, rows[-1][0] if more else None)
+
+
+def latest_for_item(session: Session, evidence_id: uuid.UUID, limit: int) -> list[AuditEvent]:
+    """The item's newest `limit` events, newest first (the evidence page's trail panel)."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.evidence_id == evidence_id)
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

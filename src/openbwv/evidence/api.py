@@ -1,4 +1,5 @@
-"""Evidence endpoints: list, detail, original, playback copy, thumbnail and strip.
+"""Evidence endpoints: list, detail, original, playback copy, thumbnail and strip; categories
+and break glass.
 
 Every read goes through the access policy and lands in the audit log, in the same transaction.
 """
@@ -12,17 +13,22 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from openbwv.access.deps import require_principal
-from openbwv.access.http import client_ip
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import authorize_item, visible_clause
 from openbwv.access.principal import Principal
+from openbwv.api.context import Client
 from openbwv.api.problems import Problem
 from openbwv.api.ranges import object_response
-from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
-from openbwv.evidence import queries
+from openbwv.evidence import queries, service
 from openbwv.evidence.models import DerivativeKind, DerivativeStatus, EvidenceItem
-from openbwv.evidence.schemas import EvidenceLinks, EvidenceOut, EvidencePage
+from openbwv.evidence.schemas import (
+    BreakGlassIn,
+    CategoriesIn,
+    EvidenceLinks,
+    EvidenceOut,
+    EvidencePage,
+)
 from openbwv.storage.factory import derivatives, originals
 
 router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
@@ -30,7 +36,7 @@ Authed = Annotated[Principal, Depends(require_principal)]
 
 
 def load_for(
-    request: Request,
+    client: Client,
     principal: Principal,
     evidence_id: str,
     permission: str,
@@ -39,13 +45,13 @@ def load_for(
 ) -> EvidenceItem:
     """The item, if the policy allows; the access is recorded in the same transaction."""
     with unit_of_work() as session:
-        item = authorize_item(session, principal, evidence_id, permission)
-        record(
+        item = service.open_item(
             session,
             principal,
-            audit_action,
-            evidence_id=item.id,
-            source_ip=client_ip(request),
+            evidence_id,
+            client.ip,
+            permission=permission,
+            action=audit_action,
             details=details,
         )
         session.expunge(item)
@@ -68,6 +74,7 @@ def _out(request: Request, item: EvidenceItem) -> EvidenceOut:
 @router.get("", response_model=EvidencePage, summary="List evidence, newest first")
 def list_evidence(
     request: Request,
+    client: Client,
     principal: Authed,
     camera: str | None = None,
     officer: str | None = None,
@@ -83,25 +90,19 @@ def list_evidence(
             raise Problem(422, "Invalid request", f"{name} must carry a UTC offset")
     flt = queries.EvidenceFilter(camera, officer, sha256, start, end, status)
     base = queries.select_items().where(visible_clause(principal, roles.VIEW))
-    try:
-        with unit_of_work() as session:
-            rows, next_cursor = queries.page(session, flt, limit=limit, cursor=cursor, base=base)
-            items = [_out(request, item) for item in rows]
-            record(
-                session,
-                principal,
-                "evidence.search",
-                source_ip=client_ip(request),
-                details={"filters": flt.as_details(), "returned": len(items)},
-            )
-    except queries.BadCursor as exc:
-        raise Problem(400, "Invalid cursor", str(exc)) from exc
+    with unit_of_work() as session:
+        rows, next_cursor = queries.page(session, flt, limit=limit, cursor=cursor, base=base)
+        items = [_out(request, item) for item in rows]
+        details = {"filters": flt.as_details(), "returned": len(items)}
+        service.record_search(session, principal, client.ip, details)
     return EvidencePage(items=items, limit=limit, next_cursor=next_cursor)
 
 
 @router.get("/{evidence_id}", response_model=EvidenceOut, name="get_evidence")
-def get_evidence(evidence_id: str, request: Request, principal: Authed) -> EvidenceOut:
-    return _out(request, load_for(request, principal, evidence_id, roles.VIEW, "evidence.view"))
+def get_evidence(
+    evidence_id: str, request: Request, client: Client, principal: Authed
+) -> EvidenceOut:
+    return _out(request, load_for(client, principal, evidence_id, roles.VIEW, "evidence.view"))
 
 
 def _range_details(request: Request) -> dict[str, Any]:
@@ -110,9 +111,9 @@ def _range_details(request: Request) -> dict[str, Any]:
 
 @router.get("/{evidence_id}/original", summary="Original bytes (ranges supported)")
 @router.head("/{evidence_id}/original", include_in_schema=False)
-def get_original(evidence_id: str, request: Request, principal: Authed) -> Response:
+def get_original(evidence_id: str, request: Request, client: Client, principal: Authed) -> Response:
     item = load_for(
-        request,
+        client,
         principal,
         evidence_id,
         roles.DOWNLOAD,
@@ -146,9 +147,9 @@ def _derivative_response(request: Request, item: EvidenceItem, kind: str) -> Res
     "/{evidence_id}/playback", summary="Browser-playable copy (the original when it already plays)"
 )
 @router.head("/{evidence_id}/playback", include_in_schema=False)
-def get_playback(evidence_id: str, request: Request, principal: Authed) -> Response:
+def get_playback(evidence_id: str, request: Request, client: Client, principal: Authed) -> Response:
     item = load_for(
-        request, principal, evidence_id, roles.PLAY, "evidence.play", _range_details(request)
+        client, principal, evidence_id, roles.PLAY, "evidence.play", _range_details(request)
     )
     not_needed = any(
         d.kind == DerivativeKind.PLAYBACK and d.status == DerivativeStatus.NOT_NEEDED
@@ -163,15 +164,48 @@ def get_playback(evidence_id: str, request: Request, principal: Authed) -> Respo
 
 @router.get("/{evidence_id}/thumbnail", summary="Poster frame")
 @router.head("/{evidence_id}/thumbnail", include_in_schema=False)
-def get_thumbnail(evidence_id: str, request: Request, principal: Authed) -> Response:
-    item = load_for(request, principal, evidence_id, roles.VIEW, "evidence.thumbnail")
+def get_thumbnail(
+    evidence_id: str, request: Request, client: Client, principal: Authed
+) -> Response:
+    item = load_for(client, principal, evidence_id, roles.VIEW, "evidence.thumbnail")
     return _derivative_response(request, item, DerivativeKind.POSTER)
 
 
 @router.get("/{evidence_id}/strip", summary="Scrubbing strip")
 @router.head("/{evidence_id}/strip", include_in_schema=False)
-def get_strip(evidence_id: str, request: Request, principal: Authed) -> Response:
+def get_strip(evidence_id: str, request: Request, client: Client, principal: Authed) -> Response:
     item = load_for(
-        request, principal, evidence_id, roles.VIEW, "evidence.thumbnail", {"kind": "strip"}
+        client, principal, evidence_id, roles.VIEW, "evidence.thumbnail", {"kind": "strip"}
     )
     return _derivative_response(request, item, DerivativeKind.STRIP)
+
+
+@router.put("/{evidence_id}/categories", summary="Set the item's categories")
+def set_categories(
+    evidence_id: str, body: CategoriesIn, client: Client, principal: Authed
+) -> dict[str, list[str]]:
+    with unit_of_work() as session:
+        item = authorize_item(session, principal, evidence_id, roles.CATEGORISE)
+        wanted = service.categorise(session, principal, item, body.categories, client.ip)
+    return {"categories": wanted}
+
+
+@router.get("/{evidence_id}/categories", summary="The item's categories")
+def get_categories(evidence_id: str, principal: Authed) -> dict[str, list[str]]:
+    with unit_of_work() as session:
+        item = authorize_item(session, principal, evidence_id, roles.VIEW)
+        names = queries.categories_of(session, item)
+    return {"categories": names}
+
+
+@router.post(
+    "/{evidence_id}/break-glass",
+    status_code=201,
+    summary="Open an item outside your scope, giving a reason (audited, reported)",
+)
+def break_glass(
+    evidence_id: str, body: BreakGlassIn, client: Client, principal: Authed
+) -> dict[str, str]:
+    with unit_of_work() as session:
+        opened = service.break_glass(session, principal, evidence_id, body.reason, client.ip)
+    return {"evidence_id": str(opened.evidence_id), "expires_at": opened.expires_at.isoformat()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from openbwv.cli.console import progress_bar
-from openbwv.evidence.integrity import fsck
+from openbwv.evidence.service import fsck
 
 
 def fsck_command() -> None:

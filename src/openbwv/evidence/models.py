@@ -1,4 +1,4 @@
-"""Evidence records: the item (its immutable original), its derivatives."""
+"""Evidence records: the item (its immutable original), its derivatives, its categories."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from openbwv.db.base import Base, IdMixin, TimestampMixin
+from openbwv.geo import bounding_box, track_points
 from openbwv.timeutil import utcnow
 
 
@@ -103,8 +104,6 @@ class EvidenceItem(IdMixin, TimestampMixin, Base):
 
     @validates("gps_track")
     def _track_box(self, _key: str, track: list[Any] | None) -> list[Any] | None:
-        from openbwv.geo import bounding_box, track_points
-
         box = bounding_box(track_points(track))
         self.track_min_lat = box.min_lat if box else None
         self.track_max_lat = box.max_lat if box else None
@@ -154,20 +153,9 @@ class Derivative(IdMixin, Base):
     __table_args__ = (UniqueConstraint("evidence_id", "kind", "params_hash"),)
 
 
-class Category(Base):
-    """Drives retention and access. Restricted categories need an explicit grant to view."""
-
-    __tablename__ = "categories"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    label: Mapped[str] = mapped_column(String(100))
-    restricted: Mapped[bool] = mapped_column(default=False)
-    evidential: Mapped[bool] = mapped_column(default=True)
-    retention_days: Mapped[int | None] = mapped_column()  # None: review, never automatic
-    builtin: Mapped[bool] = mapped_column(default=False)
-
-
 class EvidenceCategory(Base):
+    """An item's category (the categories themselves are `openbwv.categories`)."""
+
     __tablename__ = "evidence_categories"
 
     evidence_id: Mapped[uuid.UUID] = mapped_column(

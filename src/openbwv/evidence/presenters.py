@@ -1,22 +1,16 @@
-"""What the evidence pages show about items, looked up in bulk (a page of results costs a fixed
-number of queries, not one per item)."""
+"""What the evidence pages show about items: the shapes (`evidence.queries.cards` fills them in
+bulk, so a page of results costs a fixed number of queries) and plain formatting."""
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from openbwv.access.models import User
-from openbwv.evidence.markers import Marker
-from openbwv.evidence.models import Category, EvidenceCategory, EvidenceItem
-from openbwv.evidence.notes import Note, Tag
-from openbwv.organisation.models import Borough
+from openbwv.access.policy import roles
+from openbwv.access.principal import Principal
+from openbwv.evidence.annotations.models import Marker
+from openbwv.evidence.models import DerivativeKind, DerivativeStatus, EvidenceItem
 from openbwv.web.render import london
 
 FLAG_TEXT = {
@@ -64,24 +58,6 @@ def heading(item: EvidenceItem) -> str:
     return f"Recording on {camera}, {london(item.occurred_at, '%d %b %Y %H:%M')}"
 
 
-_boroughs: dict[str, str] | None = None
-
-
-def category_catalogue(session: Session) -> dict[str, CategoryView]:
-    rows = session.execute(
-        select(Category.name, Category.label, Category.restricted).order_by(Category.label)
-    )
-    return {name: CategoryView(name, label, restricted) for name, label, restricted in rows}
-
-
-def borough_names(session: Session) -> dict[str, str]:
-    """Borough names by GSS code (reference data: read once per process)."""
-    global _boroughs
-    if _boroughs is None:
-        _boroughs = dict(session.execute(select(Borough.gss_code, Borough.name)).all())
-    return dict(_boroughs)
-
-
 @dataclass(frozen=True)
 class Person:
     display_name: str
@@ -89,72 +65,11 @@ class Person:
     warrant_number: str | None
 
 
-def people(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Person]:
-    """Names and numbers only (no roles, no secrets): what a page shows about officers."""
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(User.id, User.display_name, User.shoulder_number, User.warrant_number).where(
-            User.id.in_(ids)
-        )
-    )
-    return {row[0]: Person(row[1], row[2], row[3]) for row in rows}
-
-
 def person_label(user: Person | None, claimed: str | None) -> str:
     if user is None:
         return claimed or "Unknown officer"
     number = user.shoulder_number or user.warrant_number
     return f"{user.display_name} ({number})" if number else user.display_name
-
-
-def _counts(session: Session, column: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    query = select(column, func.count()).where(column.in_(ids)).group_by(column)
-    return {key: value for key, value in session.execute(query)}
-
-
-def cards(
-    session: Session,
-    items: Sequence[EvidenceItem],
-    catalogue: dict[str, CategoryView] | None = None,
-    boroughs: dict[str, str] | None = None,
-) -> list[ItemCard]:
-    ids = [item.id for item in items]
-    if not ids:
-        return []
-    catalogue = catalogue if catalogue is not None else category_catalogue(session)
-    boroughs = boroughs if boroughs is not None else borough_names(session)
-    categories: dict[uuid.UUID, list[CategoryView]] = defaultdict(list)
-    for evidence_id, name in session.execute(
-        select(EvidenceCategory.evidence_id, EvidenceCategory.category).where(
-            EvidenceCategory.evidence_id.in_(ids)
-        )
-    ):
-        unknown = CategoryView(name, name, restricted=False, known=False)
-        categories[evidence_id].append(catalogue.get(name) or unknown)
-    tags: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for evidence_id, tag in session.execute(
-        select(Tag.evidence_id, Tag.tag).where(Tag.evidence_id.in_(ids)).order_by(Tag.tag)
-    ):
-        tags[evidence_id].append(tag)
-    note_counts = _counts(session, Note.evidence_id, ids)
-    marker_counts = _counts(session, Marker.evidence_id, ids)
-    users = people(session, {i.officer_user_id for i in items if i.officer_user_id})
-    return [
-        ItemCard(
-            item=item,
-            heading=heading(item),
-            officer_name=person_label(
-                users.get(item.officer_user_id) if item.officer_user_id else None, item.officer
-            ),
-            borough_name=boroughs.get(item.borough or "", item.borough or "—"),
-            categories=sorted(categories.get(item.id, []), key=lambda c: c.label),
-            tags=tags.get(item.id, []),
-            notes=note_counts.get(item.id, 0),
-            markers=marker_counts.get(item.id, 0),
-        )
-        for item in items
-    ]
 
 
 def technical(item: EvidenceItem) -> list[tuple[str, str]]:
@@ -176,4 +91,62 @@ def technical(item: EvidenceItem) -> list[tuple[str, str]]:
         ("Source", item.source),
         ("Status", item.status),
     ]
+    return rows
+
+
+def abilities(principal: Principal) -> dict[str, bool]:
+    """What the controls offer. An item the person may view is in their reach for every action
+    (scope and restrictions do not depend on the action), so the role decides; each change is
+    still authorised again by the policy when it arrives."""
+    return {
+        "play": principal.can(roles.PLAY),
+        "download": principal.can(roles.DOWNLOAD),
+        "edit": principal.can(roles.EDIT),
+        "categorise": principal.can(roles.CATEGORISE),
+        "link": principal.can(roles.LINK),
+    }
+
+
+def playable(item: EvidenceItem) -> bool:
+    return any(
+        d.kind == DerivativeKind.PLAYBACK
+        and d.status in (DerivativeStatus.READY, DerivativeStatus.NOT_NEEDED)
+        for d in item.derivatives
+    )
+
+
+def strip_tiles(item: EvidenceItem) -> dict[str, Any] | None:
+    strip = item.derivative(DerivativeKind.STRIP)
+    if strip is None or not strip.info.get("timestamps"):
+        return None
+    return {
+        "times": [float(t) for t in strip.info["timestamps"]],
+        "tile_width": int(strip.info.get("tile_width") or 160),
+        "tile_height": int(strip.info.get("tile_height") or 90),
+    }
+
+
+def _offset(marker: Marker, item: EvidenceItem) -> float | None:
+    if marker.offset_seconds is not None:
+        return marker.offset_seconds
+    if marker.at is not None and item.recorded_start is not None:
+        return max(0.0, (marker.at - item.recorded_start).total_seconds())
+    return None
+
+
+def marker_rows(item: EvidenceItem, markers: list[Marker]) -> list[dict[str, Any]]:
+    """The item's markers placed on its timeline (x in thousandths of the duration)."""
+    duration = item.duration_seconds or 0
+    rows = []
+    for marker in markers:
+        offset = _offset(marker, item)
+        rows.append(
+            {
+                "marker": marker,
+                "offset": offset,
+                "x": None if offset is None or not duration else round(1000 * offset / duration, 1),
+                "kind": "Camera bookmark" if marker.source == "axis" else "Marker",
+                "by": marker.details.get("by") if isinstance(marker.details, dict) else None,
+            }
+        )
     return rows

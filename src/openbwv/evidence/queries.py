@@ -1,22 +1,45 @@
-"""Finding evidence: filters and keyset pagination (fast at tens of millions of rows)."""
+"""Reading evidence: filters and keyset pagination (fast at tens of millions of rows), a search's
+reach as index-friendly branches, My footage, what the pages show about items (in bulk), and
+what fsck checks."""
 
 from __future__ import annotations
 
 import base64
 import json
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from openbwv.evidence.models import EvidenceItem
-from openbwv.timeutil import parse_rfc3339
+from openbwv.access.models import EvidenceGrant, Grant, User
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import visible_clause
+from openbwv.access.principal import Principal
+from openbwv.cases.queries import evidence_of_member
+from openbwv.categories.queries import all_categories
+from openbwv.evidence.annotations.models import Marker, Note, Tag
+from openbwv.evidence.errors import BadCursor, BadPage
+from openbwv.evidence.models import Derivative, EvidenceCategory, EvidenceItem
+from openbwv.evidence.presenters import CategoryView, ItemCard, Person, heading, person_label
+from openbwv.organisation.models import Borough, Team
+from openbwv.timeutil import parse_rfc3339, utcnow
 
-
-class BadCursor(ValueError):
-    pass
+FOOTAGE_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -99,3 +122,249 @@ def page(
     rows: list[EvidenceItem] = list(session.scalars(query))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def categories_of(session: Session, item: EvidenceItem) -> list[str]:
+    return sorted(
+        session.scalars(
+            select(EvidenceCategory.category).where(EvidenceCategory.evidence_id == item.id)
+        )
+    )
+
+
+# --- reach: a search's branches ---------------------------------------------------------------
+# The access policy's `visible_clause` is one OR of everything that puts an item within a person's
+# reach (their borough, their team, their own footage, their cases, their grants). As a filter it
+# is exact, but an OR of unlike conditions lets no index drive the query: a borough investigator's
+# "category: arrest" would read every row in the table. So a search runs once per branch of that
+# OR — each branch a plain condition an index can drive, newest first — and merges the branches.
+# Every branch is still ANDed with `visible_clause`, which stays the authority: a branch can only
+# narrow what the policy allows, never widen it (tests hold the two to each other).
+
+
+def _active(
+    expires: InstrumentedAttribute[datetime | None], revoked: InstrumentedAttribute[datetime | None]
+) -> ColumnElement[bool]:
+    return and_(revoked.is_(None), or_(expires.is_(None), expires > utcnow()))
+
+
+def _my_item_grants(principal: Principal) -> Select[uuid.UUID]:
+    return select(EvidenceGrant.evidence_id).where(
+        EvidenceGrant.user_id == principal.user_id,
+        _active(EvidenceGrant.expires_at, EvidenceGrant.revoked_at),
+    )
+
+
+def _my_borough_grants(principal: Principal) -> Select[str]:
+    return select(Grant.target).where(
+        Grant.user_id == principal.user_id,
+        Grant.kind == "borough",
+        _active(Grant.expires_at, Grant.revoked_at),
+    )
+
+
+def _related_branches(principal: Principal, session: Session) -> list[ColumnElement[bool]]:
+    """Branches from the person's cases and grants, only those they have (one round trip)."""
+    cases = evidence_of_member(principal.user_id)
+    has_cases, has_grants, has_boroughs = session.execute(
+        select(
+            exists(cases),
+            exists(_my_item_grants(principal)),
+            exists(_my_borough_grants(principal)),
+        )
+    ).one()
+    found: list[ColumnElement[bool]] = []
+    if has_cases:
+        found.append(EvidenceItem.id.in_(cases))
+    if has_grants:
+        found.append(EvidenceItem.id.in_(_my_item_grants(principal)))
+    if has_boroughs and principal.scope == "borough":
+        found.append(EvidenceItem.borough.in_(_my_borough_grants(principal)))
+    return found
+
+
+def reach_branches(session: Session, principal: Principal) -> list[ColumnElement[bool]]:
+    """The branches of the principal's reach (one `true()` branch when force-wide)."""
+    if not principal.can(roles.VIEW):
+        return [false()]
+    if principal.scope == "force":
+        return [true()]
+    found = _related_branches(principal, session) if principal.user_id is not None else []
+    if principal.scope in ("own", "team", "borough"):
+        found.append(EvidenceItem.ingested_by == principal.id)
+        if principal.user_id is not None:
+            found.append(EvidenceItem.officer_user_id == principal.user_id)
+    if principal.scope in ("team", "borough") and principal.team_id is not None:
+        found.append(EvidenceItem.team_id == principal.team_id)
+    if principal.scope == "borough" and principal.borough:
+        found.append(EvidenceItem.borough == principal.borough)
+    return found or [false()]
+
+
+# --- My footage -------------------------------------------------------------------------------
+
+
+def _categorised() -> ColumnElement[bool]:
+    return exists(
+        select(EvidenceCategory.category).where(EvidenceCategory.evidence_id == EvidenceItem.id)
+    )
+
+
+def _footage_cursor(phase: int, item: EvidenceItem) -> str:
+    raw = json.dumps([phase, item.occurred_at.isoformat(), str(item.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _parse_footage_cursor(cursor: str) -> tuple[int, datetime, uuid.UUID]:
+    try:
+        phase, occurred, item_id = json.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        )
+        if phase not in (0, 1):
+            raise ValueError(phase)
+        return int(phase), parse_rfc3339(occurred), uuid.UUID(item_id)
+    except (ValueError, TypeError) as exc:
+        raise BadPage("that page link is not valid; start again") from exc
+
+
+def footage_page(
+    session: Session, principal: Principal, cursor: str | None, limit: int = FOOTAGE_PAGE
+) -> tuple[list[tuple[int, EvidenceItem]], str | None]:
+    """The officer's own recordings: uncategorised ones first (newest first), then the rest.
+    Keyset pagination across the two phases: the cursor is (phase, occurred_at, id)."""
+    mine = and_(
+        EvidenceItem.officer_user_id == principal.user_id, visible_clause(principal, roles.VIEW)
+    )
+    start_phase, after = 0, None
+    if cursor:
+        start_phase, occurred, item_id = _parse_footage_cursor(cursor)
+        after = or_(
+            EvidenceItem.occurred_at < occurred,
+            and_(EvidenceItem.occurred_at == occurred, EvidenceItem.id < item_id),
+        )
+    found: list[tuple[int, EvidenceItem]] = []
+    for phase in (0, 1):
+        if phase < start_phase:
+            continue
+        query = select(EvidenceItem).where(mine, ~_categorised() if phase == 0 else _categorised())
+        if after is not None and phase == start_phase:
+            query = query.where(after)
+        query = query.order_by(EvidenceItem.occurred_at.desc(), EvidenceItem.id.desc())
+        found += [(phase, item) for item in session.scalars(query.limit(limit + 1 - len(found)))]
+        if len(found) > limit:
+            break
+    next_cursor = _footage_cursor(*found[limit - 1]) if len(found) > limit else None
+    return found[:limit], next_cursor
+
+
+# --- what the pages show about items, in bulk ---------------------------------------------------
+
+_boroughs: dict[str, str] | None = None
+
+
+def category_catalogue(session: Session) -> dict[str, CategoryView]:
+    """Every category as the pages show it, by label."""
+    return {c.name: CategoryView(c.name, c.label, c.restricted) for c in all_categories(session)}
+
+
+def borough_names(session: Session) -> dict[str, str]:
+    """Borough names by GSS code (reference data: read once per process)."""
+    global _boroughs
+    if _boroughs is None:
+        _boroughs = dict(session.execute(select(Borough.gss_code, Borough.name)).all())
+    return dict(_boroughs)
+
+
+def people(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Person]:
+    """Names and numbers only (no roles, no secrets): what a page shows about officers."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(User.id, User.display_name, User.shoulder_number, User.warrant_number).where(
+            User.id.in_(ids)
+        )
+    )
+    return {row[0]: Person(row[1], row[2], row[3]) for row in rows}
+
+
+def team_name(session: Session, team_id: uuid.UUID | None) -> str | None:
+    team = session.get(Team, team_id) if team_id else None
+    return team.name if team else None
+
+
+def _counts(session: Session, column: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    query = select(column, func.count()).where(column.in_(ids)).group_by(column)
+    return {key: value for key, value in session.execute(query)}
+
+
+def _item_categories(
+    session: Session, ids: list[uuid.UUID], catalogue: dict[str, CategoryView]
+) -> dict[uuid.UUID, list[CategoryView]]:
+    categories: dict[uuid.UUID, list[CategoryView]] = defaultdict(list)
+    for evidence_id, name in session.execute(
+        select(EvidenceCategory.evidence_id, EvidenceCategory.category).where(
+            EvidenceCategory.evidence_id.in_(ids)
+        )
+    ):
+        unknown = CategoryView(name, name, restricted=False, known=False)
+        categories[evidence_id].append(catalogue.get(name) or unknown)
+    return categories
+
+
+def _item_tags(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    tags: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for evidence_id, tag in session.execute(
+        select(Tag.evidence_id, Tag.tag).where(Tag.evidence_id.in_(ids)).order_by(Tag.tag)
+    ):
+        tags[evidence_id].append(tag)
+    return tags
+
+
+def cards(
+    session: Session,
+    items: Sequence[EvidenceItem],
+    catalogue: dict[str, CategoryView] | None = None,
+    boroughs: dict[str, str] | None = None,
+) -> list[ItemCard]:
+    """What a page shows about each item, a fixed number of queries for the whole page."""
+    ids = [item.id for item in items]
+    if not ids:
+        return []
+    catalogue = catalogue if catalogue is not None else category_catalogue(session)
+    boroughs = boroughs if boroughs is not None else borough_names(session)
+    categories = _item_categories(session, ids, catalogue)
+    tags = _item_tags(session, ids)
+    note_counts = _counts(session, Note.evidence_id, ids)
+    marker_counts = _counts(session, Marker.evidence_id, ids)
+    users = people(session, {i.officer_user_id for i in items if i.officer_user_id})
+    return [
+        ItemCard(
+            item=item,
+            heading=heading(item),
+            officer_name=person_label(
+                users.get(item.officer_user_id) if item.officer_user_id else None, item.officer
+            ),
+            borough_name=boroughs.get(item.borough or "", item.borough or "—"),
+            categories=sorted(categories.get(item.id, []), key=lambda c: c.label),
+            tags=tags.get(item.id, []),
+            notes=note_counts.get(item.id, 0),
+            markers=marker_counts.get(item.id, 0),
+        )
+        for item in items
+    ]
+
+
+# --- fsck -------------------------------------------------------------------------------------
+
+
+def stored_originals(session: Session) -> list[tuple[uuid.UUID, str]]:
+    """(id, SHA-256) of every item: the key of its original."""
+    return [
+        (row[0], row[1]) for row in session.execute(select(EvidenceItem.id, EvidenceItem.sha256))
+    ]
+
+
+def derivative_keys(session: Session) -> set[str]:
+    return set(
+        session.scalars(select(Derivative.storage_key).where(Derivative.storage_key.is_not(None)))
+    )

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class DerivativeOut(BaseModel):
@@ -58,3 +58,13 @@ class EvidencePage(BaseModel):
     items: list[EvidenceOut]
     limit: int
     next_cursor: str | None
+
+
+class CategoriesIn(BaseModel):
+    categories: list[str] = Field(max_length=20)
+
+
+class BreakGlassIn(BaseModel):
+    reason: str = Field(
+        min_length=10, max_length=2000, description="Why you need this item; shown to supervisors."
+    )

@@ -1,21 +1,42 @@
-"""Evidence records: creating items from ingested originals, and finding them."""
+"""Evidence records: creating items from ingested originals; opening an item (authorised and
+recorded); categorising it; break glass; checking every stored original (fsck).
+
+Every function here authorises and records its audit event in the caller's transaction; none
+commits."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openbwv.access.models import User
-from openbwv.evidence.models import EvidenceFlag, EvidenceItem
+from openbwv.access.errors import AccessDenied
+from openbwv.access.models import EvidenceGrant, User
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import authorize_item, can_on_item
+from openbwv.access.principal import Principal
+from openbwv.audit.events import record
+from openbwv.categories.errors import UnknownCategory
+from openbwv.categories.queries import unknown_names
+from openbwv.config import Settings, get_settings
+from openbwv.db.session import unit_of_work
+from openbwv.evidence import queries
+from openbwv.evidence.errors import AlreadyVisible
+from openbwv.evidence.models import EvidenceCategory, EvidenceFlag, EvidenceItem
 from openbwv.fleet.cameras.queries import attribution
 from openbwv.fleet.models import Camera
 from openbwv.jobs.service import ensure_job
+from openbwv.storage.base import ObjectNotFound
+from openbwv.storage.factory import derivatives, originals
+from openbwv.timeutil import utcnow
+
+BREAK_GLASS_HOURS = 12
 
 
 @dataclass
@@ -62,7 +83,7 @@ def _find_officer(session: Session, reference: str) -> User | None:
 
 def _owner(session: Session, new: NewOriginal) -> tuple[User | None, list[str]]:
     """The officer named by the device; else whoever the fleet says wore the camera when the
-    recording started (fleet.assignments.wearer_at); else the uploading officer."""
+    recording started (`fleet.cameras.queries.attribution`); else the uploading officer."""
     claimed = _find_officer(session, new.officer) if new.officer else None
     wearer, flags = attribution(session, new.camera_serial, new.recorded_start, claimed)
     if new.officer and claimed is None:
@@ -125,3 +146,178 @@ def record_original(session: Session, new: NewOriginal) -> IngestOutcome:
     if new.start_processing:
         ensure_job(session, "probe", item.id)
     return IngestOutcome(item, created=True)
+
+
+# --- opening and finding ---------------------------------------------------------------------
+
+
+def open_item(
+    session: Session,
+    principal: Principal,
+    evidence_id: uuid.UUID | str,
+    source_ip: str | None,
+    *,
+    permission: str = roles.VIEW,
+    action: str = "evidence.view",
+    details: dict[str, Any] | None = None,
+) -> EvidenceItem:
+    """The item, if the policy allows `permission`; the access is recorded as `action`."""
+    item = authorize_item(session, principal, evidence_id, permission)
+    record(
+        session,
+        principal,
+        action,
+        evidence_id=item.id,
+        source_ip=source_ip,
+        details=details,
+    )
+    return item
+
+
+def record_search(
+    session: Session, principal: Principal, source_ip: str | None, details: dict[str, Any]
+) -> None:
+    """Who looked for what (the API's list, the search page, My footage)."""
+    record(session, principal, "evidence.search", source_ip=source_ip, details=details)
+
+
+# --- categorising ----------------------------------------------------------------------------
+
+
+def categorise(
+    session: Session,
+    principal: Principal,
+    item: EvidenceItem,
+    wanted: list[str],
+    source_ip: str | None,
+) -> list[str]:
+    """Replace the item's categories with `wanted` (known categories only; they drive retention
+    and restriction). The caller authorised `evidence.categorise` on the item. Raises
+    UnknownCategory for a name that is not a category."""
+    after = sorted(set(wanted))
+    unknown = unknown_names(session, after)
+    if unknown:
+        raise UnknownCategory(unknown)
+    before = queries.categories_of(session, item)
+    session.execute(delete(EvidenceCategory).where(EvidenceCategory.evidence_id == item.id))
+    for name in after:
+        session.add(
+            EvidenceCategory(evidence_id=item.id, category=name, assigned_by=principal.user_id)
+        )
+    session.flush()
+    record(
+        session,
+        principal,
+        "evidence.categorise",
+        evidence_id=item.id,
+        source_ip=source_ip,
+        details={"before": before, "after": after},
+    )
+    return after
+
+
+# --- break glass -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrokenGlass:
+    evidence_id: uuid.UUID
+    expires_at: datetime
+
+
+def break_glass(
+    session: Session,
+    principal: Principal,
+    evidence_id: str,
+    reason: str,
+    source_ip: str | None,
+) -> BrokenGlass:
+    """Open an item outside the person's reach for BREAK_GLASS_HOURS, giving a reason: a grant,
+    audited (and reported to supervisors)."""
+    if not principal.can(roles.BREAK_GLASS) or principal.user_id is None:
+        raise AccessDenied(roles.BREAK_GLASS, "your role cannot break glass")
+    item = _any_item(session, evidence_id)
+    if can_on_item(session, principal, item.id, roles.VIEW):
+        raise AlreadyVisible("you can already open this item")
+    now = utcnow()
+    expires = now + timedelta(hours=BREAK_GLASS_HOURS)
+    session.add(
+        EvidenceGrant(
+            user_id=principal.user_id,
+            evidence_id=item.id,
+            kind="break_glass",
+            reason=reason,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    record(
+        session,
+        principal,
+        "evidence.break_glass",
+        evidence_id=item.id,
+        reason=reason,
+        source_ip=source_ip,
+        details={"expires_at": expires.isoformat()},
+    )
+    return BrokenGlass(item.id, expires)
+
+
+def _any_item(session: Session, evidence_id: str) -> EvidenceItem:
+    """The item whoever's reach it is in (break glass is for items out of reach)."""
+    try:
+        item = session.get(EvidenceItem, uuid.UUID(evidence_id))
+    except ValueError:
+        item = None
+    if item is None:
+        raise AccessDenied(
+            roles.BREAK_GLASS, "no such evidence item", status=404, target=evidence_id[:64]
+        )
+    return item
+
+
+# --- fsck ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FsckReport:
+    checked: int = 0
+    bytes_checked: int = 0
+    mismatched: list[tuple[str, str, str]] = field(default_factory=list)  # id, expected, actual
+    missing: list[tuple[str, str]] = field(default_factory=list)  # id, key
+    orphans: list[tuple[str, str]] = field(default_factory=list)  # namespace, key
+
+    @property
+    def ok(self) -> bool:
+        return not (self.mismatched or self.missing or self.orphans)
+
+
+def fsck(
+    settings: Settings | None = None, progress: Callable[[int], None] = lambda _n: None
+) -> FsckReport:
+    """Re-hash every original; report mismatches, missing objects and orphans. The database is
+    read first, in one short unit of work: no transaction is held while the bytes are hashed."""
+    settings = settings or get_settings()
+    report = FsckReport()
+    with unit_of_work(settings) as session:
+        items = queries.stored_originals(session)
+        derived = queries.derivative_keys(session)
+    store = originals(settings)
+    for item_id, sha256 in items:
+        try:
+            actual = store.rehash(sha256)
+            size = store.size(sha256)
+        except ObjectNotFound:
+            report.missing.append((str(item_id), sha256))
+            continue
+        report.checked += 1
+        report.bytes_checked += size
+        progress(size)
+        if actual != sha256:
+            report.mismatched.append((str(item_id), sha256, actual))
+    known = {sha256 for _id, sha256 in items}
+    report.orphans.extend(("originals", key) for key in store.iter_keys() if key not in known)
+    report.orphans.extend(
+        ("derivatives", key) for key in derivatives(settings).iter_keys() if key not in derived
+    )
+    return report

@@ -1,41 +1,37 @@
 """Evidence pages: an item (player, strip, markers, notes, categories, map, details, cases, audit
-trail) and "My footage". Every page goes through the access policy and records what it showed."""
+trail) and "My footage", and what the item pages change (notes, markers, categories, tags, the
+title and case links). Every page goes through the access policy and records what it showed.
+
+Each change is a form that works without script (post, then back to the page) and, with htmx,
+swaps in the updated section. Every change is authorised by the policy and audited by its
+service; a cookie-signed-in browser must send the CSRF token.
+"""
 
 from __future__ import annotations
 
-import base64
-import json
-import uuid
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from sqlalchemy import and_, exists, or_, select
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from openbwv.access.http import client_ip
 from openbwv.access.policy import roles
-from openbwv.access.policy.queries import authorize_item, visible_clause
+from openbwv.access.policy.queries import authorize_item, can_on_item
 from openbwv.access.principal import Principal
+from openbwv.api.context import Client
 from openbwv.api.problems import Problem
-from openbwv.audit.events import record
-from openbwv.audit.models import AuditEvent
-from openbwv.cases.models import Case, CaseItem
-from openbwv.cases.service import visible_cases
+from openbwv.audit.queries import latest_for_item
+from openbwv.cases import queries as cases
+from openbwv.cases import service as case_service
 from openbwv.db.session import unit_of_work
-from openbwv.evidence import presenters
-from openbwv.evidence.markers import Marker, markers_for
-from openbwv.evidence.models import (
-    DerivativeKind,
-    DerivativeStatus,
-    EvidenceCategory,
-    EvidenceItem,
-)
-from openbwv.evidence.notes import notes_for
-from openbwv.organisation.models import Team
-from openbwv.timeutil import parse_rfc3339
+from openbwv.errors import DomainError
+from openbwv.evidence import presenters, queries, service
+from openbwv.evidence.annotations import queries as annotation_queries
+from openbwv.evidence.annotations import service as annotate
+from openbwv.evidence.errors import NoSuchCase
+from openbwv.evidence.models import EvidenceItem
 from openbwv.web.auth import Viewer
 from openbwv.web.mapview import track_map
 from openbwv.web.render import add_template_dir, render
@@ -43,213 +39,75 @@ from openbwv.web.render import add_template_dir, render
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
 TRAIL_ROWS = 50
-FOOTAGE_PAGE = 20
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
-
-
-def abilities(principal: Principal) -> dict[str, bool]:
-    """What the controls offer. An item the person may view is in their reach for every action
-    (scope and restrictions do not depend on the action), so the role decides; each change is
-    still authorised again by the policy when it arrives."""
-    return {
-        "play": principal.can(roles.PLAY),
-        "download": principal.can(roles.DOWNLOAD),
-        "edit": principal.can(roles.EDIT),
-        "categorise": principal.can(roles.CATEGORISE),
-        "link": principal.can(roles.LINK),
-    }
+Change = Callable[[Session, EvidenceItem], Any]
+LONG_TEXT = 20_000  # generous at the form layer; the service says what the real limit is
 
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def playable(item: EvidenceItem) -> bool:
-    return any(
-        d.kind == DerivativeKind.PLAYBACK
-        and d.status in (DerivativeStatus.READY, DerivativeStatus.NOT_NEEDED)
-        for d in item.derivatives
-    )
-
-
-def strip_tiles(item: EvidenceItem) -> dict[str, Any] | None:
-    strip = item.derivative(DerivativeKind.STRIP)
-    if strip is None or not strip.info.get("timestamps"):
-        return None
-    return {
-        "times": [float(t) for t in strip.info["timestamps"]],
-        "tile_width": int(strip.info.get("tile_width") or 160),
-        "tile_height": int(strip.info.get("tile_height") or 90),
-    }
-
-
-def _offset(marker: Marker, item: EvidenceItem) -> float | None:
-    if marker.offset_seconds is not None:
-        return marker.offset_seconds
-    if marker.at is not None and item.recorded_start is not None:
-        return max(0.0, (marker.at - item.recorded_start).total_seconds())
-    return None
-
-
-def marker_rows(session: Session, item: EvidenceItem) -> list[dict[str, Any]]:
-    duration = item.duration_seconds or 0
-    rows = []
-    for marker in markers_for(session, item.id):
-        offset = _offset(marker, item)
-        rows.append(
-            {
-                "marker": marker,
-                "offset": offset,
-                "x": None if offset is None or not duration else round(1000 * offset / duration, 1),
-                "kind": "Camera bookmark" if marker.source == "axis" else "Marker",
-                "by": marker.details.get("by") if isinstance(marker.details, dict) else None,
-            }
-        )
-    return rows
-
-
-def linked_cases(session: Session, principal: Principal, item_id: uuid.UUID) -> list[Case]:
-    return list(
-        session.scalars(
-            select(Case)
-            .join(CaseItem, CaseItem.case_id == Case.id)
-            .where(CaseItem.evidence_id == item_id, visible_cases(principal))
-            .order_by(Case.crime_reference)
-        )
-    )
-
-
-def trail_rows(session: Session, item_id: uuid.UUID) -> list[AuditEvent]:
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.evidence_id == item_id)
-            .order_by(AuditEvent.id.desc())
-            .limit(TRAIL_ROWS)
-        )
-    )
-
-
 def section_context(session: Session, principal: Principal, item: EvidenceItem) -> dict[str, Any]:
     """Everything the item page's sections need (the htmx partials re-render from this)."""
-    catalogue = presenters.category_catalogue(session)
-    card = presenters.cards(session, [item], catalogue)[0]
+    catalogue = queries.category_catalogue(session)
+    card = queries.cards(session, [item], catalogue)[0]
     return {
         "item": item,
         "card": card,
-        "can": abilities(principal),
-        "notes": notes_for(session, item.id),
-        "markers": marker_rows(session, item),
+        "can": presenters.abilities(principal),
+        "notes": annotation_queries.notes_for(session, item.id),
+        "markers": presenters.marker_rows(item, annotation_queries.markers_for(session, item.id)),
         "catalogue": list(catalogue.values()),
         "current_categories": {c.name for c in card.categories},
-        "cases": linked_cases(session, principal, item.id),
+        "cases": cases.cases_of_item(session, principal, item.id),
     }
 
 
+def _officer(session: Session, item: EvidenceItem) -> str:
+    if not item.officer_user_id:
+        return item.officer or "Unknown officer"
+    owner = queries.people(session, {item.officer_user_id})
+    return presenters.person_label(owner.get(item.officer_user_id), item.officer)
+
+
 @router.get("/evidence/{evidence_id}")
-def evidence_page(evidence_id: str, request: Request, principal: Viewer) -> HTMLResponse:
+def evidence_page(
+    evidence_id: str, request: Request, client: Client, principal: Viewer
+) -> HTMLResponse:
     with unit_of_work() as session:
-        item = authorize_item(session, principal, evidence_id, roles.VIEW)
-        record(
-            session,
-            principal,
-            "evidence.view",
-            evidence_id=item.id,
-            source_ip=client_ip(request),
-            details={"page": "evidence"},
+        item = service.open_item(
+            session, principal, evidence_id, client.ip, details={"page": "evidence"}
         )
         context = section_context(session, principal, item)
-        owner = presenters.people(session, {item.officer_user_id}) if item.officer_user_id else {}
-        team = session.get(Team, item.team_id) if item.team_id else None
         context.update(
             title=context["card"].heading,
-            officer=presenters.person_label(owner.get(item.officer_user_id), item.officer)
-            if item.officer_user_id
-            else (item.officer or "Unknown officer"),
-            team_name=team.name if team else None,
+            officer=_officer(session, item),
+            team_name=queries.team_name(session, item.team_id),
             technical=presenters.technical(item),
             flags=[(flag, presenters.FLAG_TEXT.get(flag, flag)) for flag in item.flags],
-            playable=playable(item),
-            strip=strip_tiles(item),
+            playable=presenters.playable(item),
+            strip=presenters.strip_tiles(item),
             track=track_map(item.gps_track, item.recorded_start),
             frame_rate=float((item.probe or {}).get("frame_rate") or 25),
             speeds=SPEEDS,
-            trail=trail_rows(session, item.id),
+            trail=latest_for_item(session, item.id, TRAIL_ROWS),
         )
     return render(request, "evidence.html", context)
 
 
-# --- My footage --------------------------------------------------------------------------------
-
-
-def _categorised() -> Any:
-    return exists(
-        select(EvidenceCategory.category).where(EvidenceCategory.evidence_id == EvidenceItem.id)
-    )
-
-
-def _footage_cursor(phase: int, item: EvidenceItem) -> str:
-    raw = json.dumps([phase, item.occurred_at.isoformat(), str(item.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _parse_footage_cursor(cursor: str) -> tuple[int, datetime, uuid.UUID]:
-    try:
-        phase, occurred, item_id = json.loads(
-            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        )
-        if phase not in (0, 1):
-            raise ValueError(phase)
-        return int(phase), parse_rfc3339(occurred), uuid.UUID(item_id)
-    except (ValueError, TypeError) as exc:
-        raise Problem(400, "Invalid page", "that page link is not valid; start again") from exc
-
-
-def footage_page_items(
-    session: Session, principal: Principal, cursor: str | None, limit: int = FOOTAGE_PAGE
-) -> tuple[list[tuple[int, EvidenceItem]], str | None]:
-    """The officer's own recordings: uncategorised ones first (newest first), then the rest.
-    Keyset pagination across the two phases: the cursor is (phase, occurred_at, id)."""
-    mine = and_(
-        EvidenceItem.officer_user_id == principal.user_id, visible_clause(principal, roles.VIEW)
-    )
-    start_phase, after = 0, None
-    if cursor:
-        start_phase, occurred, item_id = _parse_footage_cursor(cursor)
-        after = or_(
-            EvidenceItem.occurred_at < occurred,
-            and_(EvidenceItem.occurred_at == occurred, EvidenceItem.id < item_id),
-        )
-    found: list[tuple[int, EvidenceItem]] = []
-    for phase in (0, 1):
-        if phase < start_phase:
-            continue
-        query = select(EvidenceItem).where(mine, ~_categorised() if phase == 0 else _categorised())
-        if after is not None and phase == start_phase:
-            query = query.where(after)
-        query = query.order_by(EvidenceItem.occurred_at.desc(), EvidenceItem.id.desc())
-        found += [(phase, item) for item in session.scalars(query.limit(limit + 1 - len(found)))]
-        if len(found) > limit:
-            break
-    next_cursor = _footage_cursor(*found[limit - 1]) if len(found) > limit else None
-    return found[:limit], next_cursor
-
-
 @router.get("/footage")
-def footage_page(request: Request, principal: Viewer, cursor: str | None = None) -> HTMLResponse:
+def footage_page(
+    request: Request, client: Client, principal: Viewer, cursor: str | None = None
+) -> HTMLResponse:
     if principal.user_id is None:
         raise Problem(403, "Not available", "my footage is for people, not tokens")
     with unit_of_work() as session:
-        rows, next_cursor = footage_page_items(session, principal, cursor)
-        catalogue = presenters.category_catalogue(session)
-        items = presenters.cards(session, [item for _, item in rows], catalogue)
-        record(
-            session,
-            principal,
-            "evidence.search",
-            source_ip=client_ip(request),
-            details={"page": "footage", "returned": len(items), "more": bool(next_cursor)},
-        )
+        rows, next_cursor = queries.footage_page(session, principal, cursor)
+        catalogue = queries.category_catalogue(session)
+        items = queries.cards(session, [item for _, item in rows], catalogue)
+        details = {"page": "footage", "returned": len(items), "more": bool(next_cursor)}
+        service.record_search(session, principal, client.ip, details)
     return render(
         request,
         "footage.html",
@@ -259,6 +117,181 @@ def footage_page(request: Request, principal: Viewer, cursor: str | None = None)
             "next_cursor": next_cursor,
             "first_page": cursor is None,
             "catalogue": list(catalogue.values()),
-            "can": abilities(principal),
+            "can": presenters.abilities(principal),
         },
     )
+
+
+# --- what the item pages change -----------------------------------------------------------------
+
+
+def _apply(
+    request: Request,
+    principal: Principal,
+    evidence_id: str,
+    permission: str,
+    section: str,
+    change: Change,
+    saved: str,
+    context: str = "page",
+) -> Response:
+    """Authorise, change (the service audits); answer with the section (htmx) or go back to the
+    page. A refused change answers with its reason in the section (htmx) or an error page."""
+    error: str | None = None
+    with unit_of_work() as session:
+        item = authorize_item(session, principal, evidence_id, permission)
+        try:
+            with session.begin_nested():
+                change(session, item)
+        except DomainError as exc:
+            error = exc.detail[:1].upper() + exc.detail[1:]
+        if not is_htmx(request):
+            if error:
+                raise Problem(422, "Not saved", error)
+            target = "/footage" if context == "row" else f"/evidence/{item.id}#{section}"
+            return RedirectResponse(target, status_code=303)
+        if context == "row":
+            return _row(request, session, principal, item, error, saved)
+        values = section_context(session, principal, item)
+    values.update(error=error, status=None if error else saved)
+    return render(request, f"_{section}.html", values)
+
+
+def _row(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    item: EvidenceItem,
+    error: str | None,
+    saved: str,
+) -> Response:
+    """A row of My footage, after a quick change (it may have left the person's view)."""
+    visible = can_on_item(session, principal, item.id, roles.VIEW)
+    catalogue = queries.category_catalogue(session)
+    card = queries.cards(session, [item], catalogue)[0] if visible else None
+    return render(
+        request,
+        "_footage_row.html",
+        {
+            "row": card,
+            "gone_id": item.id,
+            "catalogue": list(catalogue.values()),
+            "can": {
+                "edit": principal.can(roles.EDIT),
+                "categorise": principal.can(roles.CATEGORISE),
+            },
+            "error": error,
+            "status": None if error else saved,
+        },
+    )
+
+
+@router.post("/evidence/{evidence_id}/notes")
+def post_note(
+    evidence_id: str,
+    request: Request,
+    client: Client,
+    principal: Viewer,
+    text: Annotated[str, Form(max_length=LONG_TEXT)] = "",
+    context: Annotated[str, Form()] = "page",
+) -> Response:
+    return _apply(
+        request,
+        principal,
+        evidence_id,
+        roles.EDIT,
+        "notes",
+        lambda s, item: annotate.add_note(s, principal, item, text, client.ip),
+        "Note added",
+        context,
+    )
+
+
+@router.post("/evidence/{evidence_id}/markers")
+def post_marker(
+    evidence_id: str,
+    request: Request,
+    client: Client,
+    principal: Viewer,
+    label: Annotated[str, Form(max_length=LONG_TEXT)] = "",
+    offset: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    def change(session: Session, item: EvidenceItem) -> None:
+        seconds = annotate.parse_offset(offset)
+        annotate.add_user_marker(session, principal, item, label, seconds, client.ip)
+
+    return _apply(request, principal, evidence_id, roles.EDIT, "markers", change, "Marker added")
+
+
+@router.post("/evidence/{evidence_id}/categories")
+def post_categories(
+    evidence_id: str,
+    request: Request,
+    client: Client,
+    principal: Viewer,
+    categories: Annotated[list[str] | None, Form()] = None,
+    context: Annotated[str, Form()] = "page",
+) -> Response:
+    wanted = [c for c in categories or [] if c]
+
+    def change(session: Session, item: EvidenceItem) -> None:
+        service.categorise(session, principal, item, wanted, client.ip)
+
+    return _apply(
+        request,
+        principal,
+        evidence_id,
+        roles.CATEGORISE,
+        "categories",
+        change,
+        "Categories saved",
+        context,
+    )
+
+
+@router.post("/evidence/{evidence_id}/tags")
+def post_tags(
+    evidence_id: str,
+    request: Request,
+    client: Client,
+    principal: Viewer,
+    tags: Annotated[str, Form(max_length=LONG_TEXT)] = "",
+) -> Response:
+    def change(session: Session, item: EvidenceItem) -> None:
+        annotate.set_tags(session, principal, item, annotate.split_tags(tags), client.ip)
+
+    return _apply(request, principal, evidence_id, roles.EDIT, "tags", change, "Tags saved")
+
+
+@router.post("/evidence/{evidence_id}/title")
+def post_title(
+    evidence_id: str,
+    request: Request,
+    client: Client,
+    principal: Viewer,
+    title: Annotated[str, Form(max_length=LONG_TEXT)] = "",
+) -> Response:
+    def change(session: Session, item: EvidenceItem) -> None:
+        annotate.set_title(session, principal, item, title, client.ip)
+
+    return _apply(request, principal, evidence_id, roles.EDIT, "title", change, "Title saved")
+
+
+@router.post("/evidence/{evidence_id}/cases")
+def post_case_link(
+    evidence_id: str,
+    request: Request,
+    client: Client,
+    principal: Viewer,
+    crime_reference: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    reference = crime_reference.strip()
+
+    def change(session: Session, item: EvidenceItem) -> None:
+        case = cases.find_by_reference(session, principal, reference)
+        if case is None:
+            raise NoSuchCase(f"no case you can see has the crime reference {reference[:40]!r}")
+        case_service.link_item(session, principal, case, item.id, source_ip=client.ip)
+        session.flush()
+
+    return _apply(request, principal, evidence_id, roles.LINK, "cases", change, "Linked")

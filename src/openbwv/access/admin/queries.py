@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from openbwv.access.errors import UserError
 from openbwv.access.models import ApiToken, Grant, Role, User, WebSession
-from openbwv.evidence.models import Category
+from openbwv.categories.models import Category
 from openbwv.organisation import queries as organisation
 from openbwv.organisation.errors import UnknownBorough
 from openbwv.organisation.models import Borough, Team

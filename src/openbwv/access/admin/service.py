@@ -23,7 +23,7 @@ from openbwv.access.principal import Principal
 from openbwv.access.signin.passwords import hash_password
 from openbwv.access.signin.tokens import PREFIX_SHOWN, hash_token, new_secret
 from openbwv.audit.events import record
-from openbwv.evidence.models import Category
+from openbwv.categories.models import Category
 from openbwv.organisation.service import ensure_team
 from openbwv.timeutil import utcnow
 

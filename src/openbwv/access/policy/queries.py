@@ -25,7 +25,8 @@ from openbwv.access.models import ApiToken, EvidenceGrant, Grant, Role, User
 from openbwv.access.policy.roles import EVIDENCE_ACTIONS, VIEW
 from openbwv.access.principal import SCOPE_RANK, Principal
 from openbwv.cases.models import CaseItem, CaseMember
-from openbwv.evidence.models import Category, EvidenceCategory, EvidenceItem
+from openbwv.categories.models import Category
+from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.timeutil import utcnow
 
 

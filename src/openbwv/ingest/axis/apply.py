@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
 from openbwv.audit.events import record
-from openbwv.evidence.markers import NewMarker, add_marker
-from openbwv.evidence.models import Category, EvidenceCategory, EvidenceFlag, EvidenceItem
+from openbwv.categories.models import Category
+from openbwv.evidence.annotations.service import NewMarker, add_marker
+from openbwv.evidence.models import EvidenceCategory, EvidenceFlag, EvidenceItem
 from openbwv.ingest.axis.crypto import (
     DecryptionError,
     KeyFileError,

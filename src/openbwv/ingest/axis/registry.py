@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openbwv.access.models import User
-from openbwv.evidence.models import Category
+from openbwv.categories.models import Category
 from openbwv.fleet.models import Camera
 from openbwv.ingest.axis import errors
 from openbwv.ingest.axis.auth import Device

@@ -3,31 +3,33 @@ lets the person view; every search is recorded as "evidence.search" with its cri
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openbwv.access.http import client_ip
 from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
+from openbwv.api.context import Client
 from openbwv.api.problems import Problem
-from openbwv.audit.events import record
-from openbwv.cases.models import Case
-from openbwv.cases.service import visible_cases
+from openbwv.cases.queries import find_visible
 from openbwv.db.session import unit_of_work
-from openbwv.evidence import presenters, saved
-from openbwv.evidence import search as finder
+from openbwv.evidence import queries as evidence
+from openbwv.evidence import service as evidence_service
+from openbwv.evidence.errors import BadCursor
 from openbwv.evidence.models import DerivativeKind
-from openbwv.evidence.queries import BadCursor
+from openbwv.evidence.search import queries, service
+from openbwv.evidence.search.errors import SavedSearchError
+from openbwv.evidence.search.schemas import Results, SearchForm
 from openbwv.evidence.views import is_htmx
 from openbwv.web.auth import Viewer
 from openbwv.web.mapview import area_map
 from openbwv.web.render import render
+
+if TYPE_CHECKING:
+    from openbwv.cases.models import Case
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,18 +38,14 @@ def _add_to_case(session: Session, principal: Principal, case_id: str | None) ->
     """The case results can be added to (`?add_to=`), when the person may link to it."""
     if not case_id or not principal.can(roles.LINK):
         return None
-    try:
-        parsed = uuid.UUID(case_id)
-    except ValueError:
-        return None
-    return session.scalar(select(Case).where(Case.id == parsed, visible_cases(principal)))
+    return find_visible(session, principal, case_id)
 
 
 def _form_context(session: Session, principal: Principal) -> dict[str, Any]:
     return {
-        "boroughs": sorted(presenters.borough_names(session).items(), key=lambda pair: pair[1]),
-        "catalogue": list(presenters.category_catalogue(session).values()),
-        "saved": saved.saved_for(session, principal.user_id) if principal.user_id else [],
+        "boroughs": sorted(evidence.borough_names(session).items(), key=lambda pair: pair[1]),
+        "catalogue": list(evidence.category_catalogue(session).values()),
+        "saved": queries.saved_for(session, principal.user_id) if principal.user_id else [],
         "map": area_map(),
     }
 
@@ -55,33 +53,29 @@ def _form_context(session: Session, principal: Principal) -> dict[str, Any]:
 @router.get("/search")
 def search_page(
     request: Request,
+    client: Client,
     principal: Viewer,
     cursor: str | None = None,
     add_to: str | None = None,
 ) -> HTMLResponse:
-    form = finder.SearchForm.from_params(request.query_params)
-    results: finder.Results | None = None
+    form = SearchForm.from_params(request.query_params)
+    results: Results | None = None
     with unit_of_work() as session:
-        criteria, errors = finder.validate(session, principal, form)
+        criteria, errors = queries.validate(session, principal, form)
         if not errors:
             try:
-                results = finder.run(session, principal, criteria, cursor=cursor)
+                results = queries.run(session, principal, criteria, cursor=cursor)
             except BadCursor:
                 errors["cursor"] = "That page link is not valid any more: search again"
-        rows = presenters.cards(session, results.items) if results else []
-        record(
-            session,
-            principal,
-            "evidence.search",
-            source_ip=client_ip(request),
-            details={
-                "page": "search",
-                "criteria": form.as_details(),
-                "returned": len(rows),
-                "next_page": bool(cursor),
-                "refused": sorted(errors),
-            },
-        )
+        rows = evidence.cards(session, results.items) if results else []
+        details = {
+            "page": "search",
+            "criteria": form.as_details(),
+            "returned": len(rows),
+            "next_page": bool(cursor),
+            "refused": sorted(errors),
+        }
+        evidence_service.record_search(session, principal, client.ip, details)
         context = _form_context(session, principal)
         context.update(
             title="Search",
@@ -92,31 +86,32 @@ def search_page(
             has_poster={r.id for r in rows if r.item.derivative(DerivativeKind.POSTER)},
             cursor=cursor,
             add_to=_add_to_case(session, principal, add_to),
-            uncategorised=finder.UNCATEGORISED,
-            count_cap=finder.COUNT_CAP,
+            uncategorised=queries.UNCATEGORISED,
+            count_cap=queries.COUNT_CAP,
         )
     return render(request, "search.html", context, status_code=422 if errors else 200)
 
 
 def _saved_list(request: Request, principal: Principal, error: str | None = None) -> Response:
     with unit_of_work() as session:
-        searches = saved.saved_for(session, principal.user_id) if principal.user_id else []
+        searches = queries.saved_for(session, principal.user_id) if principal.user_id else []
     return render(
         request,
         "_saved_searches.html",
-        {"saved": searches, "saved_error": error, "form": finder.SearchForm()},
+        {"saved": searches, "saved_error": error, "form": SearchForm()},
     )
 
 
 def _clean_query(query: str) -> str:
     """Keep only the search form's own fields (never a cursor or anything else)."""
-    form = finder.SearchForm.from_params(dict(parse_qsl(query[: saved.MAX_QUERY])))
+    form = SearchForm.from_params(dict(parse_qsl(query[: service.MAX_QUERY])))
     return form.query_string()
 
 
 @router.post("/search/saved")
 def save_search(
     request: Request,
+    client: Client,
     principal: Viewer,
     name: Annotated[str, Form(max_length=1000)] = "",
     query: Annotated[str, Form(max_length=10_000)] = "",
@@ -128,18 +123,9 @@ def save_search(
     with unit_of_work() as session:
         try:
             with session.begin_nested():
-                made = saved.save(session, principal.user_id, name, cleaned)
-                record(
-                    session,
-                    principal,
-                    "search.save",
-                    target_type="saved_search",
-                    target_id=str(made.id),
-                    source_ip=client_ip(request),
-                    details={"query": cleaned[:500]},
-                )
-        except saved.SavedSearchError as exc:
-            error = str(exc).capitalize()
+                service.save_search(session, principal, principal.user_id, name, cleaned, client.ip)
+        except SavedSearchError as exc:
+            error = exc.detail.capitalize()
     if not is_htmx(request):
         if error:
             raise Problem(422, "Not saved", error)
@@ -148,20 +134,11 @@ def save_search(
 
 
 @router.post("/search/saved/{saved_id}/delete")
-def delete_search(saved_id: str, request: Request, principal: Viewer) -> Response:
+def delete_search(saved_id: str, request: Request, client: Client, principal: Viewer) -> Response:
     if principal.user_id is None:
         raise Problem(403, "Not available", "saved searches belong to people, not tokens")
     with unit_of_work() as session:
-        if not saved.delete_saved(session, principal.user_id, saved_id):
-            raise Problem(404, "Not found", "no such saved search")
-        record(
-            session,
-            principal,
-            "search.delete",
-            target_type="saved_search",
-            target_id=saved_id[:64],
-            source_ip=client_ip(request),
-        )
+        service.delete_search(session, principal, principal.user_id, saved_id, client.ip)
     if not is_htmx(request):
         return RedirectResponse("/search", status_code=303)
     return _saved_list(request, principal)

@@ -1,4 +1,4 @@
-"""Searching evidence: the search form, its validation, and the query it becomes.
+"""Searching evidence: the query a validated search becomes, and saved searches.
 
 Every query starts from the access policy's `visible_clause`, so results and counts only ever
 include what the person may view. Times are entered in London time and compared in UTC.
@@ -9,11 +9,8 @@ every page costs the same at any depth.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
-from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
@@ -35,15 +32,13 @@ from openbwv.access.models import User
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import visible_clause
 from openbwv.access.principal import Principal
-from openbwv.cases.models import Case, CaseItem
-from openbwv.cases.service import visible_cases
-from openbwv.evidence import reach
-from openbwv.evidence.markers import Marker
+from openbwv.cases.queries import evidence_in_case, find_by_reference
+from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
-from openbwv.evidence.notes import Note, Tag
-from openbwv.evidence.queries import decode_cursor, encode_cursor
+from openbwv.evidence.queries import decode_cursor, encode_cursor, reach_branches
+from openbwv.evidence.search.models import SavedSearch
+from openbwv.evidence.search.schemas import Criteria, Results, SearchForm, london_to_utc
 
-LONDON = ZoneInfo("Europe/London")
 UNCATEGORISED = "none"
 PAGE_SIZE = 24  # a 4 × 6 grid of thumbnails
 # Counting stops here: a count costs a look at every match, and beyond a few pages the exact
@@ -52,87 +47,6 @@ COUNT_CAP = 200
 AREA_BATCH = 200
 AREA_MAX_SCAN = 5000
 MAX_TEXT = 200
-
-
-@dataclass
-class SearchForm:
-    """The search form exactly as typed (strings), so it can be shown again and saved."""
-
-    text: str = ""
-    officer: str = ""
-    camera: str = ""
-    borough: str = ""
-    start: str = ""  # London wall time, YYYY-MM-DDTHH:MM
-    end: str = ""
-    category: str = ""
-    case: str = ""  # crime reference
-    tag: str = ""
-    has_notes: str = ""
-    has_markers: str = ""
-    area: str = ""
-    view: str = "grid"
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, str]) -> SearchForm:
-        values = {}
-        for item in fields(cls):
-            raw = params.get(item.name)
-            if isinstance(raw, str):
-                values[item.name] = raw.strip()[:4000]
-        form = cls(**values)
-        if form.view not in ("grid", "table"):
-            form.view = "grid"
-        return form
-
-    def pairs(self, *, with_view: bool = True) -> list[tuple[str, str]]:
-        return [
-            (item.name, getattr(self, item.name))
-            for item in fields(self)
-            if getattr(self, item.name) and (with_view or item.name != "view")
-        ]
-
-    def query_string(self, **extra: str) -> str:
-        return urlencode([*self.pairs(), *((k, v) for k, v in extra.items() if v)])
-
-    def as_details(self) -> dict[str, str]:
-        """The criteria for the audit log (who searched for what)."""
-        return {name: value[:500] for name, value in self.pairs(with_view=False)}
-
-
-@dataclass
-class Criteria:
-    """A validated search: what the query filters on."""
-
-    text: str | None = None
-    officer: str | None = None
-    officer_ids: list[uuid.UUID] = field(default_factory=list)
-    camera: str | None = None
-    borough: str | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    category: str | None = None
-    case_id: uuid.UUID | None = None
-    tag: str | None = None
-    has_notes: bool = False
-    has_markers: bool = False
-    area: list[geo.Point] | None = None
-
-
-@dataclass
-class Results:
-    items: list[EvidenceItem]
-    next_cursor: str | None
-    count: int | None  # None: not counted (an area search counts as it goes)
-    count_capped: bool
-    scanned_out: bool = False  # an area search stopped looking before the page was full
-
-
-def london_to_utc(value: str) -> datetime:
-    """'2026-11-24T10:30' read as Europe/London wall time, returned in UTC."""
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(UTC)
-    return parsed.replace(tzinfo=LONDON).astimezone(UTC)
 
 
 def _officer_ids(session: Session, reference: str) -> list[uuid.UUID]:
@@ -174,12 +88,10 @@ def validate(
     crit.has_notes = bool(form.has_notes)
     crit.has_markers = bool(form.has_markers)
     if form.case:
-        found = session.scalar(
-            select(Case.id).where(Case.crime_reference == form.case, visible_cases(principal))
-        )
-        if found is None:
+        case = find_by_reference(session, principal, form.case)
+        if case is None:
             errors["case"] = f"No case you can see has the crime reference {form.case[:32]}"
-        crit.case_id = found
+        crit.case_id = case.id if case else None
     if form.area:
         try:
             crit.area = geo.parse_area(form.area)
@@ -271,11 +183,7 @@ def filters(crit: Criteria, dialect: str) -> list[ColumnElement[bool]]:
     if crit.category:
         where.append(_category_clause(crit.category))
     if crit.case_id:
-        where.append(
-            EvidenceItem.id.in_(
-                select(CaseItem.evidence_id).where(CaseItem.case_id == crit.case_id)
-            )
-        )
+        where.append(EvidenceItem.id.in_(evidence_in_case(crit.case_id)))
     if crit.tag:
         where.append(
             exists(select(Tag.tag).where(Tag.evidence_id == EvidenceItem.id, Tag.tag == crit.tag))
@@ -292,11 +200,12 @@ def filters(crit: Criteria, dialect: str) -> list[ColumnElement[bool]]:
 
 
 def plan(session: Session, principal: Principal, crit: Criteria) -> list[Select[EvidenceItem]]:
-    """The search as one query per branch of the principal's reach (see `evidence.reach`), each
-    filtered by the access policy's `visible_clause` and the criteria."""
+    """The search as one query per branch of the principal's reach (see
+    `evidence.queries.reach_branches`), each filtered by the access policy's `visible_clause` and
+    the criteria."""
     common = [visible_clause(principal, roles.VIEW), *filters(crit, dialect_of(session))]
     return [
-        select(EvidenceItem).where(branch, *common) for branch in reach.branches(session, principal)
+        select(EvidenceItem).where(branch, *common) for branch in reach_branches(session, principal)
     ]
 
 
@@ -433,3 +342,31 @@ def _run_area(
         return Results(kept[:limit], encode_cursor(kept[limit - 1]), None, False)
     stopped = scanned >= AREA_MAX_SCAN and last is not None
     return Results(kept, encode_cursor(last) if stopped and last else None, None, False, stopped)
+
+
+# --- saved searches ---------------------------------------------------------------------------
+
+
+def saved_for(session: Session, user_id: uuid.UUID) -> list[SavedSearch]:
+    return list(
+        session.scalars(
+            select(SavedSearch).where(SavedSearch.user_id == user_id).order_by(SavedSearch.name)
+        )
+    )
+
+
+def find_saved(session: Session, user_id: uuid.UUID, name: str) -> SavedSearch | None:
+    return session.scalar(
+        select(SavedSearch).where(SavedSearch.user_id == user_id, SavedSearch.name == name)
+    )
+
+
+def find_own_saved(session: Session, user_id: uuid.UUID, saved_id: str) -> SavedSearch | None:
+    """The person's saved search with this id (never another person's)."""
+    try:
+        parsed = uuid.UUID(saved_id)
+    except ValueError:
+        return None
+    return session.scalar(
+        select(SavedSearch).where(SavedSearch.id == parsed, SavedSearch.user_id == user_id)
+    )

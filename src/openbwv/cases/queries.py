@@ -1,0 +1,203 @@
+"""Reading cases: which a person may see (members see theirs; case managers their borough's or,
+force-wide, all), their members, and their linked items as far as the access policy allows."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from openbwv.access.errors import AccessDenied
+from openbwv.access.models import User
+from openbwv.access.policy import roles
+from openbwv.access.policy.queries import visible_clause
+from openbwv.access.principal import Principal
+from openbwv.cases.errors import BadPage
+from openbwv.cases.models import Case, CaseItem, CaseMember
+from openbwv.evidence.models import EvidenceItem
+from openbwv.timeutil import parse_rfc3339
+
+LIST_LIMIT = 500
+
+
+def visible_cases(principal: Principal) -> ColumnElement[bool]:
+    """Members see their cases; case managers see their borough's (or every case, force-wide)."""
+    member: ColumnElement[bool] = false()
+    if principal.user_id is not None:
+        member = exists(
+            select(CaseMember.user_id).where(
+                CaseMember.case_id == Case.id, CaseMember.user_id == principal.user_id
+            )
+        )
+    managed: ColumnElement[bool] = false()
+    if principal.can(roles.CASE_MANAGE):
+        if principal.scope == "force":
+            managed = true()
+        elif principal.borough:
+            managed = Case.borough == principal.borough
+    return or_(member, managed)
+
+
+def find_visible(session: Session, principal: Principal, case_id: str) -> Case | None:
+    try:
+        parsed = uuid.UUID(case_id)
+    except ValueError:
+        return None
+    return session.scalar(select(Case).where(Case.id == parsed, visible_cases(principal)))
+
+
+def get_visible(session: Session, principal: Principal, case_id: str) -> Case:
+    """The case, or the same refusal (404) whether it does not exist or is out of sight."""
+    case = find_visible(session, principal, case_id)
+    if case is None:
+        raise AccessDenied("case.view", "no such case", status=404, target=case_id[:64])
+    return case
+
+
+def find_by_reference(session: Session, principal: Principal, reference: str) -> Case | None:
+    """The visible case with this crime reference."""
+    return session.scalar(
+        select(Case).where(Case.crime_reference == reference, visible_cases(principal))
+    )
+
+
+def reference_taken(session: Session, reference: str) -> bool:
+    return session.scalar(select(Case.id).where(Case.crime_reference == reference)) is not None
+
+
+def may_manage(session: Session, principal: Principal, case: Case) -> bool:
+    if principal.can(roles.CASE_MANAGE):
+        return True
+    return (
+        principal.user_id is not None
+        and session.scalar(
+            select(CaseMember.role).where(
+                CaseMember.case_id == case.id, CaseMember.user_id == principal.user_id
+            )
+        )
+        == "oic"
+    )
+
+
+def listed(session: Session, principal: Principal, crime_reference: str | None) -> list[Case]:
+    """The visible cases, newest first (the API's list)."""
+    query = select(Case).where(visible_cases(principal))
+    if crime_reference:
+        query = query.where(Case.crime_reference == crime_reference)
+    return list(session.scalars(query.order_by(Case.created_at.desc()).limit(LIST_LIMIT)))
+
+
+def page(
+    session: Session, principal: Principal, after: str | None, size: int
+) -> tuple[list[Case], str | None]:
+    """A page of the visible cases, newest first, and the key of the next (`created_id`)."""
+    query = select(Case).where(visible_cases(principal))
+    if after:
+        try:
+            created, case_id = after.split("_", 1)
+            when, parsed = parse_rfc3339(created), uuid.UUID(case_id)
+        except ValueError as exc:
+            raise BadPage("that page link is not valid") from exc
+        query = query.where(
+            or_(Case.created_at < when, and_(Case.created_at == when, Case.id < parsed))
+        )
+    query = query.order_by(Case.created_at.desc(), Case.id.desc()).limit(size + 1)
+    found = list(session.scalars(query))
+    last = found[size - 1] if len(found) > size else None
+    return found[:size], f"{last.created_at.isoformat()}_{last.id}" if last else None
+
+
+def visible_item_counts(
+    session: Session, principal: Principal, case_ids: list[uuid.UUID]
+) -> dict[Any, int]:
+    """How many of each case's items the person may view."""
+    if not case_ids:
+        return {}
+    query = (
+        select(CaseItem.case_id, func.count())
+        .join(EvidenceItem, EvidenceItem.id == CaseItem.evidence_id)
+        .where(CaseItem.case_id.in_(case_ids), visible_clause(principal, roles.VIEW))
+        .group_by(CaseItem.case_id)
+    )
+    return dict(session.execute(query).all())
+
+
+def _visible_in(principal: Principal, case: Case) -> ColumnElement[bool]:
+    return and_(CaseItem.case_id == case.id, visible_clause(principal, roles.VIEW))
+
+
+def visible_items(
+    session: Session, principal: Principal, case: Case, limit: int
+) -> list[EvidenceItem]:
+    """The case's items the person may view, oldest first."""
+    return list(
+        session.scalars(
+            select(EvidenceItem)
+            .join(CaseItem, CaseItem.evidence_id == EvidenceItem.id)
+            .where(_visible_in(principal, case))
+            .order_by(EvidenceItem.occurred_at, EvidenceItem.id)
+            .limit(limit)
+        )
+    )
+
+
+def visible_item_ids(session: Session, principal: Principal, case: Case) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            select(EvidenceItem.id)
+            .join(CaseItem, CaseItem.evidence_id == EvidenceItem.id)
+            .where(_visible_in(principal, case))
+            .order_by(EvidenceItem.occurred_at)
+        )
+    )
+
+
+def members(session: Session, case: Case) -> list[tuple[User, str]]:
+    """(user, role in the case), by name."""
+    rows = session.execute(
+        select(User, CaseMember.role)
+        .join(CaseMember, CaseMember.user_id == User.id)
+        .where(CaseMember.case_id == case.id)
+        .order_by(User.display_name)
+    ).all()
+    return [(user, role) for user, role in rows]
+
+
+def find_member(session: Session, case: Case, user_id: uuid.UUID) -> CaseMember | None:
+    return session.get(CaseMember, (case.id, user_id))
+
+
+def is_linked(session: Session, case: Case, evidence_id: uuid.UUID) -> bool:
+    return session.get(CaseItem, (case.id, evidence_id)) is not None
+
+
+def item_ids(session: Session, case: Case) -> list[uuid.UUID]:
+    return list(session.scalars(select(CaseItem.evidence_id).where(CaseItem.case_id == case.id)))
+
+
+def cases_of_item(session: Session, principal: Principal, evidence_id: uuid.UUID) -> list[Case]:
+    """The visible cases an item is linked to, by crime reference."""
+    return list(
+        session.scalars(
+            select(Case)
+            .join(CaseItem, CaseItem.case_id == Case.id)
+            .where(CaseItem.evidence_id == evidence_id, visible_cases(principal))
+            .order_by(Case.crime_reference)
+        )
+    )
+
+
+def evidence_in_case(case_id: uuid.UUID) -> Select[uuid.UUID]:
+    """The ids of a case's items, as a subquery (search filters on it)."""
+    return select(CaseItem.evidence_id).where(CaseItem.case_id == case_id)
+
+
+def evidence_of_member(user_id: uuid.UUID | None) -> Select[uuid.UUID]:
+    """The ids of the items in every case `user_id` is a member of, as a subquery."""
+    return (
+        select(CaseItem.evidence_id)
+        .join(CaseMember, CaseMember.case_id == CaseItem.case_id)
+        .where(CaseMember.user_id == user_id)
+    )

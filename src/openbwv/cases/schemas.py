@@ -1,0 +1,36 @@
+"""API shapes for cases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CaseIn(BaseModel):
+    crime_reference: str = Field(min_length=3, max_length=32)
+    title: str = Field(min_length=1, max_length=200)
+    cad_number: str | None = Field(default=None, max_length=32, pattern=r"^[A-Za-z0-9/\-]+$")
+    borough: str | None = Field(default=None, max_length=9)
+
+
+class CaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    crime_reference: str
+    cad_number: str | None
+    title: str
+    borough: str | None
+    status: str
+    created_at: datetime
+
+
+class MemberIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    role: str = Field(default="member", pattern="^(oic|member|external)$")
+
+
+class LinkIn(BaseModel):
+    evidence_id: uuid.UUID

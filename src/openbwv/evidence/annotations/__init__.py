@@ -1,0 +1,1 @@
+"""What people (and devices) add to an item: notes, tags, markers and its title."""

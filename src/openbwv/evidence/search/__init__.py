@@ -1,0 +1,2 @@
+"""Searching evidence: the search page, its query (from the access policy's reach), and saved
+searches."""
