@@ -1,74 +1,19 @@
-"""Making officers and cameras for fleet tests (unique per call, so tests share a database)."""
+"""Fleet test helpers: officers and cameras from the shared factories, and assignments."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from openbwv.access.admin.service import UserSpec, create_user
-from openbwv.access.policy.roles import FLEET_MANAGE, FLEET_READ
-from openbwv.access.principal import Principal
 from openbwv.db.session import unit_of_work
 from openbwv.fleet.cameras import queries as camera_queries
 from openbwv.fleet.cameras import service as camera_service
+from tests.support import factories
 
-ACTOR = Principal(
-    id=uuid.UUID(int=99),
-    name="fleet-test",
-    kind="system",
-    permissions=frozenset({FLEET_READ, FLEET_MANAGE}),
-)
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:10].upper()}"
-
-
-def officer(borough: str = "E09000007", team: str | None = "Response A") -> Any:
-    """A new officer (user with the officer role and a warrant number); detached."""
-    warrant = unique("W")
-    with unit_of_work() as session:
-        user = create_user(
-            session,
-            UserSpec(
-                username=warrant.lower(),
-                display_name="PC Test",
-                roles=["officer"],
-                borough=borough,
-                team=team,
-                warrant_number=warrant,
-                shoulder_number="123CK",
-            ),
-        )
-        session.expunge(user)
-    return user
-
-
-def camera(
-    *,
-    pool: bool = False,
-    borough: str | None = "E09000007",
-    model: str = "Axis W110",
-    firmware: str | None = None,
-    status: str = "in_stock",
-) -> str:
-    """A new camera; returns its serial."""
-    serial = unique("CAM-")
-    with unit_of_work() as session:
-        camera_service.register_camera(
-            session,
-            ACTOR,
-            camera_service.CameraSpec(
-                serial=serial,
-                model=model,
-                borough=borough,
-                pool=pool,
-                firmware_version=firmware,
-                status=status,
-            ),
-        )
-    return serial
+ACTOR = factories.FLEET_ACTOR
+unique = factories.unique
+officer = factories.officer
+camera = factories.camera
 
 
 def assign(

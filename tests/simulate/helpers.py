@@ -13,6 +13,7 @@ from openbwv.access.principal import Principal
 from openbwv.db.session import unit_of_work
 from openbwv.fleet.cameras import service as camera_service
 from openbwv.timeutil import utcnow
+from tests.support import factories
 
 ACTOR = Principal(
     id=uuid.UUID(int=98),
@@ -23,7 +24,7 @@ ACTOR = Principal(
 
 
 def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:8].upper()}"
+    return factories.unique(prefix, 8)
 
 
 def force_slice(borough: str, stations: int, per_station: int) -> dict[str, dict[str, str]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from tests.support import factories
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
 from tests.web.conftest import sign_in, watch_page_errors
@@ -151,32 +152,13 @@ def make_item(
 ) -> str:
     """An evidence record without media (for lists and searches, where the bytes do not matter):
     owned by `owner`, in their borough and team, recorded at `occurred`."""
-    import hashlib
-
-    from openbwv.db.session import unit_of_work
-    from openbwv.evidence.models import EvidenceCategory, EvidenceItem
-
-    with unit_of_work() as session:
-        item = EvidenceItem(
-            sha256=hashlib.sha256(uuid.uuid4().bytes).hexdigest(),
-            size_bytes=1000,
-            media_type="video/mp4",
-            source="test",
-            camera_serial=camera,
-            officer=owner.username,
-            officer_user_id=owner.id,
-            borough=owner.borough,
-            team_id=owner.team_id,
-            recorded_start=occurred,
-            recorded_end=occurred + timedelta(seconds=duration),
-            occurred_at=occurred,
-            duration_seconds=duration,
-            title=title,
-            gps_track=track,
-            status="ready",
-        )
-        session.add(item)
-        session.flush()
-        for category in categories:
-            session.add(EvidenceCategory(evidence_id=item.id, category=category))
-        return str(item.id)
+    made = factories.item(
+        owner,
+        occurred=occurred,
+        categories=categories,
+        camera=camera,
+        title=title,
+        track=track,
+        duration=duration,
+    )
+    return str(made)

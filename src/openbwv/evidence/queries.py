@@ -368,3 +368,8 @@ def derivative_keys(session: Session) -> set[str]:
     return set(
         session.scalars(select(Derivative.storage_key).where(Derivative.storage_key.is_not(None)))
     )
+
+
+def item_count(session: Session) -> int:
+    """How many evidence items are held, all told (unfiltered: for the demo and tools)."""
+    return session.scalar(select(func.count()).select_from(EvidenceItem)) or 0

@@ -12,16 +12,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openbwv.access.admin import queries as admin_queries
 from openbwv.access.admin.service import UserSpec, create_token, create_user
 from openbwv.access.models import User
 from openbwv.access.principal import Principal
 from openbwv.audit.events import record
 from openbwv.config import Settings
 from openbwv.db.session import unit_of_work
-from openbwv.evidence.models import EvidenceItem
+from openbwv.evidence import queries as evidence_queries
 from openbwv.fleet.cameras import queries as camera_queries
 from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.demo import DEFAULT_BOROUGHS, DEMO_ACTOR, generate_force
@@ -61,7 +61,7 @@ DEMO_USERS = (
 
 def load_demo(*, clips: int, if_empty: bool, settings: Settings) -> str:
     with unit_of_work(settings) as session:
-        held = session.scalar(select(func.count()).select_from(EvidenceItem)) or 0
+        held = evidence_queries.item_count(session)
         if if_empty and held:
             return "Demo data already loaded."
         force = _force(session)
@@ -97,7 +97,7 @@ def _people(session: Session) -> set[str]:
     """The demo users (known password), and the demo officer's own camera."""
     created: set[str] = set()
     for person in DEMO_USERS:
-        if session.scalar(select(User.id).where(User.username == person.username)):
+        if admin_queries.username_taken(session, person.username):
             continue
         officer = person.role == "officer"
         user = create_user(
