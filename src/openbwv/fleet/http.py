@@ -4,15 +4,15 @@ application's handler)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from openbwv.access.deps import require_principal
-from openbwv.access.errors import AccessDenied, UserError
+from openbwv.access.deps import requires_any
+from openbwv.access.errors import UserError
 from openbwv.access.policy.roles import FLEET_MANAGE, FLEET_READ, REPORTS_READ
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
@@ -34,21 +34,7 @@ def fleet_session() -> Iterator[Session]:
         raise Problem(422, "Invalid fleet request", str(exc)) from None
 
 
-def _needs(*permissions: str) -> Callable[[Principal], Principal]:
-    """A dependency: the principal, if it holds any of `permissions`. As a dependency it runs
-    before the body is validated, so a refused caller learns nothing from validation errors."""
-
-    def check(principal: Annotated[Principal, Depends(require_principal)]) -> Principal:
-        if not any(principal.can(p) for p in permissions):
-            raise AccessDenied(
-                permissions[0], f"your role does not allow {' or '.join(permissions)}"
-            )
-        return principal
-
-    return check
-
-
-Reader = Annotated[Principal, Depends(_needs(FLEET_READ))]
-Manager = Annotated[Principal, Depends(_needs(FLEET_MANAGE))]
+Reader = Annotated[Principal, Depends(requires_any(FLEET_READ))]
+Manager = Annotated[Principal, Depends(requires_any(FLEET_MANAGE))]
 # Aggregates without personal data: fleet readers, and report readers such as auditors.
-ReportReader = Annotated[Principal, Depends(_needs(FLEET_READ, REPORTS_READ))]
+ReportReader = Annotated[Principal, Depends(requires_any(FLEET_READ, REPORTS_READ))]
