@@ -104,12 +104,44 @@ def _flags_for(session: Session, new: NewOriginal) -> list[str]:
     return flags
 
 
-def record_original(session: Session, new: NewOriginal) -> IngestOutcome:
-    """Create the evidence item for a stored original (once per distinct bytes) and its probe job.
+@dataclass(frozen=True)
+class Arrival:
+    """How an original arrived, for its `evidence.ingest` record: who delivered it, as what
+    (an upload, a file, an Axis object), and what that path adds to the record."""
+
+    principal: Principal
+    target_type: str
+    target_id: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def record_original(session: Session, new: NewOriginal, arrival: Arrival) -> IngestOutcome:
+    """Create the evidence item for a stored original (once per distinct bytes) and its probe job,
+    and record the arrival (`evidence.ingest`) — once, here, for every ingest path.
 
     Safe under concurrency: two ingests of the same bytes race on the unique SHA-256; the loser gets
     the winner's item.
     """
+    outcome = _item_for(session, new)
+    record(
+        session,
+        arrival.principal,
+        "evidence.ingest",
+        evidence_id=outcome.item.id,
+        target_type=arrival.target_type,
+        target_id=arrival.target_id[-128:],
+        details={
+            "source": new.source,
+            "sha256": new.sha256,
+            "bytes": new.size_bytes,
+            "new": outcome.created,
+            **arrival.details,
+        },
+    )
+    return outcome
+
+
+def _item_for(session: Session, new: NewOriginal) -> IngestOutcome:
     existing = find_by_sha256(session, new.sha256)
     if existing is not None:
         return IngestOutcome(existing, created=False)

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from openbwv.access.principal import Principal
-from openbwv.audit.events import record
 from openbwv.config import Settings, get_settings
 from openbwv.db.session import unit_of_work
-from openbwv.evidence.service import NewOriginal, find_by_sha256, record_original
+from openbwv.evidence.service import Arrival, NewOriginal, find_by_sha256, record_original
 from openbwv.ingest import metadata as meta
 from openbwv.storage.factory import originals
 
@@ -156,15 +155,7 @@ def import_file(
                 gps_track=track,
                 extra_metadata=info.extra,
             ),
-        )
-        record(
-            session,
-            principal,
-            "evidence.ingest",
-            evidence_id=outcome.item.id,
-            target_type="file",
-            target_id=path.name[:128],
-            details={"sha256": stored.sha256, "bytes": stored.size, "new": outcome.created},
+            Arrival(principal, "file", path.name[:128]),
         )
         return str(outcome.item.id), outcome.created
 

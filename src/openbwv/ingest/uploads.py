@@ -21,7 +21,7 @@ from openbwv.audit.events import record
 from openbwv.config import Settings, get_settings
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceSource
-from openbwv.evidence.service import NewOriginal, record_original
+from openbwv.evidence.service import Arrival, NewOriginal, record_original
 from openbwv.ingest import metadata as meta
 from openbwv.ingest.models import Upload, UploadState
 from openbwv.ingest.staging import PartFile, UploadLocked, hashers, part_path
@@ -377,15 +377,7 @@ def _record_evidence(
                 ingested_by=upload.created_by,
                 uploader_user_id=principal.user_id,
             ),
-        )
-        record(
-            session,
-            principal,
-            "evidence.ingest",
-            evidence_id=outcome.item.id,
-            target_type="upload",
-            target_id=str(upload_id),
-            details={"sha256": digest, "bytes": upload.length, "new": outcome.created},
+            Arrival(principal, "upload", str(upload_id)),
         )
         upload.state = UploadState.COMPLETE
         upload.evidence_id = outcome.item.id

@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceFlag, EvidenceSource
-from openbwv.evidence.service import NewOriginal, record_original
+from openbwv.evidence.service import Arrival, NewOriginal, record_original
 from openbwv.ingest.axis import errors
 from openbwv.ingest.axis.apply import apply_recording
 from openbwv.ingest.axis.crypto import (
@@ -218,6 +217,12 @@ def _record(
             ingested_by=plan.device.principal.id,
             start_processing=not encrypted,
         ),
+        Arrival(
+            plan.device.principal,
+            "axis_object",
+            f"{container.name}/{plan.name}",
+            {"md5": received.md5, "encrypted": encrypted, "problems": plan.problems},
+        ),
     )
     item = outcome.item
     state = ClipState.PROCESSING
@@ -242,23 +247,6 @@ def _record(
     session.flush()
     if key is not None:
         ensure_job(session, DECRYPT_JOB, item.id, {"key": str(key.id)})
-    record(
-        session,
-        plan.device.principal,
-        "evidence.ingest",
-        evidence_id=item.id,
-        target_type="axis_object",
-        target_id=f"{container.name}/{plan.name}"[-128:],
-        details={
-            "source": "axis",
-            "sha256": received.sha256,
-            "md5": received.md5,
-            "bytes": received.size,
-            "new": outcome.created,
-            "encrypted": encrypted,
-            "problems": plan.problems,
-        },
-    )
     if container.kind == ContainerKind.REJECTED:
         apply_recording(session, container, plan.device.principal, final=False)
     return Stored(obj.id, received.md5, item.id, created=True)
