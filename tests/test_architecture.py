@@ -30,12 +30,9 @@ QUERY_EXCEPTIONS: dict[str, str] = {
     "ingest/axis/registry.py": PENDING,
     "ingest/axis/sidecars.py": PENDING,
     "ingest/axis/views.py": PENDING,
-    "ingest/uploads.py": PENDING,
-    "ingest/views.py": PENDING,
 }
 FUNCTION_IMPORT_EXCEPTIONS: dict[str, str] = {
     "ingest/axis/cli.py": PENDING,
-    "ingest/uploads.py": PENDING,
 }
 
 

@@ -213,6 +213,31 @@ def test_metadata_that_is_not_base64_is_400(api: httpx.Client) -> None:
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Upload-Length", b"\xb2"),  # "²": str.isdigit() says yes, int() says no
+        ("Upload-Length", b"1\xb9"),
+        ("Upload-Metadata", b"filename \xff\xfe"),  # not ASCII, so not base64
+    ],
+)
+def test_malformed_tus_headers_are_400_never_500(
+    api: httpx.Client, header: str, value: bytes
+) -> None:
+    headers: dict[str, str | bytes] = {**tus.TUS, "Upload-Length": "1", header: value}
+    response = api.post("/api/v1/uploads/", headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["Tus-Resumable"] == "1.0.0"
+    created = tus.create(api, 4)
+    url = created.headers["Location"]
+    patched = api.patch(
+        url, headers={**tus.TUS, "Upload-Offset": b"\xb2", "Content-Type": tus.OCTETS}, content=b""
+    )
+    assert patched.status_code == 400, patched.text
+    assert tus.head(api, url).headers["Upload-Offset"] == "0"
+
+
 def test_terminated_upload_is_gone(api: httpx.Client) -> None:
     url = tus.create(api, 100).headers["Location"]
     assert tus.patch(api, url, 0, b"z" * 50).status_code == 204
@@ -229,7 +254,7 @@ def test_expired_upload_is_gone_and_its_bytes_are_removed(api: httpx.Client, sta
     from openbwv.db.session import unit_of_work
     from openbwv.ingest.models import Upload
     from openbwv.ingest.staging import part_path
-    from openbwv.ingest.uploads import expire_uploads
+    from openbwv.ingest.transfer import expire_uploads
     from openbwv.timeutil import utcnow
 
     url = tus.create(api, 100).headers["Location"]

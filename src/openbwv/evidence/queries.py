@@ -8,7 +8,7 @@ import base64
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -373,3 +373,19 @@ def derivative_keys(session: Session) -> set[str]:
 def item_count(session: Session) -> int:
     """How many evidence items are held, all told (unfiltered: for the demo and tools)."""
     return session.scalar(select(func.count()).select_from(EvidenceItem)) or 0
+
+
+def visible_statuses(
+    session: Session, principal: Principal, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The processing status of those of `ids` the principal may view (the rest are left out:
+    an item the policy hides must not be revealed, not even by its status)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(EvidenceItem.id, EvidenceItem.status).where(
+            EvidenceItem.id.in_(wanted), visible_clause(principal, roles.VIEW)
+        )
+    )
+    return {item_id: status for item_id, status in rows.all()}

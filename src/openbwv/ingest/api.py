@@ -1,37 +1,25 @@
 """tus 1.0.0 endpoints at /api/v1/uploads/ (core, creation, creation-with-upload, expiration,
-checksum, termination), streaming into staging while hashing."""
+checksum, termination). HTTP only: headers in, `ingest.transfer` does the work, headers out."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.requests import ClientDisconnect
 
 from openbwv.access.deps import require_principal
-from openbwv.access.policy import roles
-from openbwv.access.policy.queries import can_on_item, require
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
 from openbwv.config import get_settings
-from openbwv.db.session import unit_of_work
-from openbwv.ingest import tus, uploads
-from openbwv.ingest.uploads import Appender, UploadError
+from openbwv.ingest import transfer, tus
+from openbwv.ingest.errors import BodyInterrupted
+from openbwv.ingest.service import Finalised
+from openbwv.ingest.tus import tus_headers
 
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"])
-BLOCK = 1024 * 1024  # bytes handed to the hashing/writing thread at a time
-IN_FLIGHT = 4
-
-
-def tus_headers(**extra: str) -> dict[str, str]:
-    return {"Tus-Resumable": tus.TUS_VERSION, "Cache-Control": "no-store", **extra}
 
 
 def _problem(exc: Exception, status: int, title: str) -> Problem:
@@ -47,10 +35,6 @@ def _require_tus(request: Request) -> None:
             f"send 'Tus-Resumable: {tus.TUS_VERSION}'",
             headers=tus_headers(**{"Tus-Version": tus.TUS_VERSION}),
         )
-
-
-def _upload_error(exc: UploadError) -> Problem:
-    return _problem(exc, exc.status, exc.title)
 
 
 def _parse_id(upload_id: str) -> uuid.UUID:
@@ -78,60 +62,6 @@ async def options() -> Response:
     return Response(status_code=204, headers=_options_headers())
 
 
-async def _body_blocks(request: Request) -> AsyncIterator[list[bytes]]:
-    """The body in blocks of about BLOCK bytes, as the received chunks (never copied)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        if not chunk:
-            continue
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= BLOCK:
-            yield chunks
-            chunks, size = [], 0
-    if chunks:
-        yield chunks
-
-
-async def _stream_into(request: Request, appender: Appender) -> None:
-    """Receive the body while a writer thread hashes and writes earlier blocks, so network,
-    SHA-256 and disk overlap; at most IN_FLIGHT blocks are buffered (bounded memory)."""
-    loop = asyncio.get_running_loop()
-    pending: deque[asyncio.Future[None]] = deque()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tus-writer") as writer:
-        try:
-            async for block in _body_blocks(request):
-                pending.append(loop.run_in_executor(writer, appender.write, block))
-                if len(pending) >= IN_FLIGHT:
-                    await pending.popleft()
-            while pending:
-                await pending.popleft()
-        finally:
-            for future in pending:  # drain: the appender must be idle before commit/rollback
-                with contextlib.suppress(Exception):
-                    await future
-
-
-async def _append(request: Request, appender: Appender) -> tuple[int, uploads.Finalised | None]:
-    """Stream the body into the upload; returns (new offset, finalisation if it completed)."""
-    await to_thread.run_sync(appender.open)
-    try:
-        interrupted = False
-        try:
-            await _stream_into(request, appender)
-        except ClientDisconnect:
-            interrupted = True
-        except UploadError:
-            appender.rollback()
-            raise
-        offset = await to_thread.run_sync(lambda: appender.commit(interrupted=interrupted))
-        finished = None if interrupted else await to_thread.run_sync(appender.finish)
-        return offset, finished
-    finally:
-        appender.close()
-
-
 def _checksum(request: Request) -> tuple[str, bytes] | None:
     header = request.headers.get("upload-checksum")
     if header is None:
@@ -142,26 +72,25 @@ def _checksum(request: Request) -> tuple[str, bytes] | None:
         raise _problem(exc, 400, "Invalid Upload-Checksum") from exc
 
 
-def _may_view(principal: Principal, evidence_id: uuid.UUID) -> bool:
-    with unit_of_work() as session:
-        return can_on_item(session, principal, evidence_id, roles.VIEW)
+async def _body(request: Request) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except ClientDisconnect:
+        raise BodyInterrupted from None
 
 
-async def _completion_headers(
-    request: Request, finished: uploads.Finalised | None, principal: Principal
-) -> dict[str, str]:
+def _completion_headers(request: Request, finished: Finalised | None) -> dict[str, str]:
     """Where the new item is — only for an uploader who may see it: identical bytes already
     held as someone else's evidence must not reveal that item."""
-    if finished is None or finished.evidence_id is None:
-        return {}
-    if not await to_thread.run_sync(_may_view, principal, finished.evidence_id):
+    if finished is None or finished.evidence_id is None or not finished.visible:
         return {}
     return {
         "Evidence-Location": str(request.url_for("get_evidence", evidence_id=finished.evidence_id))
     }
 
 
-def _rejected(finished: uploads.Finalised | None) -> None:
+def _rejected(finished: Finalised | None) -> None:
     if finished is not None and finished.state == "rejected":
         raise Problem(
             tus.STATUS_CHECKSUM_MISMATCH,
@@ -188,36 +117,21 @@ async def create_upload(
         raise _problem(exc, 400, "Invalid tus request") from exc
     if length is None:
         raise Problem(400, "Upload-Length required", "send Upload-Length", headers=tus_headers())
-    require(principal, roles.UPLOAD)
-
-    def create() -> tuple[uuid.UUID, datetime]:
-        with unit_of_work() as session:
-            upload = uploads.create_upload(
-                session,
-                length=length,
-                raw_metadata=raw,
-                parsed_metadata=parsed,
-                principal=principal,
-            )
-            return upload.id, upload.expires_at
-
-    try:
-        upload_id, expires_at = await to_thread.run_sync(create)
-    except UploadError as exc:
-        raise _upload_error(exc) from exc
-    location = str(request.url_for("upload_head", upload_id=str(upload_id)))
-    headers = tus_headers(Location=location, **{"Upload-Expires": tus.http_date(expires_at)})
+    upload = await to_thread.run_sync(
+        lambda: transfer.begin(
+            length=length, raw_metadata=raw, parsed_metadata=parsed, principal=principal
+        )
+    )
+    location = str(request.url_for("upload_head", upload_id=str(upload.id)))
+    headers = tus_headers(Location=location, **{"Upload-Expires": tus.http_date(upload.expires_at)})
     has_body = request.headers.get("content-type", "").startswith(tus.OFFSET_CONTENT_TYPE)
-    finished = None
     if has_body or length == 0:
-        appender = Appender(upload_id, principal, 0, _checksum(request))
-        try:
-            offset, finished = await _append(request, appender)
-        except UploadError as exc:
-            raise _upload_error(exc) from exc
-        _rejected(finished)
-        headers["Upload-Offset"] = str(offset)
-        headers.update(await _completion_headers(request, finished, principal))
+        appended = await transfer.append(
+            upload.id, principal, 0, _checksum(request), _body(request)
+        )
+        _rejected(appended.finished)
+        headers["Upload-Offset"] = str(appended.offset)
+        headers.update(_completion_headers(request, appended.finished))
     return Response(status_code=201, headers=headers)
 
 
@@ -226,10 +140,7 @@ async def head_upload(
     upload_id: str, request: Request, principal: Principal = Depends(require_principal)
 ) -> Response:
     _require_tus(request)
-    try:
-        view = await to_thread.run_sync(uploads.status, _parse_id(upload_id), principal)
-    except UploadError as exc:
-        raise _upload_error(exc) from exc
+    view = await to_thread.run_sync(transfer.status, _parse_id(upload_id), principal)
     headers = tus_headers(
         **{
             "Upload-Offset": str(view.offset),
@@ -260,23 +171,18 @@ async def patch_upload(
         raise _problem(exc, 400, "Invalid Upload-Offset") from exc
     if offset is None:
         raise Problem(400, "Upload-Offset required", "send Upload-Offset", headers=tus_headers())
-    appender = Appender(_parse_id(upload_id), principal, offset, _checksum(request))
-    try:
-        new_offset, finished = await _append(request, appender)
-    except UploadError as exc:
-        raise _upload_error(exc) from exc
-    _rejected(finished)
-    expires = await to_thread.run_sync(_expiry, appender.upload_id, principal)
-    headers = tus_headers(
-        **{"Upload-Offset": str(new_offset), "Upload-Expires": tus.http_date(expires)}
+    appended = await transfer.append(
+        _parse_id(upload_id), principal, offset, _checksum(request), _body(request)
     )
-    headers.update(await _completion_headers(request, finished, principal))
+    _rejected(appended.finished)
+    headers = tus_headers(
+        **{
+            "Upload-Offset": str(appended.offset),
+            "Upload-Expires": tus.http_date(appended.expires_at),
+        }
+    )
+    headers.update(_completion_headers(request, appended.finished))
     return Response(status_code=204, headers=headers)
-
-
-def _expiry(upload_id: uuid.UUID, principal: Principal) -> datetime:
-    with unit_of_work() as session:
-        return uploads.load(session, upload_id, principal).expires_at
 
 
 @router.delete("/{upload_id}", status_code=204, summary="Terminate an upload (tus termination)")
@@ -284,10 +190,7 @@ async def delete_upload(
     upload_id: str, request: Request, principal: Principal = Depends(require_principal)
 ) -> Response:
     _require_tus(request)
-    try:
-        await to_thread.run_sync(uploads.terminate, _parse_id(upload_id), principal)
-    except UploadError as exc:
-        raise _upload_error(exc) from exc
+    await to_thread.run_sync(transfer.terminate, _parse_id(upload_id), principal)
     return Response(status_code=204, headers=tus_headers())
 
 

@@ -43,7 +43,7 @@ def parse_metadata(header: str) -> dict[str, str | None]:
             continue
         try:
             result[key] = base64.b64decode(parts[1], validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as exc:
+        except (binascii.Error, ValueError) as exc:  # ValueError: not ASCII at all
             raise TusProtocolError(
                 f"Upload-Metadata value for {key!r} is not base64-encoded UTF-8"
             ) from exc
@@ -76,10 +76,16 @@ def parse_checksum(header: str) -> tuple[str, bytes]:
     return algorithm, digest
 
 
+def tus_headers(**extra: str) -> dict[str, str]:
+    """The headers every tus answer carries."""
+    return {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", **extra}
+
+
 def parse_non_negative(name: str, value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 19:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:
         raise TusProtocolError(f"{name} must be a non-negative integer")
     return int(value)
 

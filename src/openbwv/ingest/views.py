@@ -10,30 +10,24 @@ revealed through this list.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
 
-from openbwv.access.models import ApiToken
 from openbwv.access.policy import roles
-from openbwv.access.policy.queries import require, visible_clause
+from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
 from openbwv.config import get_settings
-from openbwv.db.session import unit_of_work
-from openbwv.evidence.models import EvidenceItem, EvidenceStatus
-from openbwv.ingest.models import Upload, UploadState
+from openbwv.db.session import read_only_unit_of_work
+from openbwv.evidence.models import EvidenceStatus
+from openbwv.ingest.models import UploadState
+from openbwv.ingest.queries import recent_uploads
 from openbwv.web.auth import Viewer
 from openbwv.web.render import add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
-RECENT = 20
 CHUNK_BYTES = 4 * 1024 * 1024  # per PATCH: the most a dropped connection costs to resend
 STATE_LABELS = {
     UploadState.OPEN: "Not finished",
@@ -50,82 +44,13 @@ EVIDENCE_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class RecentUpload:
-    id: uuid.UUID
-    filename: str
-    camera_serial: str | None
-    length: int
-    offset: int
-    state: str
-    state_label: str
-    created_at: datetime
-    error: str | None
-    evidence_id: uuid.UUID | None  # only when the user may see the item
-    evidence_status: str | None
-
-    @property
-    def percent(self) -> int:
-        return 100 if self.length == 0 else 100 * self.offset // self.length
-
-    @property
-    def processing(self) -> bool:
-        return self.evidence_status == EvidenceStatus.PROCESSING
-
-
-def _mine(principal: Principal) -> ColumnElement[bool]:
-    """Uploads made by this principal; for a person, also those made with their API tokens
-    (a token acts as its own principal, so its uploads carry the token's id)."""
-    if principal.user_id is None:
-        return Upload.created_by == principal.id
-    tokens = select(ApiToken.id).where(ApiToken.user_id == principal.user_id)
-    return or_(Upload.created_by == principal.user_id, Upload.created_by.in_(tokens))
-
-
-def recent_uploads(session: Session, principal: Principal) -> list[RecentUpload]:
-    uploads = list(
-        session.scalars(
-            select(Upload).where(_mine(principal)).order_by(Upload.created_at.desc()).limit(RECENT)
-        )
-    )
-    ids = [u.evidence_id for u in uploads if u.evidence_id]
-    visible: dict[uuid.UUID, str] = {}
-    if ids:
-        visible = dict(
-            session.execute(
-                select(EvidenceItem.id, EvidenceItem.status).where(
-                    EvidenceItem.id.in_(ids), visible_clause(principal, roles.VIEW)
-                )
-            ).all()
-        )
-    rows = []
-    for u in uploads:
-        meta = u.upload_metadata or {}
-        shown = u.evidence_id if u.evidence_id in visible else None
-        rows.append(
-            RecentUpload(
-                id=u.id,
-                filename=str(meta.get("filename") or "(no file name)"),
-                camera_serial=meta.get("camera_serial"),
-                length=u.length,
-                offset=u.offset,
-                state=u.state,
-                state_label=STATE_LABELS.get(UploadState(u.state), u.state),
-                created_at=u.created_at,
-                error=u.error,
-                evidence_id=shown,
-                evidence_status=visible.get(shown) if shown else None,
-            )
-        )
-    return rows
-
-
 def _recent_context(principal: Principal) -> dict[str, object]:
-    with unit_of_work() as session:
+    with read_only_unit_of_work() as session:
         rows = recent_uploads(session, principal)
     return {
         "uploads": rows,
-        "polling": any(r.processing for r in rows),
+        "polling": any(r.evidence_status == EvidenceStatus.PROCESSING for r in rows),
+        "state_labels": STATE_LABELS,
         "evidence_labels": EVIDENCE_LABELS,
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from openbwv.access.models import ApiToken, User, WebSession
@@ -58,3 +58,9 @@ def unlinked_user_named(session: Session, username: str) -> User | None:
     return session.scalar(
         select(User).where(User.username == username, User.oidc_subject.is_(None))
     )
+
+
+def token_ids_of(user_id: uuid.UUID) -> Select[uuid.UUID]:
+    """The ids of a person's API tokens, as a subquery: a token acts as its own principal, so
+    what it did carries its id, not the person's."""
+    return select(ApiToken.id).where(ApiToken.user_id == user_id)
