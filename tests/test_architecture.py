@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import grimp
+
+from openbwv.composition import DOMAINS
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "openbwv"
 # Rooms that may talk to the database, and the adapters and infrastructure that must.
@@ -150,3 +153,14 @@ def test_every_domain_installs_itself_and_has_no_empty_rooms() -> None:
             text = room.read_text().strip()
             if room.name != "__init__.py":
                 assert text, f"{room.relative_to(SRC)} is empty: remove it"
+
+
+def test_every_domain_has_its_independence_contract() -> None:
+    """A domain added to the composition root gets its import-linter contract too."""
+    contracts = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text())["tool"][
+        "importlinter"
+    ]["contracts"]
+    names = {contract["name"] for contract in contracts}
+    for install in DOMAINS:
+        domain = install.__name__.split(".")[1]
+        assert f"{domain} imports no other domain's models, api or views" in names, domain
