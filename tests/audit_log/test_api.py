@@ -25,6 +25,7 @@ from openbwv.audit.note import Checkpoint, Verifier, open_checkpoint
 from openbwv.composition import cli
 from openbwv.db.session import unit_of_work
 from openbwv.media.synth import make_clip
+from tests.support import tus
 from tests.support.evidence import ingest
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
@@ -332,3 +333,36 @@ def test_the_whole_platform_log_verifies(scene: Scene, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli(), ["audit", "verify", "--checkpoint", str(saved)])
     assert result.exit_code == 0, result.output
     assert "OK:" in result.output
+
+
+NAMES = "Ólafsdóttir, Đặng, Σοφία, Олена"
+
+
+def _note_in(text: str) -> str:
+    """The checkpoint as printed: its lines, from the origin to the signature line."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line == "openbwv.local/audit")
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("— "))
+    body = lines[start:end]
+    return "\n".join(body) + "\n\n" + lines[end] + "\n"
+
+
+def test_the_pdf_report_prints_every_character_and_the_checkpoint_exactly(
+    scene: Scene, tmp_path: Path
+) -> None:
+    clip = make_clip(tmp_path / "names.mp4", seconds=1, seed=5151)
+    created = tus.upload(scene.officer, clip.read_bytes(), {"filename": f"{NAMES}.mp4"})
+    item_id = created.headers["Evidence-Location"].rstrip("/").rsplit("/", 1)[-1]
+    trail = anchored_trail(scene.officer, item_id, {"evidence.ingest"})
+    verifier = Verifier.from_key(trail["public_key"])
+    pdf = scene.officer.get(f"/api/v1/evidence/{item_id}/custody-report", params={"format": "pdf"})
+    assert pdf.status_code == 200
+    reader = PdfReader(io.BytesIO(pdf.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert NAMES in text
+    assert "?" not in text.replace("?format", "")  # nothing replaced on the way into the PDF
+    attached = reader.attachments["checkpoint.txt"][0].decode("utf-8")
+    printed = _note_in(text)
+    assert printed == attached  # the note as printed, byte for byte (the blank line restored)
+    checkpoint, _ = open_checkpoint(printed, [verifier])
+    assert checkpoint.size >= trail["tree_size"]

@@ -3,17 +3,17 @@
 Everything a reader needs to check it without trusting the platform is printed: the original's
 SHA-256, every event's exact leaf bytes with its leaf hash and inclusion proof, the signed
 checkpoint the proofs lead to, the verifier key, and the steps to check each of them by hand.
-The PDF uses the standard PDF fonts (no font files to ship), which cover Latin-1 only, so there
-the leaf bytes are shown as JSON with non-ASCII characters escaped (``\\u00e9``); the HTML report
-and the API give the exact bytes.
+The PDF embeds DejaVu Sans and DejaVu Sans Mono (`audit/fonts/`, Bitstream Vera licence), so
+every character of entries, names and the checkpoint is printed as it is; the signed checkpoint
+is also attached to the PDF as `checkpoint.txt`, byte for byte, for verifiers that take a file.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
@@ -148,55 +148,53 @@ def render_html(custody: Custody) -> str:
 # PDF
 
 
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
-def _ascii_entry(event: TrailEvent) -> str:
-    """The entry itself when it is ASCII (nearly always); else with JSON escapes."""
-    if event.entry.isascii():
-        return event.entry
-    return json.dumps(event.event, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+FONTS = Path(__file__).parent / "fonts"
+SANS, MONO = "DejaVuSans", "DejaVuSansMono"
 
 
 class _Pdf(FPDF):
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        self.add_font(SANS, "", FONTS / "DejaVuSans.ttf")
+        self.add_font(SANS, "B", FONTS / "DejaVuSans-Bold.ttf")
+        self.add_font(SANS, "I", FONTS / "DejaVuSans-Oblique.ttf")
+        self.add_font(MONO, "", FONTS / "DejaVuSansMono.ttf")
+
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("Helvetica", size=7)
-        self.cell(0, 5, f"openbwv chain-of-custody report - page {self.page_no()}", align="C")
+        self.set_font(SANS, size=7)
+        self.cell(0, 5, f"openbwv chain-of-custody report — page {self.page_no()}", align="C")
 
 
 def _heading(pdf: FPDF, text: str) -> None:
     pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(SANS, "B", 12)
+    pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def _mono(pdf: FPDF, text: str, size: float = 7) -> None:
-    pdf.set_font("Courier", size=size)
-    pdf.multi_cell(
-        0, size * 0.45, _latin1(text), wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT"
-    )
+    pdf.set_font(MONO, size=size)
+    pdf.multi_cell(0, size * 0.45, text, wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
 
 
 def _text(pdf: FPDF, text: str, size: float = 9, style: str = "") -> None:
-    pdf.set_font("Helvetica", style, size)
-    pdf.multi_cell(0, size * 0.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(SANS, style, size)
+    pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def render_pdf(custody: Custody) -> bytes:
-    pdf = _Pdf(format="A4")
+    pdf = _Pdf()
     pdf.set_title(f"Chain of custody {custody.evidence_id}")
     pdf.set_author("openbwv")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font(SANS, "B", 16)
     pdf.cell(0, 10, "Chain-of-custody report", new_x="LMARGIN", new_y="NEXT")
     _text(pdf, f"Generated {custody.generated_at} (UTC).")
     _heading(pdf, "Evidence item")
     for label, value in custody.item:
-        pdf.set_font("Helvetica", "B", 9)
-        pdf.cell(45, 5, _latin1(label))
+        pdf.set_font(SANS, "B", 9)
+        pdf.cell(45, 5, label)
         if "SHA-256" in label:
             _mono(pdf, value, 8)
         else:
@@ -209,8 +207,7 @@ def render_pdf(custody: Custody) -> bytes:
         pdf.ln(1)
     _text(
         pdf,
-        "In this PDF, non-ASCII characters in entries are shown as JSON \\u escapes; "
-        "the HTML report and the API give the exact bytes.",
+        "The signed checkpoint is attached to this PDF as checkpoint.txt, byte for byte.",
         8,
         "I",
     )
@@ -224,7 +221,13 @@ def _anchor_pdf(pdf: FPDF, custody: Custody) -> None:
         _text(pdf, "The log has not signed a checkpoint yet.")
     else:
         _text(pdf, f"Tree size {checkpoint.tree_size}; root hash (base64) {custody.root_b64}.")
-        _mono(pdf, checkpoint.note, 8)
+        _mono(pdf, checkpoint.note, 6.5)  # small enough that no line of the note wraps
+        pdf.embed_file(
+            bytes=checkpoint.note.encode("utf-8"),
+            basename="checkpoint.txt",
+            mime_type="text/plain",
+            desc="The signed checkpoint (C2SP signed note), byte for byte",
+        )
     _text(pdf, "Verifier key:", 9, "B")
     _mono(pdf, custody.public_key, 8)
 
@@ -245,7 +248,7 @@ def _events_pdf(pdf: FPDF, custody: Custody) -> None:
             9,
             "B",
         )
-        _mono(pdf, "entry: " + _ascii_entry(event))
+        _mono(pdf, "entry: " + event.entry)
         _mono(pdf, "leaf hash (hex): " + event.leaf_hash.hex())
         proof = event.proof or []
         _mono(
@@ -259,4 +262,4 @@ def _events_pdf(pdf: FPDF, custody: Custody) -> None:
             f"Pending (not yet in a checkpoint): {s['time']}  {s['action']}  by {s['actor']}",
             9,
         )
-        _mono(pdf, "entry: " + _ascii_entry(event))
+        _mono(pdf, "entry: " + event.entry)
