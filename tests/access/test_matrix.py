@@ -174,6 +174,8 @@ PLACEHOLDERS = {
 # Reached without a principal, or covered by their own tests (named here).
 PUBLIC = {
     ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/audit/checkpoint"),  # an outside verifier needs no account (decisions.md)
+    ("GET", "/api/v1/audit/public-key"),
     ("OPTIONS", "/api/v1/uploads/"),
     ("OPTIONS", "/api/v1/uploads/{upload_id}"),
     ("POST", "/api/v1/auth/login"),

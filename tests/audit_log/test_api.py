@@ -237,10 +237,8 @@ def test_who_may_read_what(scene: Scene) -> None:
         assert response.json()["detail"] == "no such evidence item"
     assert scene.auditor.get(missing).status_code == 404
     assert scene.auditor.get("/api/v1/evidence/not-a-uuid/audit").status_code == 404
-    # Nothing without authentication.
+    # Nothing without authentication but what is public by nature: the key and the checkpoint.
     for path in (
-        "/api/v1/audit/checkpoint",
-        "/api/v1/audit/public-key",
         trail_path,
         "/api/v1/audit/entries?start=0",
         "/api/v1/audit/proof/consistency?first=1&second=1",
@@ -366,3 +364,28 @@ def test_the_pdf_report_prints_every_character_and_the_checkpoint_exactly(
     assert printed == attached  # the note as printed, byte for byte (the blank line restored)
     checkpoint, _ = open_checkpoint(printed, [verifier])
     assert checkpoint.size >= trail["tree_size"]
+
+
+def test_the_verifier_key_and_checkpoint_are_public_and_rate_limited(
+    scene: Scene, live_server: str
+) -> None:
+    """An outside verifier needs no account: the key and the latest checkpoint answer without
+    credentials, are not recorded (a signed-in fetch still is), and are limited per address."""
+    before = len(actions_of("anonymous"))
+    # A loopback address of its own, so the limit it reaches is this test's alone.
+    transport = httpx.HTTPTransport(local_address="127.0.0.9")
+    with httpx.Client(base_url=live_server, transport=transport, timeout=30) as outside:
+        key = outside.get("/api/v1/audit/public-key")
+        assert key.status_code == 200, key.text
+        verifier = Verifier.from_key(key.text.strip())
+        note = outside.get("/api/v1/audit/checkpoint")
+        assert note.status_code == 200
+        open_checkpoint(note.text, [verifier])  # verifies with the key fetched anonymously
+        bad = outside.get(
+            "/api/v1/audit/public-key", headers={"Authorization": "Bearer bwv_not_a_token"}
+        )
+        assert bad.status_code == 401  # credentials presented are checked, never ignored
+        answers = [outside.get("/api/v1/audit/public-key").status_code for _ in range(60)]
+    assert answers.count(200) == 59 and answers[-1] == 429  # 60 a minute, the first one above
+    assert len(actions_of("anonymous")) == before
+    assert scene.anonymous.get("/api/v1/audit/checkpoint").status_code == 200  # another address

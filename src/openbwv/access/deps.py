@@ -98,6 +98,15 @@ async def require_principal(request: Request) -> Principal:
     return principal
 
 
+async def optional_principal(request: Request) -> Principal | None:
+    """For what is public by nature (the audit log's verifier key and checkpoint): None for a
+    request that presents no credentials; one that presents them is authenticated as anywhere
+    else (a bad token is still 401, never quietly anonymous)."""
+    if bearer_token(request) is None and COOKIE not in request.cookies:
+        return None
+    return await require_principal(request)
+
+
 def requires_any(*permissions: str) -> Callable[[Principal], Principal]:
     """A dependency: the authenticated principal, if it holds any of `permissions` (else a
     recorded refusal). Domains name their own, e.g. fleet's `Reader = Annotated[Principal,

@@ -14,9 +14,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import Session
 
-from openbwv.access.deps import require_principal
+from openbwv.access.deps import optional_principal, require_principal
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
@@ -54,12 +57,33 @@ TEXT = "text/plain; charset=utf-8"
 MAX_ENTRIES = 1000
 MAX_TRAIL = 2000
 REPORT_ACTION = "audit.custody_report"
+# The verifier key and the checkpoint are public: an outside verifier needs no account. Fetches
+# without credentials are limited per address (per API process) instead of recorded, so nobody
+# can flood the audit log with them.
+Anyone = Annotated[Principal | None, Depends(optional_principal)]
+PUBLIC_RATE = parse("60/minute")
+_public_fetches = MovingWindowRateLimiter(MemoryStorage())
 
 
 def _audit(
     session: Session, client: ClientContext, principal: Principal, action: str, **kwargs: Any
 ) -> None:
     record(session, principal, action, source_ip=client.ip, **kwargs)
+
+
+def _public_read(
+    session: Session, client: ClientContext, principal: Principal | None, action: str
+) -> None:
+    """A signed-in reader is recorded as for any read; an anonymous one is rate limited."""
+    if principal is not None:
+        _audit(session, client, principal, action)
+    elif not _public_fetches.hit(PUBLIC_RATE, action, client.ip or "unknown"):
+        raise Problem(
+            429,
+            "Too many requests",
+            f"at most {PUBLIC_RATE.amount} a minute from one address without signing in",
+            headers={"Retry-After": "60"},
+        )
 
 
 def _bad(detail: str) -> Problem:
@@ -72,9 +96,9 @@ def _bad(detail: str) -> Problem:
     response_class=Response,
     responses={200: {"content": {TEXT: {}}}},
 )
-def get_checkpoint(session: Db, client: Client, principal: Authed) -> Response:
+def get_checkpoint(session: Db, client: Client, principal: Anyone) -> Response:
+    _public_read(session, client, principal, "audit.checkpoint")
     checkpoint = latest_checkpoint(session)
-    _audit(session, client, principal, "audit.checkpoint")
     note = checkpoint.note if checkpoint else None
     if note is None:  # answered, not raised: the read's audit record is kept (committed)
         return problem_response(404, "No checkpoint yet", "the log has not signed a checkpoint yet")
@@ -87,8 +111,8 @@ def get_checkpoint(session: Db, client: Client, principal: Authed) -> Response:
     response_class=Response,
     responses={200: {"content": {TEXT: {}}}},
 )
-def get_public_key(session: Db, client: Client, principal: Authed) -> Response:
-    _audit(session, client, principal, "audit.public_key")
+def get_public_key(session: Db, client: Client, principal: Anyone) -> Response:
+    _public_read(session, client, principal, "audit.public_key")
     return Response(get_signer().verifier.key + "\n", media_type=TEXT)
 
 
