@@ -25,7 +25,7 @@ from openbwv.db.migrate import upgrade
 from openbwv.db.session import get_engine, make_engine, unit_of_work
 
 audit_app = typer.Typer(
-    help="The tamper-evident audit log: integrate, verify, export.", no_args_is_help=True
+    help="The tamper-evident audit log: integrate, sign, verify; its keys.", no_args_is_help=True
 )
 SHOWN_FINDINGS = 10
 

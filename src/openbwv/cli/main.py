@@ -13,6 +13,7 @@ import typer
 import uvicorn
 
 from openbwv.cli.db import db_app
+from openbwv.cli.errors import Commands
 from openbwv.config import get_settings
 from openbwv.db.migrate import upgrade
 from openbwv.jobs.celery_app import QUEUES as JOB_QUEUES
@@ -27,8 +28,12 @@ QUEUES = ",".join(JOB_QUEUES)
 
 def build_cli(platform: Platform) -> typer.Typer:
     app = typer.Typer(
-        help="openbwv — body-worn video evidence, camera to court.", no_args_is_help=True
+        help="openbwv — body-worn video evidence, camera to court.",
+        no_args_is_help=True,
+        cls=Commands,
+        pretty_exceptions_enable=False,  # tracebacks only with --debug, and never with locals
     )
+    app.callback()(_options)
     app.add_typer(db_app, name="db")
     for name, group in platform.command_groups:
         app.add_typer(group, name=name)
@@ -37,6 +42,12 @@ def build_cli(platform: Platform) -> typer.Typer:
     app.command()(serve)
     app.command()(worker)
     return app
+
+
+def _options(
+    debug: bool = typer.Option(False, "--debug", help="Show a traceback when a command fails."),
+) -> None:
+    """openbwv — body-worn video evidence, camera to court."""
 
 
 def serve(
@@ -72,7 +83,12 @@ def serve(
 
 
 def worker(
-    concurrency: int = typer.Option(0, help="Parallel jobs (default: BWV_WORKER_CONCURRENCY)."),
+    concurrency: int | None = typer.Option(
+        None,
+        min=1,
+        show_default=False,
+        help="Parallel jobs (default: BWV_WORKER_CONCURRENCY, 2 unless set).",
+    ),
     queues: str = typer.Option(QUEUES, help="Queues to consume."),
     pool: str = typer.Option("threads", help="Celery pool: threads, prefork or solo."),
 ) -> None:

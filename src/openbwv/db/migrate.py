@@ -8,10 +8,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
 
 from openbwv.config import Settings, get_settings
 from openbwv.db.reference import ensure_reference_data
-from openbwv.db.session import get_engine, unit_of_work
+from openbwv.db.session import dispose_engines, get_engine, unit_of_work
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -45,3 +46,37 @@ def head_revision(settings: Settings | None = None) -> str | None:
 
 def is_up_to_date(settings: Settings | None = None) -> bool:
     return current_revision(settings) == head_revision(settings)
+
+
+def schema_missing(settings: Settings | None = None) -> str | None:
+    """Why the database cannot serve yet ("not initialised", "behind"), or None when it can.
+    A SQLite file that does not exist is not created by asking."""
+    settings = settings or get_settings()
+    url = make_url(settings.resolved_database_url)
+    is_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if is_file and not Path(str(url.database)).exists():
+        return "not initialised"
+    current = current_revision(settings)
+    if current is None:
+        return "not initialised"
+    return None if current == head_revision(settings) else "behind"
+
+
+def remove_if_empty(settings: Settings | None = None) -> None:
+    """Remove a SQLite database that holds no table at all: one a command created by touching it
+    before the schema existed. A file with any table in it is never touched."""
+    settings = settings or get_settings()
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    if not path.exists():
+        return
+    engine = get_engine(settings)
+    with engine.connect() as connection:
+        tables = connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+    if tables:
+        return
+    dispose_engines()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -50,12 +50,16 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None}
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+            hide_parameters=True,  # never a token hash or a password in an error or a log
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+    )
 
 
 def get_engine(settings: Settings | None = None) -> Engine:
