@@ -22,14 +22,6 @@ QUERY = re.compile(r"\bselect\(|session\.execute\(|session\.scalars?\(|session\.
 # Each exception says why it is not in a room.
 PENDING = "ingest is being moved into its rooms (issue 8): remove when done"
 QUERY_EXCEPTIONS: dict[str, str] = {
-    "ingest/axis/apply.py": PENDING,
-    "ingest/axis/auth.py": PENDING,
-    "ingest/axis/clips.py": PENDING,
-    "ingest/axis/objects.py": PENDING,
-    "ingest/axis/recordings.py": PENDING,
-    "ingest/axis/registry.py": PENDING,
-    "ingest/axis/sidecars.py": PENDING,
-    "ingest/axis/views.py": PENDING,
     "ingest/uploads.py": PENDING,
     "ingest/views.py": PENDING,
 }
