@@ -26,7 +26,6 @@ QUERY_EXCEPTIONS: dict[str, str] = {
     "ingest/views.py": PENDING,
 }
 FUNCTION_IMPORT_EXCEPTIONS: dict[str, str] = {
-    "ingest/axis/cli.py": PENDING,
     "ingest/uploads.py": PENDING,
 }
 

@@ -11,7 +11,10 @@ import typer
 
 from openbwv.access.principal import Principal
 from openbwv.audit.events import record
+from openbwv.db.migrate import upgrade
 from openbwv.db.session import unit_of_work
+from openbwv.ingest.axis.connection import ConnectionError_, certificates, create_connection
+from openbwv.ingest.axis.crypto import load_keyring, public_pem
 
 axis_app = typer.Typer(
     help="The Axis body worn content destination: connect a body worn system.",
@@ -50,9 +53,6 @@ def connection_file(
 
     The file holds the credential's secret: it is shown nowhere else.
     """
-    from openbwv.db.migrate import upgrade
-    from openbwv.ingest.axis.connection import ConnectionError_, certificates, create_connection
-
     upgrade()
     try:
         certs = certificates(https_certificate.read_bytes()) if https_certificate else None
@@ -92,8 +92,6 @@ def connection_file(
 @axis_app.command("public-key")
 def public_key() -> None:
     """Print the public key (PEM) devices encrypt for, and its id."""
-    from openbwv.ingest.axis.crypto import load_keyring, public_pem
-
     ring = load_keyring(create=True)
     typer.echo(f"# PublicKeyId: {ring.current_id}")
     typer.echo(public_pem(ring.current_public).decode(), nl=False)
