@@ -9,10 +9,9 @@ so a rotated credential with the same name keeps the same account (users, device
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -24,8 +23,6 @@ from openbwv.access.principal import Principal
 from openbwv.access.signin.queries import token_by_hash
 from openbwv.access.signin.tokens import hash_token
 from openbwv.ingest.axis import queries
-from openbwv.ingest.axis.models import AxisAuthToken
-from openbwv.ingest.axis.settings import get_axis_settings
 from openbwv.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -76,21 +73,6 @@ def sign_in(session: Session, user: str, key: str) -> Device | None:
         return None
     token.last_used_at = now
     return Device(principal, token.id, account_for(token.name))
-
-
-def issue(session: Session, device: Device, source_ip: str | None) -> tuple[str, datetime]:
-    secret = TOKEN_PREFIX + secrets.token_hex(32)
-    expires = utcnow() + timedelta(seconds=get_axis_settings().token_ttl_seconds)
-    session.add(
-        AxisAuthToken(
-            token_hash=hash_token(secret),
-            api_token_id=device.api_token_id,
-            account=device.account,
-            expires_at=expires,
-            source_ip=source_ip,
-        )
-    )
-    return secret, expires
 
 
 def resolve(session: Session, auth_token: str | None) -> Device | None:

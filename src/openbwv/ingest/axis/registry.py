@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 
 from openbwv.fleet.cameras.queries import find_camera
 from openbwv.ingest.axis import errors, queries
-from openbwv.ingest.axis.auth import Device
 from openbwv.ingest.axis.models import AxisEntity
-from openbwv.ingest.axis.names import CAPABILITIES, CATEGORIES, DEVICES, SYSTEM, USERS
+from openbwv.ingest.axis.names import CAPABILITIES, CATEGORIES, DEVICES, USERS
 from openbwv.timeutil import utcnow
 
 MAX_ENTITY_BODY = 64 * 1024
@@ -73,7 +72,7 @@ def published(session: Session, name: str) -> Served | None:
     return Served(body, "application/json", {}, hashlib.md5(body).hexdigest(), utcnow())  # noqa: S324
 
 
-def _check_system(existing: AxisEntity | None, meta: dict[str, str]) -> dict[str, str]:
+def check_system(existing: AxisEntity | None, meta: dict[str, str]) -> dict[str, str]:
     """The ConnectionId is set when the system object is created and never changes."""
     if existing is None:
         return meta
@@ -94,44 +93,6 @@ def link(session: Session, entity: AxisEntity) -> None:
     elif entity.container == DEVICES:
         camera = find_camera(session, entity.name)
         entity.camera_id = camera.id if camera else None
-
-
-def store_entity(
-    session: Session,
-    device: Device,
-    container: str,
-    name: str,
-    meta: dict[str, str],
-    body: bytes | None,
-) -> tuple[AxisEntity, bool]:
-    """PUT (body given: replaces object and metadata) or POST (body None: replaces metadata)."""
-    if container == SYSTEM and name in PUBLISHED:
-        raise errors.forbidden(f"System/{name} is published by the content destination")
-    if body is not None and len(body) > MAX_ENTITY_BODY:
-        raise errors.bad_request(f"{container} objects hold at most {MAX_ENTITY_BODY} bytes")
-    existing = queries.entity(session, device.account, container, name)
-    if existing is None and body is None:
-        raise errors.not_found(f"no object {container}/{name}")
-    if container == SYSTEM:
-        meta = _check_system(existing, meta)
-    entity = existing or AxisEntity(
-        account=device.account,
-        container=container,
-        name=name,
-        created_by=device.api_token_id,
-        body=b"",
-        md5=hashlib.md5(b"").hexdigest(),  # noqa: S324 - Swift ETag
-    )
-    entity.meta = dict(meta)
-    if body is not None:
-        entity.body = body
-        entity.md5 = hashlib.md5(body).hexdigest()  # noqa: S324 - Swift ETag
-    entity.updated_at = utcnow()
-    link(session, entity)
-    if existing is None:
-        session.add(entity)
-    session.flush()
-    return entity, existing is None
 
 
 def served_entity(session: Session, account: str, container: str, name: str) -> Served | None:

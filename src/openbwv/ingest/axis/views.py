@@ -13,9 +13,8 @@ from typing import Any
 from fastapi import Request, Response
 
 from openbwv.access.http import client_ip
-from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
-from openbwv.ingest.axis import errors, queries, registry
+from openbwv.ingest.axis import errors, queries, registry, service
 from openbwv.ingest.axis import meta as metadata
 from openbwv.ingest.axis.auth import Device
 from openbwv.ingest.axis.models import AxisContainer, ContainerKind
@@ -27,15 +26,7 @@ from openbwv.timeutil import utcnow
 
 
 def _read(session: Any, device: Device, request: Request) -> None:
-    record(
-        session,
-        device.principal,
-        "axis.read",
-        target_type="axis",
-        target_id=request.url.path[-128:],
-        source_ip=client_ip(request),
-        details={"method": request.method},
-    )
+    service.record_read(session, device, request.url.path, request.method, client_ip(request))
 
 
 def account_view(request: Request, device: Device) -> Response:
