@@ -22,21 +22,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "openbwv"
 QUERY_ROOMS = {"queries.py", "service.py", "tasks.py"}
 INFRASTRUCTURE = {"storage", "media", "db", "jobs"}
 QUERY = re.compile(r"\bselect\(|session\.execute\(|session\.scalars?\(|session\.get\(")
-# Each exception says why it is not in a room.
-PENDING = "ingest is being moved into its rooms (issue 8): remove when done"
-QUERY_EXCEPTIONS: dict[str, str] = {
-    "ingest/axis/apply.py": PENDING,
-    "ingest/axis/auth.py": PENDING,
-    "ingest/axis/clips.py": PENDING,
-    "ingest/axis/objects.py": PENDING,
-    "ingest/axis/recordings.py": PENDING,
-    "ingest/axis/registry.py": PENDING,
-    "ingest/axis/sidecars.py": PENDING,
-    "ingest/axis/views.py": PENDING,
-}
-FUNCTION_IMPORT_EXCEPTIONS: dict[str, str] = {
-    "ingest/axis/cli.py": PENDING,
-}
+# Each exception says why it is not in a room (none today: keep it so).
+QUERY_EXCEPTIONS: dict[str, str] = {}
+FUNCTION_IMPORT_EXCEPTIONS: dict[str, str] = {}
 
 
 def _modules() -> Iterator[tuple[str, Path]]:

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from openbwv.access.admin.service import create_token
+from openbwv.access.policy.roles import TOKENS_MANAGE
 from openbwv.access.principal import Principal
 from openbwv.access.signin.service import authenticate
 from openbwv.audit.events import record
 from openbwv.config import get_settings
 from openbwv.db.migrate import upgrade
 from openbwv.db.session import unit_of_work
-from openbwv.ingest.axis.connection import create_connection
+from openbwv.ingest.axis.service import create_connection_file
 from openbwv.simulate.config import SimConfig
 
 ACCOUNTS = {"plain": ("simulator", False), "e2e": ("simulator-e2e", True)}
@@ -40,7 +41,12 @@ class Credentials:
 
 
 def _actor() -> Principal:
-    return Principal(id=uuid.UUID(int=1), name=f"cli:{getpass.getuser()}", kind="system")
+    return Principal(
+        id=uuid.UUID(int=1),
+        name=f"cli:{getpass.getuser()}",
+        kind="system",
+        permissions=frozenset({TOKENS_MANAGE}),
+    )
 
 
 def _path() -> Path:
@@ -99,14 +105,8 @@ def local_credentials(config: SimConfig) -> Credentials:
 def _connection(url: str, kind: str) -> dict[str, Any]:
     name, encryption = ACCOUNTS[kind]
     with unit_of_work() as session:
-        connection = create_connection(session, urls=[url], name=name, encryption=encryption)
-        record(
-            session,
-            _actor(),
-            "axis.connection_file.create",
-            target_type="api_token",
-            target_id=str(connection.token_id),
-            details={"name": name, "urls": [url], "encryption": encryption, "by": "simulator"},
+        connection = create_connection_file(
+            session, _actor(), urls=[url], name=name, encryption=encryption
         )
     return dict(json.loads(connection.to_json()))
 

@@ -1,6 +1,6 @@
 """Administration pages for device credentials: API tokens (list, create, revoke) and the Axis
 connection file (a new device token inside a camera system's connection JSON). Token changes go
-through `admin.service`, the connection file through the Axis destination's own code; every one
+through `admin.service`, the connection file through the Axis destination's service; every one
 is audited."""
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from openbwv.access.errors import UserError
 from openbwv.access.models import ApiToken
 from openbwv.access.policy import roles as perms
 from openbwv.api.context import Client
-from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
-from openbwv.ingest.axis.connection import CONTAINER_TYPES, ConnectionError_, create_connection
-from openbwv.ingest.axis.crypto import NoPrivateKey
+from openbwv.ingest.axis.service import (
+    CONTAINER_TYPES,
+    ConnectionError_,
+    NoPrivateKey,
+    create_connection_file,
+)
 from openbwv.timeutil import utcnow
 from openbwv.web.auth import Viewer
 from openbwv.web.render import render
@@ -152,27 +155,15 @@ def axis_connection_file(
     }
     try:
         with unit_of_work() as session:
-            connection = create_connection(
+            connection = create_connection_file(  # as the API's POST /api/v1/axis/connection-file
                 session,
+                principal,
                 urls=url_list,
                 name=values["name"],
                 site_name=blank_to_none(site_name),
                 container_type=container_type,
                 encryption=values["encryption"],
-            )
-            record(  # the same event as the API's POST /api/v1/axis/connection-file
-                session,
-                principal,
-                "axis.connection_file.create",
-                target_type="api_token",
-                target_id=str(connection.token_id),
                 source_ip=client.ip,
-                details={
-                    "name": connection.name,
-                    "urls": url_list,
-                    "encryption": values["encryption"],
-                    "public_key_id": connection.document.get("PublicKeyId"),
-                },
             )
     except (ConnectionError_, NoPrivateKey) as exc:
         return _axis_form(request, values, str(exc), status=422)

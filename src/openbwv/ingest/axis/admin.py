@@ -14,10 +14,8 @@ from openbwv.access.policy import roles
 from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
 from openbwv.api.problems import Problem
-from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
-from openbwv.ingest.axis.connection import ConnectionError_, create_connection
-from openbwv.ingest.axis.crypto import NoPrivateKey
+from openbwv.ingest.axis.service import ConnectionError_, NoPrivateKey, create_connection_file
 
 router = APIRouter(prefix="/api/v1/axis", tags=["Axis content destination (administration)"])
 Authed = Annotated[Principal, Depends(require_principal)]
@@ -63,27 +61,15 @@ async def connection_file(request: Request, principal: Authed) -> Response:
 def _create(body: ConnectionFileRequest, request: Request, principal: Principal) -> Response:
     try:
         with unit_of_work() as session:
-            connection = create_connection(
+            connection = create_connection_file(
                 session,
+                principal,
                 urls=body.urls,
                 name=body.name,
                 site_name=body.site_name,
                 container_type=body.container_type,
                 encryption=body.encryption,
-            )
-            record(
-                session,
-                principal,
-                "axis.connection_file.create",
-                target_type="api_token",
-                target_id=str(connection.token_id),
                 source_ip=client_ip(request),
-                details={
-                    "name": connection.name,
-                    "urls": body.urls,
-                    "encryption": body.encryption,
-                    "public_key_id": connection.document.get("PublicKeyId"),
-                },
             )
     except ConnectionError_ as exc:
         raise Problem(422, "Invalid connection file request", str(exc)) from exc

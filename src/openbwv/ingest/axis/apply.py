@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
 from openbwv.audit.events import record
-from openbwv.categories.models import Category
+from openbwv.categories.queries import find as find_category
 from openbwv.evidence.annotations.service import NewMarker, add_marker
 from openbwv.evidence.models import EvidenceCategory, EvidenceFlag, EvidenceItem
+from openbwv.ingest.axis import queries
 from openbwv.ingest.axis.crypto import (
     DecryptionError,
     KeyFileError,
@@ -82,12 +82,7 @@ def _clips(session: Session, objects: list[AxisObject]) -> list[Clip]:
         if obj.kind != ObjectKind.CLIP or obj.evidence_id is None:
             continue
         # Locked: the decryption job updates the same item's metadata concurrently.
-        item = session.get(
-            EvidenceItem,
-            obj.evidence_id,
-            with_for_update={"key_share": True},
-            populate_existing=True,
-        )
+        item = queries.locked_item(session, obj.evidence_id)
         if item is None:
             continue
         start = _quiet_time(obj.meta, "StartTime") or item.recorded_start
@@ -149,11 +144,9 @@ def _category(session: Session, values: dict[str, str]) -> tuple[str, bool] | No
     wanted_id, wanted_name = values.get("CategoryID"), values.get("CategoryName")
     if not wanted_id and not wanted_name:
         return None
-    known = session.get(Category, wanted_id) if wanted_id else None
+    known = find_category(session, wanted_id) if wanted_id else None
     if known is None and wanted_name:
-        known = session.scalar(
-            select(Category).where(func.lower(Category.label) == wanted_name.lower())
-        )
+        known = queries.category_labelled(session, wanted_name)
     if known is not None:
         return known.name, True
     return (wanted_id or wanted_name or "")[:64], False
@@ -165,7 +158,7 @@ def _categorise(
     added = False
     for clip in clips:
         item = clip.item
-        if session.get(EvidenceCategory, (item.id, name)) is None:
+        if queries.item_category(session, item.id, name) is None:
             session.add(EvidenceCategory(evidence_id=item.id, category=name, assigned_by=actor.id))
             record(
                 session,
@@ -272,13 +265,7 @@ def _start_undecryptable(session: Session, clips: list[Clip], summary: Summary) 
 def apply_recording(
     session: Session, container: AxisContainer, actor: Principal, *, final: bool
 ) -> dict[str, Any]:
-    objects = list(
-        session.scalars(
-            select(AxisObject)
-            .where(AxisObject.container_id == container.id)
-            .order_by(AxisObject.created_at)
-        )
-    )
+    objects = queries.objects(session, container.id)
     clips = _clips(session, objects)
     recording_start = _quiet_time(container.meta, "StartTime") or container.trigger_on
     summary = Summary(clips=len(clips))

@@ -9,22 +9,24 @@ so a rotated credential with the same name keeps the same account (users, device
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from openbwv.access.models import ApiToken
+from openbwv.access.admin.queries import token_by_id
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import principal_for_token
 from openbwv.access.principal import Principal
+from openbwv.access.signin.queries import token_by_hash
 from openbwv.access.signin.tokens import hash_token
-from openbwv.ingest.axis.models import AxisAuthToken
-from openbwv.ingest.axis.settings import get_axis_settings
+from openbwv.ingest.axis import queries
 from openbwv.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from openbwv.access.models import ApiToken
 
 DEVICE_ROLE = "device"
 TOKEN_PREFIX = "AUTH_tk"  # noqa: S105 - the public prefix of Swift tempauth tokens
@@ -62,7 +64,7 @@ def sign_in(session: Session, user: str, key: str) -> Device | None:
     """The device for X-Auth-User/X-Auth-Key, or None (unknown, revoked, expired, not a device)."""
     if not user or not key or len(key) > 200:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(key)))
+    token = token_by_hash(session, hash_token(key))
     now = utcnow()
     if not _usable(token, now) or token is None or token.name != user:
         return None
@@ -73,41 +75,19 @@ def sign_in(session: Session, user: str, key: str) -> Device | None:
     return Device(principal, token.id, account_for(token.name))
 
 
-def issue(session: Session, device: Device, source_ip: str | None) -> tuple[str, datetime]:
-    secret = TOKEN_PREFIX + secrets.token_hex(32)
-    expires = utcnow() + timedelta(seconds=get_axis_settings().token_ttl_seconds)
-    session.add(
-        AxisAuthToken(
-            token_hash=hash_token(secret),
-            api_token_id=device.api_token_id,
-            account=device.account,
-            expires_at=expires,
-            source_ip=source_ip,
-        )
-    )
-    return secret, expires
-
-
 def resolve(session: Session, auth_token: str | None) -> Device | None:
     """The device an X-Auth-Token belongs to, or None when missing, unknown or expired — or
     when the credential behind it was revoked since."""
     if not auth_token or not auth_token.startswith(TOKEN_PREFIX) or len(auth_token) > 200:
         return None
-    row = session.scalar(
-        select(AxisAuthToken).where(AxisAuthToken.token_hash == hash_token(auth_token))
-    )
+    row = queries.auth_token(session, hash_token(auth_token))
     now = utcnow()
     if row is None or row.expires_at <= now:
         return None
-    token = session.get(ApiToken, row.api_token_id)
+    token = token_by_id(session, row.api_token_id)
     if not _usable(token, now) or token is None:
         return None
     principal = _device_principal(session, token)
     if principal is None:
         return None
     return Device(principal, token.id, row.account)
-
-
-def purge_expired(session: Session) -> int:
-    result = session.execute(delete(AxisAuthToken).where(AxisAuthToken.expires_at <= utcnow()))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -9,9 +9,13 @@ from pathlib import Path
 
 import typer
 
+from openbwv.access.policy.roles import TOKENS_MANAGE
 from openbwv.access.principal import Principal
-from openbwv.audit.events import record
+from openbwv.db.migrate import upgrade
 from openbwv.db.session import unit_of_work
+from openbwv.ingest.axis.connection import ConnectionError_, certificates
+from openbwv.ingest.axis.crypto import load_keyring, public_pem
+from openbwv.ingest.axis.service import create_connection_file
 
 axis_app = typer.Typer(
     help="The Axis body worn content destination: connect a body worn system.",
@@ -20,7 +24,13 @@ axis_app = typer.Typer(
 
 
 def _cli_principal() -> Principal:
-    return Principal(id=uuid.UUID(int=1), name=f"cli:{getpass.getuser()}", kind="system")
+    """The operator at the server's shell, who may make device credentials."""
+    return Principal(
+        id=uuid.UUID(int=1),
+        name=f"cli:{getpass.getuser()}",
+        kind="system",
+        permissions=frozenset({TOKENS_MANAGE}),
+    )
 
 
 def _write_private(path: Path, data: bytes, force: bool) -> None:
@@ -50,29 +60,19 @@ def connection_file(
 
     The file holds the credential's secret: it is shown nowhere else.
     """
-    from openbwv.db.migrate import upgrade
-    from openbwv.ingest.axis.connection import ConnectionError_, certificates, create_connection
-
     upgrade()
     try:
         certs = certificates(https_certificate.read_bytes()) if https_certificate else None
         with unit_of_work() as session:
-            connection = create_connection(
+            connection = create_connection_file(
                 session,
+                _cli_principal(),
                 urls=url,
                 name=name,
                 site_name=site_name,
                 container_type=container_type,
                 encryption=encryption,
                 https_certificates=certs,
-            )
-            record(
-                session,
-                _cli_principal(),
-                "axis.connection_file.create",
-                target_type="api_token",
-                target_id=str(connection.token_id),
-                details={"name": name, "urls": url, "encryption": encryption},
             )
             if output is not None:
                 _write_private(output, connection.to_json(), force)
@@ -92,8 +92,6 @@ def connection_file(
 @axis_app.command("public-key")
 def public_key() -> None:
     """Print the public key (PEM) devices encrypt for, and its id."""
-    from openbwv.ingest.axis.crypto import load_keyring, public_pem
-
     ring = load_keyring(create=True)
     typer.echo(f"# PublicKeyId: {ring.current_id}")
     typer.echo(public_pem(ring.current_public).decode(), nl=False)

@@ -10,13 +10,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceFlag, EvidenceSource
 from openbwv.evidence.service import Arrival, NewOriginal, record_original
-from openbwv.ingest.axis import errors
+from openbwv.ingest.axis import errors, queries
 from openbwv.ingest.axis.apply import apply_recording
 from openbwv.ingest.axis.crypto import (
     KeyFileError,
@@ -40,9 +39,9 @@ from openbwv.ingest.axis.names import (
     parse_recording_name,
     stem,
 )
-from openbwv.ingest.axis.objects import Plan, versions
+from openbwv.ingest.axis.objects import Plan
 from openbwv.ingest.axis.receive import Received
-from openbwv.ingest.axis.registry import find_device, find_user, link, officer_reference
+from openbwv.ingest.axis.registry import link, officer_reference
 from openbwv.jobs.service import ensure_job
 from openbwv.storage.base import StorageError
 from openbwv.storage.factory import originals
@@ -58,16 +57,6 @@ class Stored:
     md5: str
     evidence_id: uuid.UUID | None = None
     created: bool = True
-
-
-def key_objects(session: Session, container_id: uuid.UUID) -> list[AxisObject]:
-    return list(
-        session.scalars(
-            select(AxisObject)
-            .where(AxisObject.container_id == container_id, AxisObject.kind == ObjectKind.KEY)
-            .order_by(AxisObject.created_at)
-        )
-    )
 
 
 def key_for_clip(
@@ -93,7 +82,7 @@ def _match_key(plan: Plan, received: Received) -> tuple[bool, AxisObject | None]
     if not received.size or looks_like_media(received.head) or not clip_extension(plan.name):
         return False, None
     with unit_of_work() as session:
-        keys = key_objects(session, plan.container_id)
+        keys = queries.objects_of_kind(session, plan.container_id, ObjectKind.KEY)
         for candidate in keys:
             session.expunge(candidate)
     try:
@@ -132,9 +121,9 @@ def store_clip(plan: Plan, received: Received) -> Stored:
         raise errors.bad_request("the recording is complete: this object cannot be replaced")
     _publish(received)
     with unit_of_work() as session:
-        container = session.get(AxisContainer, plan.container_id)
+        container = queries.container(session, plan.container_id)
         assert container is not None
-        for existing in versions(session, container.id, plan.name):
+        for existing in queries.versions(session, container.id, plan.name):
             if existing.sha256 == received.sha256:  # a re-upload of the same clip
                 return Stored(existing.id, existing.md5, existing.evidence_id, created=False)
         return _record(session, plan, container, received, encrypted, key)
@@ -166,8 +155,8 @@ def _axis_metadata(
 ) -> tuple[dict[str, Any], str | None, str | None]:
     """(extra metadata, officer reference, camera serial) for the clip's evidence item."""
     user_ref, serial = _origin(plan, container)
-    user = find_user(session, container.account, user_ref) if user_ref else None
-    camera = find_device(session, container.account, serial) if serial else None
+    user = queries.find_user(session, container.account, user_ref) if user_ref else None
+    camera = queries.find_device(session, container.account, serial) if serial else None
     for entity in (user, camera):
         if entity is not None and entity.user_id is None and entity.camera_id is None:
             link(session, entity)  # the officer or camera may have been added since

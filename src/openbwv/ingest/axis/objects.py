@@ -12,11 +12,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openbwv.config import get_settings
-from openbwv.ingest.axis import errors
+from openbwv.ingest.axis import errors, queries
 from openbwv.ingest.axis import meta as metadata
 from openbwv.ingest.axis.auth import Device
 from openbwv.ingest.axis.models import AxisContainer, AxisObject, ContainerKind, ObjectKind
@@ -28,7 +27,7 @@ from openbwv.ingest.axis.names import (
     rfc3339_from,
     time_from,
 )
-from openbwv.ingest.axis.recordings import check_times, find, open_container, sealed
+from openbwv.ingest.axis.recordings import check_times, open_container, sealed
 from openbwv.ingest.axis.settings import get_axis_settings
 from openbwv.timeutil import utcnow
 
@@ -64,16 +63,6 @@ class Plan:
         if self.to_file:
             return get_settings().max_upload_bytes
         return get_axis_settings().max_sidecar_bytes
-
-
-def versions(session: Session, container_id: uuid.UUID, name: str) -> list[AxisObject]:
-    return list(
-        session.scalars(
-            select(AxisObject)
-            .where(AxisObject.container_id == container_id, AxisObject.name == name)
-            .order_by(AxisObject.created_at)
-        )
-    )
 
 
 def _window(container: AxisContainer) -> tuple[datetime | None, datetime | None]:
@@ -138,7 +127,7 @@ def prepare(
     plan = Plan(device, container.id, container.name, lenient, name, kind, dict(update.values))
     plan.problems.extend(update.problems)
     if sealed(container):
-        known = {v.sha256 for v in versions(session, container.id, name)}
+        known = {v.sha256 for v in queries.versions(session, container.id, name)}
         if not known:
             raise errors.bad_request(
                 "the recording is complete: no more objects can be stored in it"
@@ -173,8 +162,8 @@ def update_object_meta(
 ) -> AxisObject:
     """POST on an object: its metadata is replaced (Swift semantics) after the same checks as
     a PUT; a sealed recording accepts only the metadata it already has."""
-    container = find(session, device.account, container_name)
-    found = versions(session, container.id, name) if container is not None else []
+    container = queries.find_container(session, device.account, container_name)
+    found = queries.versions(session, container.id, name) if container is not None else []
     if container is None or not found:
         raise errors.not_found(f"no object {name!r} in {container_name!r}")
     latest = found[-1]

@@ -12,16 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openbwv.audit.events import record
-from openbwv.ingest.axis import errors
+from openbwv.ingest.axis import errors, queries
 from openbwv.ingest.axis import meta as metadata
 from openbwv.ingest.axis.apply import apply_recording
 from openbwv.ingest.axis.auth import Device
-from openbwv.ingest.axis.models import AxisContainer, AxisObject, ContainerKind, RecordingStatus
+from openbwv.ingest.axis.models import AxisContainer, ContainerKind, RecordingStatus
 from openbwv.ingest.axis.names import (
     EARLIEST,
     NameError_,
@@ -30,7 +29,6 @@ from openbwv.ingest.axis.names import (
     parse_recording_name,
     time_from,
 )
-from openbwv.ingest.axis.registry import find_device, find_user
 from openbwv.ingest.axis.settings import get_axis_settings
 from openbwv.timeutil import utcnow
 
@@ -44,12 +42,6 @@ class ContainerResult:
     created: bool = False
     completed_now: bool = False
     problems: list[str] = field(default_factory=list)
-
-
-def find(session: Session, account: str, name: str) -> AxisContainer | None:
-    return session.scalar(
-        select(AxisContainer).where(AxisContainer.account == account, AxisContainer.name == name)
-    )
 
 
 def sealed(container: AxisContainer) -> bool:
@@ -97,7 +89,7 @@ def _add(session: Session, container: AxisContainer) -> AxisContainer:
             session.flush()
         return container
     except IntegrityError:
-        winner = find(session, container.account, container.name)
+        winner = queries.find_container(session, container.account, container.name)
         if winner is None:
             raise
         return winner
@@ -108,9 +100,9 @@ def _recording(session: Session, device: Device, name: str) -> AxisContainer:
         parsed = parse_recording_name(check_name(name))
     except NameError_ as exc:
         raise errors.bad_request(str(exc)) from None
-    if find_user(session, device.account, parsed.user_ref) is None:
+    if queries.find_user(session, device.account, parsed.user_ref) is None:
         raise errors.bad_request(f"user {parsed.user_ref!r} is not registered in Users/")
-    if find_device(session, device.account, parsed.serial) is None:
+    if queries.find_device(session, device.account, parsed.serial) is None:
         raise errors.bad_request(f"camera {parsed.serial!r} is not registered in Devices/")
     container = _new(device, name, ContainerKind.RECORDING)
     container.user_ref = parsed.user_ref[:256]
@@ -125,7 +117,7 @@ def _rejected(device: Device, name: str) -> AxisContainer:
 
 def open_container(session: Session, device: Device, name: str) -> tuple[AxisContainer, bool]:
     """The container, created if new (objects may arrive before their container's PUT)."""
-    existing = find(session, device.account, name)
+    existing = queries.find_container(session, device.account, name)
     if existing is not None:
         return existing, False
     kind = container_kind(name)
@@ -182,7 +174,7 @@ def post_container(
     session: Session, device: Device, name: str, update: metadata.ParsedMeta
 ) -> ContainerResult:
     """POST: update the metadata of an existing container (the well-known ones always exist)."""
-    container = find(session, device.account, name)
+    container = queries.find_container(session, device.account, name)
     if container is None:
         if container_kind(name) == ContainerKind.RECORDING:
             raise errors.not_found(f"no container {name!r}")
@@ -221,10 +213,5 @@ def _adopt_origin(container: AxisContainer) -> None:
 
 def object_stats(session: Session, container: AxisContainer) -> tuple[int, int]:
     """(objects, bytes) of a container, counting each name once at its latest size."""
-    rows = session.execute(
-        select(AxisObject.name, AxisObject.size_bytes)
-        .where(AxisObject.container_id == container.id)
-        .order_by(AxisObject.created_at)
-    )
-    latest = {name: size for name, size in rows}
+    latest = queries.latest_sizes(session, container.id)
     return len(latest), sum(latest.values())

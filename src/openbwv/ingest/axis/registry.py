@@ -16,16 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openbwv.access.models import User
-from openbwv.categories.models import Category
-from openbwv.fleet.models import Camera
-from openbwv.ingest.axis import errors
-from openbwv.ingest.axis.auth import Device
+from openbwv.fleet.cameras.queries import find_camera
+from openbwv.ingest.axis import errors, queries
 from openbwv.ingest.axis.models import AxisEntity
-from openbwv.ingest.axis.names import CAPABILITIES, CATEGORIES, DEVICES, SYSTEM, USERS
+from openbwv.ingest.axis.names import CAPABILITIES, CATEGORIES, DEVICES, USERS
 from openbwv.timeutil import utcnow
 
 MAX_ENTITY_BODY = 64 * 1024
@@ -63,8 +59,7 @@ def capabilities_body() -> bytes:
 
 
 def categories_body(session: Session) -> bytes:
-    categories = session.scalars(select(Category).order_by(Category.label, Category.name))
-    return _json([{"Name": c.label, "Id": c.name} for c in categories])
+    return _json([{"Name": c.label, "Id": c.name} for c in queries.categories(session)])
 
 
 def published(session: Session, name: str) -> Served | None:
@@ -77,26 +72,7 @@ def published(session: Session, name: str) -> Served | None:
     return Served(body, "application/json", {}, hashlib.md5(body).hexdigest(), utcnow())  # noqa: S324
 
 
-def find_officer(session: Session, reference: str) -> User | None:
-    """The openbwv user a UserID names: warrant number first, then username."""
-    for column in (User.warrant_number, User.username):
-        user = session.scalar(select(User).where(column == reference))
-        if user is not None:
-            return user
-    return None
-
-
-def _entity(session: Session, account: str, container: str, name: str) -> AxisEntity | None:
-    return session.scalar(
-        select(AxisEntity).where(
-            AxisEntity.account == account,
-            AxisEntity.container == container,
-            AxisEntity.name == name,
-        )
-    )
-
-
-def _check_system(existing: AxisEntity | None, meta: dict[str, str]) -> dict[str, str]:
+def check_system(existing: AxisEntity | None, meta: dict[str, str]) -> dict[str, str]:
     """The ConnectionId is set when the system object is created and never changes."""
     if existing is None:
         return meta
@@ -112,89 +88,20 @@ def link(session: Session, entity: AxisEntity) -> None:
     if entity.container == USERS:
         reference = entity.meta.get("UserID")
         entity.alias = reference[:128] if reference else None
-        user = find_officer(session, reference) if reference else None
+        user = queries.find_officer(session, reference) if reference else None
         entity.user_id = user.id if user else None
     elif entity.container == DEVICES:
-        entity.camera_id = session.scalar(select(Camera.id).where(Camera.serial == entity.name))
-
-
-def store_entity(
-    session: Session,
-    device: Device,
-    container: str,
-    name: str,
-    meta: dict[str, str],
-    body: bytes | None,
-) -> tuple[AxisEntity, bool]:
-    """PUT (body given: replaces object and metadata) or POST (body None: replaces metadata)."""
-    if container == SYSTEM and name in PUBLISHED:
-        raise errors.forbidden(f"System/{name} is published by the content destination")
-    if body is not None and len(body) > MAX_ENTITY_BODY:
-        raise errors.bad_request(f"{container} objects hold at most {MAX_ENTITY_BODY} bytes")
-    existing = _entity(session, device.account, container, name)
-    if existing is None and body is None:
-        raise errors.not_found(f"no object {container}/{name}")
-    if container == SYSTEM:
-        meta = _check_system(existing, meta)
-    entity = existing or AxisEntity(
-        account=device.account,
-        container=container,
-        name=name,
-        created_by=device.api_token_id,
-        body=b"",
-        md5=hashlib.md5(b"").hexdigest(),  # noqa: S324 - Swift ETag
-    )
-    entity.meta = dict(meta)
-    if body is not None:
-        entity.body = body
-        entity.md5 = hashlib.md5(body).hexdigest()  # noqa: S324 - Swift ETag
-    entity.updated_at = utcnow()
-    link(session, entity)
-    if existing is None:
-        session.add(entity)
-    session.flush()
-    return entity, existing is None
+        camera = find_camera(session, entity.name)
+        entity.camera_id = camera.id if camera else None
 
 
 def served_entity(session: Session, account: str, container: str, name: str) -> Served | None:
-    entity = _entity(session, account, container, name)
+    entity = queries.entity(session, account, container, name)
     if entity is None:
         return None
     return Served(
         entity.body, "application/octet-stream", dict(entity.meta), entity.md5, entity.updated_at
     )
-
-
-def entity_names(session: Session, account: str, container: str) -> list[AxisEntity]:
-    return list(
-        session.scalars(
-            select(AxisEntity)
-            .where(AxisEntity.account == account, AxisEntity.container == container)
-            .order_by(AxisEntity.name)
-        )
-    )
-
-
-def find_user(session: Session, account: str, user_ref: str) -> AxisEntity | None:
-    """The registered user a recording names: by its object name (the UserUUID), else by its
-    user-supplied UserID (the most recently registered holder, the ID being unique)."""
-    entity = _entity(session, account, USERS, user_ref)
-    if entity is not None:
-        return entity
-    return session.scalar(
-        select(AxisEntity)
-        .where(
-            AxisEntity.account == account,
-            AxisEntity.container == USERS,
-            AxisEntity.alias == user_ref,
-        )
-        .order_by(AxisEntity.updated_at.desc())
-        .limit(1)
-    )
-
-
-def find_device(session: Session, account: str, serial: str) -> AxisEntity | None:
-    return _entity(session, account, DEVICES, serial)
 
 
 def officer_reference(user: AxisEntity | None, user_ref: str) -> str:

@@ -10,16 +10,14 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
-from openbwv.ingest.axis import errors
+from openbwv.ingest.axis import errors, queries
 from openbwv.ingest.axis.apply import apply_recording
 from openbwv.ingest.axis.clips import DECRYPT_JOB, Stored
 from openbwv.ingest.axis.crypto import (
@@ -39,7 +37,7 @@ from openbwv.ingest.axis.models import (
     ObjectKind,
 )
 from openbwv.ingest.axis.names import stem
-from openbwv.ingest.axis.objects import Plan, versions
+from openbwv.ingest.axis.objects import Plan
 from openbwv.ingest.axis.receive import EDGE, Received
 from openbwv.jobs.service import ensure_job
 from openbwv.storage.factory import originals
@@ -76,19 +74,9 @@ def _waiting_clips(session: Session, plan: Plan) -> list[AxisObject]:
     """Encrypted clips named like this key, still without a key that decrypts them."""
     return [
         obj
-        for obj in _objects(session, plan.container_id, ObjectKind.CLIP)
+        for obj in queries.objects_of_kind(session, plan.container_id, ObjectKind.CLIP)
         if stem(obj.name) == stem(plan.name) and obj.clip_state == ClipState.AWAITING_KEY
     ]
-
-
-def _objects(session: Session, container_id: uuid.UUID, kind: ObjectKind) -> list[AxisObject]:
-    return list(
-        session.scalars(
-            select(AxisObject)
-            .where(AxisObject.container_id == container_id, AxisObject.kind == kind)
-            .order_by(AxisObject.created_at)
-        )
-    )
 
 
 def _check(plan: Plan, data: bytes) -> _Check:
@@ -128,9 +116,9 @@ def store_sidecar(plan: Plan, received: Received) -> Stored:
     if plan.sealed_versions is not None and received.sha256 not in plan.sealed_versions:
         raise errors.bad_request("the recording is complete: this object cannot be replaced")
     with unit_of_work() as session:
-        container = session.get(AxisContainer, plan.container_id)
+        container = queries.container(session, plan.container_id)
         assert container is not None
-        for existing in versions(session, container.id, plan.name):
+        for existing in queries.versions(session, container.id, plan.name):
             if existing.sha256 == received.sha256:
                 return Stored(existing.id, existing.md5, created=False)
         clips = _decryptable(session, plan, check)

@@ -15,17 +15,15 @@ from anyio import to_thread
 from fastapi import APIRouter, Request, Response
 
 from openbwv.access.http import client_ip
-from openbwv.audit.events import DENIED, record
 from openbwv.db.session import unit_of_work
-from openbwv.ingest.axis import auth, errors, registry
+from openbwv.ingest.axis import auth, errors, registry, service
 from openbwv.ingest.axis import meta as metadata
 from openbwv.ingest.axis.auth import Device
 from openbwv.ingest.axis.clips import store_clip
 from openbwv.ingest.axis.models import ContainerKind, ObjectKind
 from openbwv.ingest.axis.names import WELL_KNOWN, container_kind, object_kind
-from openbwv.ingest.axis.objects import prepare, update_object_meta
+from openbwv.ingest.axis.objects import prepare
 from openbwv.ingest.axis.receive import check_etag, check_space, receive, slots
-from openbwv.ingest.axis.recordings import post_container, put_container
 from openbwv.ingest.axis.responses import empty, guarded
 from openbwv.ingest.axis.settings import get_axis_settings
 from openbwv.ingest.axis.sidecars import store_sidecar
@@ -48,27 +46,10 @@ def _sign_in(request: Request) -> tuple[str, str, Any] | None:
     user = _header(request, "x-auth-user", "x-storage-user")
     key = _header(request, "x-auth-key", "x-storage-pass", "auth-key")
     with unit_of_work() as session:
-        device = auth.sign_in(session, user, key)
-        if device is None:
-            record(
-                session,
-                None,
-                "axis.auth",
-                target_type="axis_credential",
-                target_id=user[:128] or None,
-                result=DENIED,
-                source_ip=client_ip(request),
-            )
-            return None
-        token, expires = auth.issue(session, device, client_ip(request))
-        record(
-            session,
-            device.principal,
-            "axis.auth",
-            target_type="axis_account",
-            target_id=device.account,
-            source_ip=client_ip(request),
-        )
+        signed_in = service.sign_in(session, user, key, client_ip(request))
+    if signed_in is None:
+        return None
+    token, expires, device = signed_in
     return token, device.account, expires
 
 
@@ -118,19 +99,6 @@ def _meta(request: Request, prefix: str, lenient: bool) -> metadata.ParsedMeta:
     return metadata.parse(request.headers.items(), prefix, lenient=lenient)
 
 
-def _audited(device: Device, request: Request, action: str, details: dict[str, Any]) -> None:
-    with unit_of_work() as session:
-        record(
-            session,
-            device.principal,
-            action,
-            target_type="axis",
-            target_id=request.url.path[-128:],
-            source_ip=client_ip(request),
-            details=details,
-        )
-
-
 async def account_route(account: str, request: Request) -> Response:
     async def handle(device: Device) -> Response:
         return await to_thread.run_sync(account_view, request, device)
@@ -155,20 +123,8 @@ def _write_container(
     request: Request, device: Device, name: str, update: metadata.ParsedMeta
 ) -> Response:
     with unit_of_work() as session:
-        write = put_container if request.method == "PUT" else post_container
-        result = write(session, device, name, update)
-        record(
-            session,
-            device.principal,
-            f"axis.container.{request.method.lower()}",
-            target_type="axis_container",
-            target_id=name[:128],
-            source_ip=client_ip(request),
-            details={
-                "created": result.created,
-                "completed": result.completed_now,
-                "problems": result.problems,
-            },
+        result = service.write_container(
+            session, device, request.method, name, update, client_ip(request)
         )
     if request.method == "POST":
         return empty(204)
@@ -202,17 +158,15 @@ async def _write_entity(request: Request, device: Device, container: str, name: 
 
     def store() -> Response:
         with unit_of_work() as session:
-            entity, created = registry.store_entity(
-                session, device, container, name, update.values, body
-            )
-            record(
+            entity = service.write_entity(
                 session,
-                device.principal,
-                f"axis.{container.lower()}.{request.method.lower()}",
-                target_type="axis_entity",
-                target_id=f"{container}/{name}"[:128],
-                source_ip=client_ip(request),
-                details={"created": created, "meta": dict(update.values)},
+                device,
+                request.method,
+                container,
+                name,
+                update.values,
+                body,
+                client_ip(request),
             )
             md5 = entity.md5
         if request.method == "POST":
@@ -226,16 +180,7 @@ def _post_object(request: Request, device: Device, container: str, name: str) ->
     lenient = container_kind(container) == ContainerKind.REJECTED
     update = _meta(request, metadata.OBJECT_PREFIX, lenient)
     with unit_of_work() as session:
-        update_object_meta(session, device, container, name, update)
-        record(
-            session,
-            device.principal,
-            "axis.object.post",
-            target_type="axis_object",
-            target_id=f"{container}/{name}"[-128:],
-            source_ip=client_ip(request),
-            details={"meta": dict(update.values)},
-        )
+        service.update_object(session, device, container, name, update, client_ip(request))
     return empty(202)
 
 

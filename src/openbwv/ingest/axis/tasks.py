@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from openbwv.access.principal import SYSTEM
@@ -27,7 +27,6 @@ from openbwv.evidence.models import (
     EvidenceItem,
     EvidenceStatus,
 )
-from openbwv.ingest.axis import auth
 from openbwv.ingest.axis.apply import apply_recording
 from openbwv.ingest.axis.clips import DECRYPT_JOB
 from openbwv.ingest.axis.crypto import (
@@ -39,6 +38,7 @@ from openbwv.ingest.axis.crypto import (
     parse_key_file,
 )
 from openbwv.ingest.axis.models import (
+    AxisAuthToken,
     AxisContainer,
     AxisObject,
     ClipState,
@@ -207,5 +207,11 @@ def finish_abandoned_recordings(limit: int = 100) -> int:
                 details=summary,
             )
             handled += 1
-        handled += auth.purge_expired(session)
+        handled += purge_expired_auth_tokens(session)
     return handled + clean_staging(older_than_seconds=settings.abandon_after_hours * 3600)
+
+
+def purge_expired_auth_tokens(session: Session) -> int:
+    """X-Auth-Tokens past their expiry (the device signs in again for a new one)."""
+    result = session.execute(delete(AxisAuthToken).where(AxisAuthToken.expires_at <= utcnow()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -11,44 +11,27 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request, Response
-from sqlalchemy import select
 
 from openbwv.access.http import client_ip
-from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
-from openbwv.ingest.axis import errors, registry
+from openbwv.ingest.axis import errors, queries, registry, service
 from openbwv.ingest.axis import meta as metadata
 from openbwv.ingest.axis.auth import Device
-from openbwv.ingest.axis.models import AxisContainer, AxisObject, ContainerKind
+from openbwv.ingest.axis.models import AxisContainer, ContainerKind
 from openbwv.ingest.axis.names import SYSTEM, WELL_KNOWN
-from openbwv.ingest.axis.objects import versions
-from openbwv.ingest.axis.recordings import find, object_stats
+from openbwv.ingest.axis.recordings import object_stats
 from openbwv.ingest.axis.registry import Served
 from openbwv.ingest.axis.responses import empty, listing, serve, timestamp
 from openbwv.timeutil import utcnow
 
 
 def _read(session: Any, device: Device, request: Request) -> None:
-    record(
-        session,
-        device.principal,
-        "axis.read",
-        target_type="axis",
-        target_id=request.url.path[-128:],
-        source_ip=client_ip(request),
-        details={"method": request.method},
-    )
+    service.record_read(session, device, request.url.path, request.method, client_ip(request))
 
 
 def account_view(request: Request, device: Device) -> Response:
     with unit_of_work() as session:
-        names = list(
-            session.scalars(
-                select(AxisContainer.name)
-                .where(AxisContainer.account == device.account)
-                .order_by(AxisContainer.name)
-            )
-        )
+        names = queries.container_names(session, device.account)
         _read(session, device, request)
     names = sorted(set(names) | set(WELL_KNOWN))
     headers = {"X-Account-Container-Count": str(len(names)), "X-Timestamp": timestamp(utcnow())}
@@ -63,7 +46,7 @@ def _rows(session: Any, device: Device, name: str, container: AxisContainer | No
     if name in WELL_KNOWN:
         rows = [
             {"name": e.name, "bytes": len(e.body), "hash": e.md5}
-            for e in registry.entity_names(session, device.account, name)
+            for e in queries.entities(session, device.account, name)
         ]
         if name == SYSTEM:
             for published in registry.PUBLISHED:
@@ -73,18 +56,14 @@ def _rows(session: Any, device: Device, name: str, container: AxisContainer | No
         return sorted(rows, key=lambda r: r["name"])
     assert container is not None
     latest: dict[str, Any] = {}
-    for obj in session.scalars(
-        select(AxisObject)
-        .where(AxisObject.container_id == container.id)
-        .order_by(AxisObject.created_at)
-    ):
+    for obj in queries.objects(session, container.id):
         latest[obj.name] = {"name": obj.name, "bytes": obj.size_bytes, "hash": obj.md5}
     return [latest[k] for k in sorted(latest)]
 
 
 def container_view(request: Request, device: Device, name: str) -> Response:
     with unit_of_work() as session:
-        container = find(session, device.account, name)
+        container = queries.find_container(session, device.account, name)
         if container is None and name not in WELL_KNOWN:
             raise errors.not_found(f"no container {name!r}")
         rows = _rows(session, device, name, container)
@@ -123,8 +102,8 @@ def _entity(session: Any, device: Device, container: str, name: str) -> Served:
 
 def _inspected(session: Any, device: Device, container: str, name: str) -> tuple[Served, int]:
     """An object of a recording, without its bytes: (metadata and ETag, size)."""
-    found = find(session, device.account, container)
-    objects = versions(session, found.id, name) if found is not None else []
+    found = queries.find_container(session, device.account, container)
+    objects = queries.versions(session, found.id, name) if found is not None else []
     if not objects:
         raise errors.not_found(f"no object {name!r} in {container!r}")
     latest = objects[-1]
