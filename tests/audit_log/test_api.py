@@ -389,3 +389,19 @@ def test_the_verifier_key_and_checkpoint_are_public_and_rate_limited(
     assert answers.count(200) == 59 and answers[-1] == 429  # 60 a minute, the first one above
     assert len(actions_of("anonymous")) == before
     assert scene.anonymous.get("/api/v1/audit/checkpoint").status_code == 200  # another address
+
+
+def test_integers_past_64_bits_are_refused_not_overflowed(scene: Scene) -> None:
+    huge = str(2**63)  # one past the largest 64-bit integer: it answered 500
+    cases = [
+        (f"/api/v1/evidence/{scene.item_id}/audit", {"after": huge}),
+        ("/api/v1/audit/entries", {"start": huge}),
+        ("/api/v1/audit/entries", {"start": 0, "end": huge}),
+        ("/api/v1/audit/proof/inclusion", {"index": 0, "tree_size": huge}),
+        ("/api/v1/audit/proof/inclusion", {"index": huge, "tree_size": 1}),
+        ("/api/v1/audit/proof/consistency", {"first": 1, "second": huge}),
+    ]
+    for path, params in cases:
+        response = scene.auditor.get(path, params=params)
+        assert response.status_code == 422, (path, params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"

@@ -55,6 +55,10 @@ router = APIRouter(tags=["audit"])
 Authed = Annotated[Principal, Depends(require_principal)]
 TEXT = "text/plain; charset=utf-8"
 MAX_ENTRIES = 1000
+# Leaf indexes and tree sizes are 64-bit in the database: anything larger is refused up front
+# (422), never handed to the database to overflow (it answered 500).
+MAX_INDEX = 2**63 - 1
+Index = Annotated[int, Query(le=MAX_INDEX)]
 MAX_TRAIL = 2000
 REPORT_ACTION = "audit.custody_report"
 # The verifier key and the checkpoint are public: an outside verifier needs no account. Fetches
@@ -121,8 +125,10 @@ def get_entries(
     session: Db,
     client: Client,
     principal: Authed,
-    start: int = Query(description="First leaf index."),
-    end: int | None = Query(None, description=f"Last leaf index, inclusive (≤ {MAX_ENTRIES})."),
+    start: int = Query(le=MAX_INDEX, description="First leaf index."),
+    end: int | None = Query(
+        None, le=MAX_INDEX, description=f"Last leaf index, inclusive (≤ {MAX_ENTRIES})."
+    ),
 ) -> EntriesPage:
     require(principal, roles.AUDIT_READ)
     size = queries.tree_size(session)
@@ -154,7 +160,7 @@ def _entry(index: int, entry: str) -> EntryOut:
     "/api/v1/audit/proof/inclusion", response_model=InclusionProofOut, summary="Inclusion proof"
 )
 def get_inclusion_proof(
-    session: Db, client: Client, principal: Authed, index: int, tree_size: int
+    session: Db, client: Client, principal: Authed, index: Index, tree_size: Index
 ) -> InclusionProofOut:
     size = queries.tree_size(session)
     if not 0 < tree_size <= size:
@@ -181,7 +187,7 @@ def get_inclusion_proof(
     summary="Consistency proof between two tree sizes",
 )
 def get_consistency_proof(
-    session: Db, client: Client, principal: Authed, first: int, second: int
+    session: Db, client: Client, principal: Authed, first: Index, second: Index
 ) -> ConsistencyProofOut:
     size = queries.tree_size(session)
     if not 0 < second <= size:
@@ -221,7 +227,7 @@ def get_trail(
     session: Db,
     client: Client,
     principal: Authed,
-    after: int = Query(-1, ge=-1, description="Continue after this leaf index."),
+    after: int = Query(-1, ge=-1, le=MAX_INDEX, description="Continue after this leaf index."),
     limit: int = Query(500, ge=1, le=MAX_TRAIL),
 ) -> TrailOut:
     item_id = authorize_trail(session, principal, evidence_id)
