@@ -144,3 +144,19 @@ def test_an_empty_timeline_and_the_case_list(page: Page, stack: Stack) -> None:
     expect(row).to_contain_text("Nothing yet")
     expect(row.locator("td").nth(4)).to_have_text("0")
     assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_api_takes_a_borough_by_name_or_code(stack: Stack, client_for: Any) -> None:
+    """`POST /api/v1/cases` with "Camden" answered 500 (a foreign-key failure); the fleet API
+    took names all along."""
+    investigator = client_for(person(stack, "investigator").user)
+    for borough in ("Camden", "E09000007"):
+        body = {"crime_reference": f"CR/{uuid.uuid4().hex[:8]}", "title": "t", "borough": borough}
+        made = investigator.post("/api/v1/cases", json=body)
+        assert made.status_code == 201, made.text
+        assert made.json()["borough"] == "E09000007"
+    body = {"crime_reference": f"CR/{uuid.uuid4().hex[:8]}", "title": "t", "borough": "Atlantis"}
+    refused = investigator.post("/api/v1/cases", json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "unknown borough" in refused.json()["detail"]

@@ -12,7 +12,7 @@ class CaseIn(BaseModel):
     crime_reference: str = Field(min_length=3, max_length=32)
     title: str = Field(min_length=1, max_length=200)
     cad_number: str | None = Field(default=None, max_length=32, pattern=r"^[A-Za-z0-9/\-]+$")
-    borough: str | None = Field(default=None, max_length=9)
+    borough: str | None = Field(default=None, max_length=64)  # a GSS code or a name
 
 
 class CaseOut(BaseModel):

@@ -19,6 +19,7 @@ from openbwv.audit.events import record
 from openbwv.cases import queries
 from openbwv.cases.errors import CaseError
 from openbwv.cases.models import Case, CaseItem, CaseMember
+from openbwv.organisation.queries import resolve_borough
 
 CRIME_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-]{2,31}$")
 MEMBER_ROLES = ("oic", "member", "external")
@@ -44,7 +45,9 @@ def create_case(
         crime_reference=crime_reference,
         title=title,
         cad_number=cad_number,
-        borough=borough or principal.borough,
+        # A GSS code or a name, as the fleet API takes them; an unknown one is a 422, not a
+        # foreign-key failure at commit.
+        borough=resolve_borough(session, borough).gss_code if borough else principal.borough,
         created_by=principal.user_id,
     )
     session.add(case)
