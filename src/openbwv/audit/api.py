@@ -267,13 +267,10 @@ def get_custody_report(
             evidence_id=item_id,
             details={"format": format},
         )
-    if format == "pdf":
-        body, media_type = report.render_pdf(custody), "application/pdf"
-    else:
-        body, media_type = report.render_html(custody).encode("utf-8"), "text/html; charset=utf-8"
     name = f"custody-{item_id}.{format}"
-    return Response(
-        body,
-        media_type=media_type,
-        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"},
-    )
+    headers = {"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"}
+    if format == "pdf":
+        return Response(report.render_pdf(custody), media_type="application/pdf", headers=headers)
+    headers["Content-Security-Policy"] = report.html_policy()
+    body = report.render_html(custody).encode("utf-8")
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)

@@ -10,6 +10,8 @@ is also attached to the PDF as `checkpoint.txt`, byte for byte, for verifiers th
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +28,7 @@ from openbwv.audit.queries import evidence_record, load_trail
 from openbwv.audit.trail import Trail, TrailEvent, b64
 from openbwv.evidence.models import EvidenceItem
 from openbwv.timeutil import isoformat_z, utcnow
+from openbwv.web.security import CONTENT_SECURITY_POLICY
 
 MAX_REPORT_EVENTS = 20_000
 _PAGE = 2000
@@ -139,9 +142,24 @@ def _environment() -> Environment:
     )
 
 
+@lru_cache(maxsize=1)
+def _styles() -> tuple[str, str]:
+    """The report's stylesheet and its CSP source expression. The report is one self-contained
+    file (it is saved and read offline), so its styles are inline, allowed by their hash."""
+    css = (Path(__file__).parent / "templates" / "custody_report.css").read_text()
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    return css, f"'sha256-{digest}'"
+
+
+def html_policy() -> str:
+    """The Content-Security-Policy the HTML report is served with: the platform's own, with
+    the report's inline stylesheet allowed by its hash (and nothing else inline)."""
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {_styles()[1]}")
+
+
 def render_html(custody: Custody) -> str:
     template = _environment().get_template("custody_report.html")
-    return template.render(c=custody, summary=event_summary, b64=b64)
+    return template.render(c=custody, summary=event_summary, b64=b64, css=_styles()[0])
 
 
 # --------------------------------------------------------------------------------------------------
