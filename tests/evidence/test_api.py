@@ -185,3 +185,24 @@ def test_openapi_is_published(live_server: str) -> None:
 def test_unique_clip_fixture_is_unique(clip: Path, tmp_path: Path) -> None:
     other = make_clip(tmp_path / "other.mp4", seconds=2, seed=1)
     assert clip.read_bytes() != other.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01T00:00:00+14:00",  # before the calendar's first instant in UTC: was 500
+        "9999-12-31T23:59:59-14:00",  # after its last: was 500
+        "94190401",  # a number, taken as seconds since 1970
+        "1700000000",
+        "2026-11-24",  # a date says no time and no zone
+        "2026-11-24T08:00:00",  # a time without its zone
+    ],
+)
+def test_timestamps_outside_the_calendar_or_without_a_zone_are_422(
+    api: httpx.Client, value: str
+) -> None:
+    for name in ("start", "end"):
+        response = api.get("/api/v1/evidence", params={name: value})
+        assert response.status_code == 422, (name, value, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert api.get("/api/v1/evidence", params={"start": "2026-11-24T08:00:00Z"}).status_code == 200

@@ -6,7 +6,6 @@ Every read goes through the access policy and lands in the audit log, in the sam
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -30,6 +29,7 @@ from openbwv.evidence.schemas import (
     EvidencePage,
 )
 from openbwv.storage.factory import derivatives, originals
+from openbwv.timeutil import Timestamp
 
 router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
 Authed = Annotated[Principal, Depends(require_principal)]
@@ -79,8 +79,8 @@ def list_evidence(
     camera: str | None = None,
     officer: str | None = None,
     sha256: Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{64}$")] = None,
-    start: datetime | None = Query(None, description="occurred at or after (RFC 3339)"),
-    end: datetime | None = Query(None, description="occurred before (RFC 3339)"),
+    start: Timestamp | None = Query(None, description="occurred at or after (RFC 3339)"),
+    end: Timestamp | None = Query(None, description="occurred before (RFC 3339)"),
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,

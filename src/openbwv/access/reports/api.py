@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -15,7 +15,7 @@ from openbwv.access.reports.queries import break_glass_events
 from openbwv.api.context import Client
 from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
-from openbwv.timeutil import utcnow
+from openbwv.timeutil import Timestamp, utcnow
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 Authed = Annotated[Principal, Depends(require_principal)]
@@ -26,7 +26,7 @@ DEFAULT_WINDOW = timedelta(days=30)
 def break_glass_report(
     principal: Authed,
     client: Client,
-    since: datetime | None = Query(None, description="default: 30 days ago"),
+    since: Timestamp | None = Query(None, description="RFC 3339; default: 30 days ago"),
 ) -> dict[str, object]:
     """Supervisors see their team's, borough-wide roles their borough's, force-wide roles all."""
     require(principal, roles.REPORTS_READ)
