@@ -489,3 +489,39 @@ def test_rejected_objects_name_their_recording_themselves(
     item = evidence(api, response.headers["X-Openbwv-Evidence-Id"])
     assert item["officer"] == pc.warrant_number and item["camera_serial"] == serial
     assert "rejected_content" in item["flags"] and "unknown_officer" not in item["flags"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "..%2F..%2F..%2Ftmp%2Fpwn.mkv",  # arrives as ../../../tmp/pwn.mkv
+        "..%5C..%5Cpwn.mkv",  # ..\..\pwn.mkv
+        "%252e%252e%252fpwn.mkv",  # %2e%2e%2fpwn.mkv: a traversal once more decoded
+    ],
+)
+def test_names_that_could_leave_their_folder_are_refused_everywhere(
+    stack: Stack, axis_plain: AxisClient, tmp_path: Path, seed: int, raw: str
+) -> None:
+    """The filename rule tus enforces holds for Axis objects (rejected content included) and
+    for System/Users/Devices entities: these were stored with 201 (issue 9, item 28)."""
+    spec = _opened(axis_plain, stack, tmp_path, seed)
+    clip = spec.clips[0]
+    rejected = f"RejectedContent_UnknownTime_{uuid.uuid4()}"
+    assert axis_plain.request("PUT", rejected, {}).status_code == 201
+    assert axis_plain.token is not None and axis_plain.storage_url is not None
+    token = {"X-Auth-Token": axis_plain.token}
+    before = evidence_count()
+    for container in (spec.container, rejected):
+        response = axis_plain.http.request(
+            "PUT",
+            f"{axis_plain.storage_url}/{container}/{raw}",
+            headers={**meta_headers("Object", _clip_meta(clip)), "ETag": _md5(clip.data), **token},
+            content=clip.data,
+        )
+        assert response.status_code == 400, (container, raw, response.text)
+    assert evidence_count() == before and _nothing_staged()
+    for entities in ("System", "Users", "Devices"):
+        response = axis_plain.http.request(
+            "PUT", f"{axis_plain.storage_url}/{entities}/{raw}", headers=token, content=b"{}"
+        )
+        assert response.status_code == 400, (entities, raw, response.text)

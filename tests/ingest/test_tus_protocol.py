@@ -184,6 +184,8 @@ def test_body_beyond_upload_length_is_413_and_discarded(api: httpx.Client) -> No
         ({"filename": "../../etc/passwd"}, "filename"),
         ({"filename": "a/b.mp4"}, "filename"),
         ({"filename": "x" * 300}, "filename"),
+        ({"filename": "%2e%2e%2fpwn.mkv"}, "percent-encoded"),
+        ({"filename": "..\\..\\pwn.mkv"}, "filename"),
         ({"camera_serial": "../CAM"}, "camera_serial"),
         ({"officer": "PC 1; DROP TABLE"}, "officer"),
         ({"recorded_start": "yesterday"}, "recorded_start"),

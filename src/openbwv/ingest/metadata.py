@@ -7,11 +7,11 @@ Nothing here is ever used to build a file path: storage is content-addressed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from openbwv.filenames import UnsafeName, file_name
 from openbwv.timeutil import parse_rfc3339
 
 KNOWN_KEYS = frozenset(
@@ -41,13 +41,10 @@ class UploadMetadata:
 
 
 def check_filename(name: str) -> str:
-    if len(name.encode()) > 255:
-        raise MetadataError("filename is longer than 255 bytes")
-    if name in {"", ".", ".."} or "/" in name or "\\" in name:
-        raise MetadataError("filename must be a plain file name, without directories or '..'")
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise MetadataError("filename contains control characters")
-    return name
+    try:
+        return file_name(name)
+    except UnsafeName as exc:
+        raise MetadataError(str(exc)) from None
 
 
 def _identifier(key: str, value: str) -> str:

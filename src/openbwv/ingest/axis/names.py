@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
+from openbwv.filenames import UnsafeName, file_name, path_name
 from openbwv.ingest.axis.models import ContainerKind, ObjectKind
 from openbwv.timeutil import parse_rfc3339
 
@@ -47,11 +48,19 @@ def container_kind(name: str) -> ContainerKind:
 
 
 def check_name(name: str, limit: int = MAX_NAME_BYTES) -> str:
-    if not name or len(name.encode()) > limit:
-        raise NameError_(f"names must be 1–{limit} bytes")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
-        raise NameError_("names may not contain control characters")
-    return name
+    """A container name: one plain file name (the rule tus filenames follow)."""
+    try:
+        return file_name(name, what="a container name", limit=limit)
+    except UnsafeName as exc:
+        raise NameError_(str(exc)) from None
+
+
+def check_object_name(name: str, limit: int = MAX_OBJECT_NAME_BYTES) -> str:
+    """An object name: '/'-separated plain file names, never '..' (it becomes a file name)."""
+    try:
+        return path_name(name, what="an object name", limit=limit)
+    except UnsafeName as exc:
+        raise NameError_(str(exc)) from None
 
 
 def parse_compact_time(value: str) -> datetime:

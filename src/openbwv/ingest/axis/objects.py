@@ -20,9 +20,8 @@ from openbwv.ingest.axis import meta as metadata
 from openbwv.ingest.axis.auth import Device
 from openbwv.ingest.axis.models import AxisContainer, AxisObject, ContainerKind, ObjectKind
 from openbwv.ingest.axis.names import (
-    MAX_OBJECT_NAME_BYTES,
     NameError_,
-    check_name,
+    check_object_name,
     object_kind,
     rfc3339_from,
     time_from,
@@ -121,7 +120,7 @@ def prepare(
         raise errors.forbidden("objects of this container are handled elsewhere")
     lenient = container.kind == ContainerKind.REJECTED
     try:
-        check_name(name, MAX_OBJECT_NAME_BYTES)
+        check_object_name(name)
     except NameError_ as exc:
         raise errors.bad_request(str(exc)) from None
     plan = Plan(device, container.id, container.name, lenient, name, kind, dict(update.values))

@@ -30,7 +30,7 @@ from openbwv.ingest.axis.connection import (
 )
 from openbwv.ingest.axis.crypto import NoPrivateKey
 from openbwv.ingest.axis.models import AxisAuthToken, AxisEntity
-from openbwv.ingest.axis.names import SYSTEM
+from openbwv.ingest.axis.names import SYSTEM, NameError_, check_object_name
 from openbwv.ingest.axis.objects import update_object_meta
 from openbwv.ingest.axis.recordings import ContainerResult, post_container, put_container
 from openbwv.ingest.axis.settings import get_axis_settings
@@ -194,6 +194,10 @@ def _store_entity(
     meta: dict[str, str],
     body: bytes | None,
 ) -> tuple[AxisEntity, bool]:
+    try:
+        check_object_name(name)
+    except NameError_ as exc:
+        raise errors.bad_request(str(exc)) from None
     if container == SYSTEM and name in registry.PUBLISHED:
         raise errors.forbidden(f"System/{name} is published by the content destination")
     if body is not None and len(body) > registry.MAX_ENTITY_BODY:
