@@ -42,7 +42,12 @@ class Settings(BaseSettings):
     max_metadata_header_bytes: int = 16 * 1024
 
     job_lease_seconds: int = Field(default=120, ge=2, description="Renewed while a job runs.")
-    job_stale_seconds: int = Field(default=600, ge=1, description="Re-send pending jobs after.")
+    job_stale_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        description="Re-send pending jobs after this long (default: 45 s on the embedded broker, "
+        "where a lost message is cheap to resend; 600 s on Redis or RabbitMQ).",
+    )
     job_max_attempts: int = Field(default=5, ge=1, description="Then a job is marked failed.")
     job_retry_base_seconds: float = Field(default=5.0, gt=0, description="First retry delay.")
     sweep_interval_seconds: float = Field(default=15.0, gt=0)
@@ -119,6 +124,12 @@ class Settings(BaseSettings):
     @property
     def embedded_broker(self) -> bool:
         return self.resolved_broker_url.startswith("sqla+")
+
+    @property
+    def resolved_job_stale_seconds(self) -> int:
+        if self.job_stale_seconds is not None:
+            return self.job_stale_seconds
+        return 45 if self.embedded_broker else 600
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from tusclient import client as tus_client
 
+from openbwv.jobs.celery_app import get_celery
 from openbwv.media.synth import make_clip
 from tests.support import tus
 from tests.support.stack import Stack, free_port, subprocess_server
@@ -156,3 +157,22 @@ def test_job_completes_exactly_once_after_the_worker_is_killed(
         )
     assert count == 1
     assert api.get(item_url).json()["status"] == "ready"
+
+
+def test_work_whose_message_was_lost_runs_when_a_worker_starts(
+    own_worker: Stack, api: httpx.Client, tmp_path: Path, seed: int
+) -> None:
+    """A crash between commit and send loses the job's message: the restarted worker recovers
+    it at once, not after the stale horizon (10 minutes, set here; issue 9, item 24)."""
+    path = make_clip(tmp_path / "lost.mp4", seconds=1, seed=seed)
+    item_url = tus.upload(api, path.read_bytes(), {"filename": path.name}).headers[
+        "Evidence-Location"
+    ]
+    get_celery().control.purge()  # the probe's message never reached a worker: it is lost
+    assert api.get(item_url).json()["status"] == "processing"
+    own_worker.start_worker({"BWV_JOB_STALE_SECONDS": "600"})
+    wait_until(
+        lambda: api.get(item_url).json()["status"] == "ready",
+        timeout=60,
+        what="the item to be processed after the worker started",
+    )

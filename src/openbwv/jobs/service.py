@@ -148,11 +148,17 @@ def record_failure(
     return True, delay
 
 
-def stale_jobs(session: Session, settings: Settings | None = None, limit: int = 500) -> list[Job]:
-    """Jobs whose message may be lost: pending and not (re)sent recently, or running past lease."""
+def stale_jobs(
+    session: Session,
+    settings: Settings | None = None,
+    limit: int = 500,
+    sent_before: datetime | None = None,
+) -> list[Job]:
+    """Jobs whose message may be lost: pending and not (re)sent since `sent_before` (default: the
+    stale horizon ago), or running past their lease."""
     settings = settings or get_settings()
     now = utcnow()
-    horizon: datetime = now - timedelta(seconds=settings.job_stale_seconds)
+    horizon = sent_before or now - timedelta(seconds=settings.resolved_job_stale_seconds)
     query = (
         select(Job)
         .where(

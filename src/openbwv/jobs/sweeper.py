@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 from openbwv.config import get_settings
 from openbwv.db.session import unit_of_work
@@ -31,10 +32,12 @@ def maintenance(hook: Callable[[], int]) -> Callable[[], int]:
     return hook
 
 
-def resend_stale_jobs() -> int:
+def resend_stale_jobs(sent_before: datetime | None = None) -> int:
+    """Re-send jobs whose message may be lost; with `sent_before`, every pending job last sent
+    before then, however recently (a worker starting recovers what a crash left unsent)."""
     to_send: list[tuple[str, str]] = []
     with unit_of_work() as session:
-        for job in service.stale_jobs(session):
+        for job in service.stale_jobs(session, sent_before=sent_before):
             if job.state == JobState.RUNNING:
                 job.state = JobState.PENDING
                 job.lease_until = None
@@ -64,6 +67,13 @@ class SweeperThread(threading.Thread):
         self.stop_event = threading.Event()
 
     def run(self) -> None:
+        started = utcnow()
+        try:
+            # Work pending when this worker started may have lost its message in the crash that
+            # the start recovers from: waiting for the stale horizon would leave it idle.
+            resend_stale_jobs(sent_before=started)
+        except Exception:
+            log.exception("start-up recovery failed")
         while True:
             try:
                 sweep_once()
