@@ -28,6 +28,7 @@ import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from openbwv.api.server import HTTP_PROTOCOL
 from tests.support.s3server import s3_credentials, s3_endpoint
 from tests.support.waiting import wait_until
 
@@ -218,7 +219,9 @@ class ThreadedServer:
         from openbwv.composition import create_app
 
         self.port = free_port()
-        config = uvicorn.Config(create_app(), host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(), host="127.0.0.1", port=self.port, log_level="warning", http=HTTP_PROTOCOL
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

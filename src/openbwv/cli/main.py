@@ -12,6 +12,7 @@ import sys
 import typer
 import uvicorn
 
+from openbwv.api.server import HTTP_PROTOCOL
 from openbwv.cli.db import db_app
 from openbwv.cli.errors import Commands
 from openbwv.config import get_settings
@@ -72,6 +73,7 @@ def serve(
             port=port,
             proxy_headers=True,
             log_level=settings.log_level.lower(),
+            http=HTTP_PROTOCOL,
         )
     finally:
         if child is not None:

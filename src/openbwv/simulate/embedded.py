@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from openbwv.api.server import HTTP_PROTOCOL
+
 # The composition root builds the app; named, not imported, since it installs this domain.
 APP_FACTORY = "openbwv.composition:create_app"
 
@@ -27,7 +29,13 @@ def embedded_platform(timeout: float = 30.0) -> Iterator[str]:
     """Yields the base URL of the API served from a thread of this process."""
     port = _free_port()
     config = uvicorn.Config(
-        APP_FACTORY, factory=True, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        APP_FACTORY,
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        http=HTTP_PROTOCOL,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="embedded-api", daemon=True)
