@@ -5,22 +5,27 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BWV_DATA_DIR ?= $(CURDIR)/var/data
 export BWV_DATA_DIR
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test test-fast lint format typecheck bench venv clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "Installing openbwv and its dependencies into $(VENV) (first run: about a minute)…"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet --progress-bar off -e '.[dev]'
+	@echo "Installed."
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
 ## Start the platform on the embedded default (SQLite, local disk, local worker) with a demo force.
+## `make run PORT=8080` (and HOST=…) serves elsewhere.
 run: $(STAMP)
 	$(BIN)/bwv db upgrade
 	$(BIN)/bwv demo --if-empty
-	$(BIN)/bwv serve --host 127.0.0.1 --port 8000
+	$(BIN)/bwv serve --host $(HOST) --port $(PORT)
 
 ## Lint, type-check and run the whole suite (embedded; scaled too when BWV_TEST_* point at services).
 test: $(STAMP) lint typecheck browser
