@@ -27,6 +27,7 @@ _FIXED: dict[str, str] = {
     "evidence.categorise": "an item's categories were set",
     "evidence.tag": "an item's tags were changed",
     "evidence.note": "a note was added to an item",
+    "evidence.resubmitted": "identical bytes arrived again; what the sender said was kept",
     "evidence.marker": "a marker was changed or removed",
     "evidence.marker.add": "a marker was added on an item's timeline",
     "evidence.link": "an item was linked to a case",
