@@ -195,6 +195,7 @@ PAGES = {
         (method, path): test_file
         for test_file, routes in (
             ("tests/web/test_evidence_footage.py", (("GET", "/footage"),)),
+            ("tests/web/test_landing.py", (("GET", "/team"),)),
             ("tests/web/test_journey.py", (("GET", "/evidence/{evidence_id}"),)),
             (
                 "tests/web/test_evidence_security.py",
