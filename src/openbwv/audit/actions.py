@@ -20,6 +20,7 @@ _FIXED: dict[str, str] = {
     "evidence.play": "an item's playback copy was streamed",
     "evidence.download": "an item's original bytes were downloaded",
     "evidence.thumbnail": "an item's poster frame or strip was read",
+    "evidence.thumbnails": "a list page showed these items' poster frames (one record a page)",
     "evidence.search": "a search or list of items was run",
     "evidence.upload": "a refused upload (the permission to upload)",
     "evidence.ingest": "an original arrived and became an evidence item",

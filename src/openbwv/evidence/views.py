@@ -27,11 +27,11 @@ from openbwv.cases import queries as cases
 from openbwv.cases import service as case_service
 from openbwv.db.session import unit_of_work
 from openbwv.errors import DomainError
-from openbwv.evidence import presenters, queries, service
+from openbwv.evidence import presenters, queries, service, thumbnails
 from openbwv.evidence.annotations import queries as annotation_queries
 from openbwv.evidence.annotations import service as annotate
 from openbwv.evidence.errors import NoSuchCase
-from openbwv.evidence.models import EvidenceItem
+from openbwv.evidence.models import DerivativeKind, EvidenceItem
 from openbwv.web.auth import Viewer
 from openbwv.web.mapview import track_map
 from openbwv.web.render import add_template_dir, render
@@ -130,12 +130,15 @@ def _footage(
         page = "team" if team else "footage"
         details = {"page": page, "returned": len(items), "more": bool(next_cursor)}
         service.record_search(session, principal, client.ip, details)
+        pictured = [row.id for row in items if row.item.derivative(DerivativeKind.POSTER)]
+        pictures = thumbnails.record_batch(session, principal, pictured, client.ip, page)
     return render(
         request,
         "footage.html",
         {
             **FOOTAGE_PAGES[team],
             "rows": items,
+            "pictures": pictures,
             "uncategorised": uncategorised,
             "next_cursor": next_cursor,
             "first_page": cursor is None,
@@ -207,11 +210,14 @@ def _row(
     visible = can_on_item(session, principal, item.id, roles.VIEW)
     catalogue = queries.category_catalogue(session)
     card = queries.cards(session, [item], catalogue)[0] if visible else None
+    pictured = [item.id] if card and item.derivative(DerivativeKind.POSTER) else []
+    pictures = thumbnails.record_batch(session, principal, pictured, None, "footage row")
     return render(
         request,
         "_footage_row.html",
         {
             "row": card,
+            "pictures": pictures,
             "gone_id": item.id,
             "catalogue": list(catalogue.values()),
             "can": {
