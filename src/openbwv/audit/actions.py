@@ -46,6 +46,9 @@ _FIXED: dict[str, str] = {
     "case.items": "a case's linked items were listed",
     "case.member": "a case's membership was changed",
     "case.timeline": "a case's synchronised timeline was read",
+    "case.member.remove": "a member was removed from a case (their access through it ended)",
+    "case.close": "a case was closed (nothing linked or added until it is reopened)",
+    "case.reopen": "a closed case was reopened",
     "case.manage": "a refused case change (the permission to manage cases)",
     # Saved searches.
     "search.save": "a search was saved",
