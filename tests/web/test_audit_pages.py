@@ -6,7 +6,9 @@ is refused; every page fits 390 px with no CSP error."""
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from openbwv.audit.models import AuditCheckpoint, AuditEvent
 from openbwv.db.session import unit_of_work
 from openbwv.media.synth import make_clip
+from openbwv.web.render import LONDON
 from tests.support.evidence import ingest
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
@@ -219,3 +222,27 @@ def test_bad_filters_say_what_is_wrong(live_server: str, scene: Scene) -> None:
     assert answer.status_code == 200
     assert "The evidence item id is not a valid id" in answer.text
     assert "From is not a date and time" in answer.text
+
+
+def test_the_time_range_is_london_time(live_server: str, scene: Scene) -> None:
+    client, _ = browser_client(live_server, scene.auditor)
+    ingest_row = "<code>evidence.ingest</code>"  # a row (the action list names it too)
+    params = {"item": scene.item_id}
+    assert ingest_row in client.get("/audit", params=params).text
+    for window in ({"since": "2099-01-01T00:00"}, {"until": "2000-01-01T00:00"}):
+        answer = client.get("/audit", params={**params, **window})
+        assert answer.status_code == 200 and "No entries match." in answer.text, window
+    with unit_of_work() as session:
+        ingested = session.scalar(
+            select(AuditEvent.occurred_at).where(
+                AuditEvent.evidence_id == uuid.UUID(scene.item_id),
+                AuditEvent.action == "evidence.ingest",
+            )
+        )
+    assert ingested is not None
+    london = ingested.astimezone(LONDON).replace(tzinfo=None, microsecond=0)
+    around = {"since": london.isoformat(), "until": (london + timedelta(seconds=1)).isoformat()}
+    narrowed = client.get("/audit", params={**params, **around})
+    assert ingest_row in narrowed.text, around  # the wall-clock second it happened
+    later = {"since": (london + timedelta(seconds=1)).isoformat()}
+    assert ingest_row not in client.get("/audit", params={**params, **later}).text
