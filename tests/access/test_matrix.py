@@ -235,6 +235,15 @@ PAGES = {
         for method, path in (("GET", "/fleet"), ("GET", "/fleet/boroughs/{code}"))
     },
     **{
+        (method, path): "tests/web/test_audit_pages.py"
+        for method, path in (
+            ("GET", "/audit"),
+            ("GET", "/audit/items/{evidence_id}"),
+            ("GET", "/audit/checkpoint"),
+            ("POST", "/audit/verify"),
+        )
+    },
+    **{
         (method, path): "tests/web/test_fleet_import.py"
         for method, path in (("GET", "/fleet/import"), ("POST", "/fleet/import"))
     },

@@ -92,6 +92,8 @@ _FIXED: dict[str, str] = {
     "audit.checkpoint": "the latest signed checkpoint was read",
     "audit.public_key": "the checkpoint verifier key was read",
     "audit.custody_report": "an item's custody report (HTML or PDF) was read",
+    "audit.log": "the audit log page (a filtered page of entries) was read",
+    "audit.verify": "the whole log was verified from the auditor's pages ('verify now')",
     # Fleet.
     "fleet.read": "a refused fleet read (the permission to read the fleet)",
     "fleet.manage": "a refused fleet change (the permission to manage the fleet)",
