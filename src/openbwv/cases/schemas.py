@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 class CaseIn(BaseModel):
     crime_reference: str = Field(min_length=3, max_length=32)
     title: str = Field(min_length=1, max_length=200)
-    cad_number: str | None = Field(default=None, max_length=32, pattern=r"^[A-Za-z0-9/\-]+$")
+    cad_number: str | None = Field(default=None, max_length=64)  # the service checks its form
     borough: str | None = Field(default=None, max_length=64)  # a GSS code or a name
 
 

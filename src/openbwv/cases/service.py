@@ -24,6 +24,18 @@ from openbwv.organisation.queries import resolve_borough
 from openbwv.timeutil import utcnow
 
 CRIME_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-]{2,31}$")
+# CAD (computer-aided dispatch) incident numbers are often written with spaces ("CAD 1234 03DEC").
+CAD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\- ]{0,31}$")
+
+
+def clean_cad_number(value: str | None) -> str | None:
+    """The CAD number with its spacing made single; None when empty; CaseError when not one."""
+    cad = " ".join((value or "").split())
+    if not cad:
+        return None
+    if not CAD_NUMBER.match(cad):
+        raise CaseError("a CAD number is up to 32 letters, digits, spaces, '/' or '-'")
+    return cad
 MEMBER_ROLES = ("oic", "member", "external")
 
 
@@ -46,7 +58,7 @@ def create_case(
     case = Case(
         crime_reference=crime_reference,
         title=title,
-        cad_number=cad_number,
+        cad_number=clean_cad_number(cad_number),
         # A GSS code or a name, as the fleet API takes them; an unknown one is a 422, not a
         # foreign-key failure at commit.
         borough=resolve_borough(session, borough).gss_code if borough else principal.borough,

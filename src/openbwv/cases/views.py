@@ -57,12 +57,10 @@ def cases_page(request: Request, principal: Viewer, after: str | None = None) ->
     return render(request, "cases.html", context)
 
 
-def _form_error(name: str, cad: str) -> str | None:
-    """What is wrong with the form as typed (the service checks the crime reference)."""
+def _form_error(name: str) -> str | None:
+    """What is wrong with the form as typed (the service checks the references)."""
     if not name or len(name) > 200:
         return "Give the case a title of up to 200 characters"
-    if cad and (len(cad) > 32 or not service.CRIME_REFERENCE.match(cad)):
-        return "A CAD number is up to 32 letters, digits, '/' or '-'"
     return None
 
 
@@ -77,7 +75,7 @@ def create_case(
 ) -> Response:
     require(principal, roles.CASE_CREATE)  # refused before the form is read
     reference, name, cad = crime_reference.strip(), " ".join(title.split()), cad_number.strip()
-    error = _form_error(name, cad)
+    error = _form_error(name)
     with unit_of_work() as session:
         if error is None:
             try:

@@ -14,7 +14,7 @@ from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
 from openbwv.api.context import Client
 from openbwv.api.problems import Problem
-from openbwv.cases.queries import find_visible
+from openbwv.cases.queries import find_visible, item_ids
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import queries as evidence
 from openbwv.evidence import service as evidence_service
@@ -80,6 +80,7 @@ def search_page(
         pictured = [r.id for r in rows if r.item.derivative(DerivativeKind.POSTER)]
         pictures = thumbnails.record_batch(session, principal, pictured, client.ip, "search")
         context = _form_context(session, principal)
+        case = _add_to_case(session, principal, add_to)
         context.update(
             title="Search",
             form=form,
@@ -88,7 +89,8 @@ def search_page(
             rows=rows,
             pictures=pictures,
             cursor=cursor,
-            add_to=_add_to_case(session, principal, add_to),
+            add_to=case,
+            linked=set(item_ids(session, case)) if case else set(),
             uncategorised=queries.UNCATEGORISED,
             count_cap=queries.COUNT_CAP,
         )
