@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pyotp
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -215,3 +216,27 @@ def test_cli_unlock_and_set_password(live_server: str, stack: Stack) -> None:
     assert stored.must_change_password and verify_password(stored.password_hash, TEMPORARY)
     [reset] = _events("user.password.reset", str(user.id))
     assert reset.details["temporary"] is True and TEMPORARY not in str(reset.details)
+
+
+def test_a_temporary_password_after_a_second_factor_is_refused_by_the_api_too(
+    live_server: str, stack: Stack
+) -> None:
+    user = _user(stack)
+    secret = pyotp.random_base32()
+    with unit_of_work() as session:
+        stored = session.get(User, user.id)
+        assert stored is not None
+        stored.totp_secret, stored.totp_enabled = secret, True
+    with _admin(live_server, stack) as admin:
+        made = admin.post(
+            f"/api/v1/admin/users/{user.username}/password", json={"password": TEMPORARY}
+        )
+        assert made.status_code == 200, made.text
+    with httpx.Client(base_url=live_server, transport=_fresh_address()) as client:
+        first = _login(client, user.username, TEMPORARY)
+        assert first.status_code == 200 and first.json()["second_factor_required"] is True
+        second = client.post("/api/v1/auth/totp", json={"code": pyotp.TOTP(secret).now()})
+        assert second.status_code == 403, second.text
+        assert second.json()["title"] == "Password change required"
+        assert client.get("/api/v1/auth/me").status_code == 401  # the half-way session ended
+    assert _stored(user.username).must_change_password
