@@ -200,6 +200,7 @@ PAGES = {
         (method, path): test_file
         for test_file, routes in (
             ("tests/web/test_evidence_footage.py", (("GET", "/footage"),)),
+            ("tests/web/test_landing.py", (("GET", "/team"),)),
             ("tests/web/test_journey.py", (("GET", "/evidence/{evidence_id}"),)),
             (
                 "tests/web/test_evidence_security.py",
@@ -225,6 +226,9 @@ PAGES = {
                     ("POST", "/cases/{case_id}/items"),
                     ("POST", "/cases/{case_id}/items/{evidence_id}/remove"),
                     ("POST", "/cases/{case_id}/members"),
+                    ("POST", "/cases/{case_id}/members/{user_id}/remove"),
+                    ("POST", "/cases/{case_id}/close"),
+                    ("POST", "/cases/{case_id}/reopen"),
                     ("GET", "/cases/{case_id}/timeline"),
                 ),
             ),
@@ -234,6 +238,15 @@ PAGES = {
     **{
         (method, path): "tests/web/test_fleet_dashboard.py"
         for method, path in (("GET", "/fleet"), ("GET", "/fleet/boroughs/{code}"))
+    },
+    **{
+        (method, path): "tests/web/test_audit_pages.py"
+        for method, path in (
+            ("GET", "/audit"),
+            ("GET", "/audit/items/{evidence_id}"),
+            ("GET", "/audit/checkpoint"),
+            ("POST", "/audit/verify"),
+        )
     },
     **{
         (method, path): "tests/web/test_fleet_import.py"
@@ -286,6 +299,14 @@ OWN_TESTS = {
     ("DELETE", "/api/v1/uploads/{upload_id}"): "tests/ingest: terminated upload",
     ("POST", "/api/v1/uploads/{upload_id}"): "tests/ingest: method override",
     ("POST", "/api/v1/evidence/{evidence_id}/break-glass"): "tests/access/test_break_glass.py",
+    **{
+        (method, path): "tests/web/test_case_membership.py: the OIC and case managers only"
+        for method, path in (
+            ("DELETE", "/api/v1/cases/{case_id}/members/{user_id}"),
+            ("POST", "/api/v1/cases/{case_id}/close"),
+            ("POST", "/api/v1/cases/{case_id}/reopen"),
+        )
+    },
     # The Axis body worn system speaks Swift: X-Auth-Token from /auth/v1.0, not bearer tokens.
     ("GET", "/auth/v1.0"): "tests/axis/test_protocol.py: device credentials only",
     **{

@@ -209,6 +209,22 @@ def test_sizes_and_indexes_are_validated(scene: Scene) -> None:
     assert len(page["entries"]) == page["end"] + 1 == min(page["tree_size"], 1000)
 
 
+def test_entries_default_to_the_newest_page(scene: Scene) -> None:
+    """Without `start` (it answered 422), the last 1000 entries up to the latest checkpoint."""
+    anchored_trail(scene.auditor, scene.item_id, {"evidence.ingest"})
+    newest = scene.auditor.get("/api/v1/audit/entries")
+    assert newest.status_code == 200, newest.text
+    page = newest.json()
+    size = page["tree_size"]
+    assert size > 0 and page["end"] == size - 1 and page["start"] == max(0, size - 1000)
+    assert [e["index"] for e in page["entries"]] == list(range(page["start"], size))
+    # With only `end`: the page that ends there.
+    upto = scene.auditor.get("/api/v1/audit/entries", params={"end": 2}).json()
+    assert (upto["start"], upto["end"]) == (0, 2)
+    assert [e["index"] for e in upto["entries"]] == [0, 1, 2]
+    assert scene.officer.get("/api/v1/audit/entries").status_code == 403
+
+
 def test_who_may_read_what(scene: Scene) -> None:
     item = scene.item_id
     trail_path = f"/api/v1/evidence/{item}/audit"

@@ -141,6 +141,7 @@ def item(
     track: list[Any] | None = None,
     duration: float = 30.0,
     stored: bool = False,
+    status: str = "ready",
 ) -> uuid.UUID:
     """An evidence item owned by `owner`, in their borough and team. `stored`: with a real
     original in storage and thumbnails (for reads of bytes); else a record only (for lists and
@@ -171,7 +172,7 @@ def item(
             team_id=owner.team_id,
             title=title,
             gps_track=track,
-            status="ready",
+            status=status,
             **times,
         )
         session.add(record)

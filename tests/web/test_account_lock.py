@@ -120,6 +120,10 @@ def test_a_temporary_password_must_be_changed_at_the_next_sign_in(
         for path in ("/footage", "/admin", "/cases"):  # each sends the browser back, remembered
             user_page.goto(path)
             expect(user_page).to_have_url(re.compile(rf"/sign-in/change-password\?next={path}$"))
+        missing = user_page.goto("/no/such/page")  # an error page shows no navigation, no 500
+        assert missing is not None and missing.status == 404
+        expect(user_page.get_by_role("navigation", name="Main")).to_have_count(0)
+        user_page.goto("/sign-in/change-password?next=/cases")
         api = user_page.request.get("/api/v1/auth/me")
         assert api.status == 403 and api.json()["title"] == "Password change required"
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support import factories
 from tests.support.stack import Stack
 from tests.web.conftest import sign_in
 from tests.web.evidence_world import AWAY, audit_actions, make_item, person, watch
@@ -160,3 +161,53 @@ def test_the_api_takes_a_borough_by_name_or_code(stack: Stack, client_for: Any) 
     assert refused.status_code == 422, refused.text
     assert refused.headers["content-type"] == "application/problem+json"
     assert "unknown borough" in refused.json()["detail"]
+
+
+def _fits(page: Page, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_case_page_adds_removes_members_and_closes(
+    page: Page, stack: Stack, width: int
+) -> None:
+    """The Remove, Close and Reopen buttons (and an expiry when adding), also on a phone."""
+    watch(page)
+    page.set_viewport_size({"width": width, "height": 900})
+    oic, member = person(stack, "investigator"), person(stack, "officer")
+    visitor = person(stack, "officer")
+    case_id = factories.case(oic.user, [(oic.user, "oic"), (member.user, "member")], [])
+    sign_in(page, oic.username, oic.password, f"/cases/{case_id}")
+    members = page.locator("#members li")
+    expect(members.filter(has_text=member.username)).to_have_count(1)
+    _fits(page, width)
+
+    # Adding with an expiry shows it; removing takes the member off the case.
+    until = (datetime.now(UTC) + timedelta(days=30)).date()
+    page.get_by_label("Add a member by username").fill(visitor.username)
+    page.get_by_label("Access until (optional)").fill(until.isoformat())
+    page.get_by_role("button", name="Add member").click()
+    expect(members.filter(has_text=visitor.username)).to_contain_text(
+        f"until {(until + timedelta(days=1)).strftime('%d %b %Y')} 00:00:00"
+    )
+    _fits(page, width)
+    members.filter(has_text=member.username).get_by_role("button", name="Remove").click()
+    expect(members.filter(has_text=member.username)).to_have_count(0)
+    expect(members.filter(has_text=oic.username)).to_have_count(1)
+    removed = [d for a, d in audit_actions(actor=oic.user) if a == "case.member.remove"]
+    assert [d["username"] for d in removed] == [member.username]
+
+    # Closing: the status shows, nothing can be linked or added; reopening brings them back.
+    page.get_by_role("button", name="Close case").click()
+    expect(page.locator(".case-status")).to_contain_text("Closed since")
+    expect(page.locator("#case-closed-notice")).to_be_visible()
+    expect(page.get_by_role("button", name="Add member")).to_have_count(0)
+    expect(page.get_by_role("button", name="Link item")).to_have_count(0)
+    _fits(page, width)
+    page.get_by_role("button", name="Reopen case").click()
+    expect(page.locator(".case-status")).to_have_text("Open")
+    expect(page.get_by_role("button", name="Add member")).to_be_visible()
+    expect(page.get_by_role("button", name="Close case")).to_be_visible()
+    actions = [a for a, _ in audit_actions(actor=oic.user)]
+    assert actions.count("case.close") == 1 and actions.count("case.reopen") == 1
+    assert page.js_errors == []  # type: ignore[attr-defined]

@@ -151,3 +151,36 @@ def test_only_uploaders_see_the_page(page: Page, stack: Stack) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Forbidden")
     response = page.request.get("/upload/recent")
     assert response.status == 403
+
+
+def test_a_file_already_held_says_so_and_keeps_what_was_typed(
+    page: Page, stack: Stack, tmp_path: Path, seed: int
+) -> None:
+    """Re-uploading held bytes once said "upload complete" and dropped the serial and time typed
+    (issue 9, item 11): now it names the item and keeps the details as a note, audited."""
+    errors = watch_page_errors(page)
+    officer = person(stack, "officer")
+    sign_in(page, officer.username, PASSWORD, "/upload")
+    clip = make_clip(tmp_path / f"twice-{seed}.mp4", seconds=1, seed=seed)
+    page.get_by_label("Files").set_input_files(str(clip))
+    page.get_by_role("button", name="Upload").click()
+    first = page.locator("#upload-list li").first
+    expect(first).to_contain_text("100% — uploaded and hashed.")
+    href = first.get_by_role("link", name="Open the evidence item").get_attribute("href")
+    page.reload()
+    page.get_by_label("Files").set_input_files(str(clip))
+    page.get_by_label("Camera serial number").fill("AXB-777001")
+    page.get_by_role("button", name="Upload").click()
+    second = page.locator("#upload-list li").first
+    expect(second).to_contain_text("Already held: this file has been evidence since")
+    expect(second).to_contain_text("was added to it as a note")
+    expect(second.get_by_role("link", name="Open the evidence item")).to_have_attribute(
+        "href", href or ""
+    )
+    item_id = (href or "").rsplit("/", 1)[-1]
+    record = page.request.get(f"/api/v1/evidence/{item_id}").json()
+    assert record["camera_serial"] is None  # the item keeps what it first arrived with
+    notes = page.request.get(f"/api/v1/evidence/{item_id}/notes").json()
+    texts = [note["text"] for note in notes]
+    assert any("submitted again" in text and "AXB-777001" in text for text in texts), texts
+    assert errors == []

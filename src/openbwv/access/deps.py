@@ -142,3 +142,14 @@ def requires_any(*permissions: str) -> Callable[[Principal], Principal]:
         return principal
 
     return check
+
+
+def signed_in_browser(request: Request) -> tuple[Principal, str] | None:
+    """Who is signed in to this browser and their session's CSRF token, for showing them the
+    navigation and Sign out on an error page of a route that never authenticated; never for
+    deciding what they may do."""
+    cookie = request.cookies.get(COOKIE)
+    try:
+        return _from_cookie(request, cookie) if cookie else None
+    except PasswordChangeRequired:
+        return None  # signed in with a temporary password: no navigation until it is changed

@@ -125,13 +125,24 @@ def get_entries(
     session: Db,
     client: Client,
     principal: Authed,
-    start: int = Query(le=MAX_INDEX, description="First leaf index."),
+    start: int | None = Query(
+        None,
+        le=MAX_INDEX,
+        description=f"First leaf index (default: the newest page, the last {MAX_ENTRIES} entries"
+        " up to `end` or the latest checkpoint).",
+    ),
     end: int | None = Query(
         None, le=MAX_INDEX, description=f"Last leaf index, inclusive (≤ {MAX_ENTRIES})."
     ),
 ) -> EntriesPage:
     require(principal, roles.AUDIT_READ)
     size = queries.tree_size(session)
+    if start is None:
+        if size == 0:  # nothing signed yet: an empty newest page, not an error
+            _audit(session, client, principal, "audit.entries", details={"start": 0, "end": -1})
+            return EntriesPage(tree_size=0, start=0, end=-1, entries=[])
+        newest = size - 1 if end is None or end < 0 else min(end, size - 1)
+        start = max(0, newest - MAX_ENTRIES + 1)
     if start < 0:
         raise _bad("start must be 0 or more")
     if start >= size:

@@ -12,15 +12,26 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, or_, select
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Select,
+    create_engine,
+    event,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from openbwv.access.errors import AccessDenied
 from openbwv.access.policy import roles
-from openbwv.access.policy.queries import authorize_item
+from openbwv.access.policy.queries import authorize_item, require
 from openbwv.access.principal import Principal
 from openbwv.audit.merkle import (
     CompactRange,
@@ -284,3 +295,80 @@ def latest_for_item(session: Session, evidence_id: uuid.UUID, limit: int) -> lis
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What the audit log page narrows the log to (every field optional)."""
+
+    actor: str = ""  # the actor's name contains this (case-insensitive)
+    action: str = ""  # exactly this action
+    evidence_id: uuid.UUID | None = None
+    since: datetime | None = None  # UTC, inclusive
+    until: datetime | None = None  # UTC, exclusive
+
+
+@dataclass(frozen=True)
+class LogPage:
+    events: list[AuditEvent]  # newest first
+    tree_size: int  # of the latest checkpoint: events at or past it are pending
+    newer: int | None  # cursor (an event id) for the page of newer events, if any
+    older: int | None  # cursor for the page of older events, if any
+
+
+def _filtered(query: Select[AuditEvent], wanted: LogFilter) -> Select[AuditEvent]:
+    if wanted.actor:
+        query = query.where(AuditEvent.actor_name.icontains(wanted.actor, autoescape=True))
+    if wanted.action:
+        query = query.where(AuditEvent.action == wanted.action)
+    if wanted.evidence_id is not None:
+        query = query.where(AuditEvent.evidence_id == wanted.evidence_id)
+    if wanted.since is not None:
+        query = query.where(AuditEvent.occurred_at >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(AuditEvent.occurred_at < wanted.until)
+    return query
+
+
+def log_page(
+    session: Session,
+    principal: Principal,
+    wanted: LogFilter,
+    *,
+    older_than: int | None = None,
+    newer_than: int | None = None,
+    limit: int = 50,
+) -> LogPage:
+    """A page of the whole log, newest first, for those with `audit.read`.
+
+    Events are ordered by their id (recording order; the integrator numbers them in nearly the
+    same order), so the newest events, the pending ones among them, come first.
+    `older_than`/`newer_than` are the cursors a previous page handed out."""
+    require(principal, roles.AUDIT_READ)
+    base = _filtered(select(AuditEvent), wanted)
+    if newer_than is not None:
+        query = base.where(AuditEvent.id > newer_than).order_by(AuditEvent.id)
+        rows = list(session.scalars(query.limit(limit + 1)))
+        events = rows[:limit][::-1]
+        more_newer = len(rows) > limit
+        more_older = bool(events) and _exists(session, base.where(AuditEvent.id < events[-1].id))
+    else:
+        query = base if older_than is None else base.where(AuditEvent.id < older_than)
+        rows = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+        events = rows[:limit]
+        more_older = len(rows) > limit
+        more_newer = (
+            older_than is not None
+            and bool(events)
+            and _exists(session, base.where(AuditEvent.id > events[0].id))
+        )
+    return LogPage(
+        events=events,
+        tree_size=tree_size(session),
+        newer=events[0].id if events and more_newer else None,
+        older=events[-1].id if events and more_older else None,
+    )
+
+
+def _exists(session: Session, query: Select[AuditEvent]) -> bool:
+    return session.scalar(query.with_only_columns(AuditEvent.id).limit(1)) is not None

@@ -1,8 +1,9 @@
-"""Case endpoints: create, list, members, linked items."""
+"""Case endpoints: create, list, close and reopen, members (added, with an optional expiry, and
+removed), linked items."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 
@@ -33,9 +34,13 @@ def create(body: CaseIn, client: Client, principal: Authed) -> CaseOut:
 
 
 @router.get("", response_model=list[CaseOut])
-def list_cases(principal: Authed, crime_reference: str | None = None) -> list[CaseOut]:
+def list_cases(
+    principal: Authed,
+    crime_reference: str | None = None,
+    status: Literal["open", "closed"] | None = None,
+) -> list[CaseOut]:
     with unit_of_work() as session:
-        found = queries.listed(session, principal, crime_reference)
+        found = queries.listed(session, principal, crime_reference, status)
         return [CaseOut.model_validate(case) for case in found]
 
 
@@ -51,7 +56,38 @@ def get_case(case_id: str, client: Client, principal: Authed) -> CaseOut:
 def add_member(case_id: str, body: MemberIn, client: Client, principal: Authed) -> None:
     with unit_of_work() as session:
         case = queries.get_visible(session, principal, case_id)
-        service.add_member(session, principal, case, body.username, body.role, source_ip=client.ip)
+        service.add_member(
+            session,
+            principal,
+            case,
+            body.username,
+            body.role,
+            source_ip=client.ip,
+            expires_at=body.expires_at,
+        )
+
+
+@router.delete("/{case_id}/members/{user_id}", status_code=204)
+def remove_member(case_id: str, user_id: str, client: Client, principal: Authed) -> None:
+    with unit_of_work() as session:
+        case = queries.get_visible(session, principal, case_id)
+        service.remove_member(session, principal, case, user_id, source_ip=client.ip)
+
+
+@router.post("/{case_id}/close", response_model=CaseOut, summary="Close the case")
+def close(case_id: str, client: Client, principal: Authed) -> CaseOut:
+    with unit_of_work() as session:
+        case = queries.get_visible(session, principal, case_id)
+        service.set_status(session, principal, case, "closed", source_ip=client.ip)
+        return CaseOut.model_validate(case)
+
+
+@router.post("/{case_id}/reopen", response_model=CaseOut, summary="Reopen a closed case")
+def reopen(case_id: str, client: Client, principal: Authed) -> CaseOut:
+    with unit_of_work() as session:
+        case = queries.get_visible(session, principal, case_id)
+        service.set_status(session, principal, case, "open", source_ip=client.ip)
+        return CaseOut.model_validate(case)
 
 
 @router.post("/{case_id}/items", status_code=204)

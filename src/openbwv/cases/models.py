@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from openbwv.db.base import Base, IdMixin, TimestampMixin
 from openbwv.timeutil import utcnow
 
+CASE_STATUSES = ("open", "closed")  # a closed case is read-only: nothing linked, nobody added
+
 
 class Case(IdMixin, TimestampMixin, Base):
     __tablename__ = "cases"
@@ -20,13 +22,14 @@ class Case(IdMixin, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     borough: Mapped[str | None] = mapped_column(ForeignKey("boroughs.gss_code"))
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | concluded
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     created_by: Mapped[uuid.UUID | None] = mapped_column()
-    concluded_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()  # when it was last closed
 
 
 class CaseMember(Base):
-    """Membership grants access to every item linked to the case."""
+    """Membership grants access to every item linked to the case, until `expires_at` (if set)
+    passes or the row is removed."""
 
     __tablename__ = "case_members"
 
@@ -39,6 +42,7 @@ class CaseMember(Base):
     role: Mapped[str] = mapped_column(String(32), default="member")  # oic | member | external
     added_by: Mapped[uuid.UUID | None] = mapped_column()
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (Index("ix_case_members_user", "user_id"),)
 

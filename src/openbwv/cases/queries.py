@@ -17,9 +17,15 @@ from openbwv.access.principal import Principal
 from openbwv.cases.errors import BadPage
 from openbwv.cases.models import Case, CaseItem, CaseMember
 from openbwv.evidence.models import EvidenceItem
-from openbwv.timeutil import parse_rfc3339
+from openbwv.timeutil import parse_rfc3339, utcnow
 
 LIST_LIMIT = 500
+
+
+def current_membership() -> ColumnElement[bool]:
+    """A membership that still grants access: not expired (a removed one is gone). The policy's
+    `_case_member` holds the same condition (it cannot import this module)."""
+    return or_(CaseMember.expires_at.is_(None), CaseMember.expires_at > utcnow())
 
 
 def visible_cases(principal: Principal) -> ColumnElement[bool]:
@@ -28,7 +34,9 @@ def visible_cases(principal: Principal) -> ColumnElement[bool]:
     if principal.user_id is not None:
         member = exists(
             select(CaseMember.user_id).where(
-                CaseMember.case_id == Case.id, CaseMember.user_id == principal.user_id
+                CaseMember.case_id == Case.id,
+                CaseMember.user_id == principal.user_id,
+                current_membership(),
             )
         )
     managed: ColumnElement[bool] = false()
@@ -74,18 +82,24 @@ def may_manage(session: Session, principal: Principal, case: Case) -> bool:
         principal.user_id is not None
         and session.scalar(
             select(CaseMember.role).where(
-                CaseMember.case_id == case.id, CaseMember.user_id == principal.user_id
+                CaseMember.case_id == case.id,
+                CaseMember.user_id == principal.user_id,
+                current_membership(),
             )
         )
         == "oic"
     )
 
 
-def listed(session: Session, principal: Principal, crime_reference: str | None) -> list[Case]:
-    """The visible cases, newest first (the API's list)."""
+def listed(
+    session: Session, principal: Principal, crime_reference: str | None, status: str | None = None
+) -> list[Case]:
+    """The visible cases, newest first (the API's list), optionally only those open or closed."""
     query = select(Case).where(visible_cases(principal))
     if crime_reference:
         query = query.where(Case.crime_reference == crime_reference)
+    if status:
+        query = query.where(Case.status == status)
     return list(session.scalars(query.order_by(Case.created_at.desc()).limit(LIST_LIMIT)))
 
 
@@ -154,15 +168,32 @@ def visible_item_ids(session: Session, principal: Principal, case: Case) -> list
     )
 
 
-def members(session: Session, case: Case) -> list[tuple[User, str]]:
-    """(user, role in the case), by name."""
+def members(session: Session, case: Case) -> list[tuple[User, CaseMember]]:
+    """(user, membership), by name; expired memberships too (the page shows them as expired)."""
     rows = session.execute(
-        select(User, CaseMember.role)
+        select(User, CaseMember)
         .join(CaseMember, CaseMember.user_id == User.id)
         .where(CaseMember.case_id == case.id)
         .order_by(User.display_name)
     ).all()
-    return [(user, role) for user, role in rows]
+    return [(user, member) for user, member in rows]
+
+
+def other_current_oics(session: Session, case: Case, user_id: uuid.UUID) -> int:
+    """How many current officers in the case there are besides `user_id`."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(CaseMember)
+            .where(
+                CaseMember.case_id == case.id,
+                CaseMember.user_id != user_id,
+                CaseMember.role == "oic",
+                current_membership(),
+            )
+        )
+        or 0
+    )
 
 
 def find_member(session: Session, case: Case, user_id: uuid.UUID) -> CaseMember | None:
@@ -195,9 +226,9 @@ def evidence_in_case(case_id: uuid.UUID) -> Select[uuid.UUID]:
 
 
 def evidence_of_member(user_id: uuid.UUID | None) -> Select[uuid.UUID]:
-    """The ids of the items in every case `user_id` is a member of, as a subquery."""
+    """The ids of the items in every case `user_id` is a current member of, as a subquery."""
     return (
         select(CaseItem.evidence_id)
         .join(CaseMember, CaseMember.case_id == CaseItem.case_id)
-        .where(CaseMember.user_id == user_id)
+        .where(CaseMember.user_id == user_id, current_membership())
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class CaseIn(BaseModel):
@@ -23,13 +23,16 @@ class CaseOut(BaseModel):
     cad_number: str | None
     title: str
     borough: str | None
-    status: str
+    status: str  # open | closed
+    closed_at: datetime | None
     created_at: datetime
 
 
 class MemberIn(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     role: str = Field(default="member", pattern="^(oic|member|external)$")
+    # When the membership ends (with a time zone; none: it lasts until the member is removed).
+    expires_at: AwareDatetime | None = None
 
 
 class LinkIn(BaseModel):

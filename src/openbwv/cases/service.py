@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -17,9 +18,10 @@ from openbwv.access.policy.queries import authorize_item, require
 from openbwv.access.principal import Principal
 from openbwv.audit.events import record
 from openbwv.cases import queries
-from openbwv.cases.errors import CaseError
-from openbwv.cases.models import Case, CaseItem, CaseMember
+from openbwv.cases.errors import CaseClosed, CaseConflict, CaseError, NoSuchMember
+from openbwv.cases.models import CASE_STATUSES, Case, CaseItem, CaseMember
 from openbwv.organisation.queries import resolve_borough
+from openbwv.timeutil import utcnow
 
 CRIME_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-]{2,31}$")
 MEMBER_ROLES = ("oic", "member", "external")
@@ -63,6 +65,16 @@ def create_case(
     return case
 
 
+def _require_manager(session: Session, principal: Principal, case: Case) -> None:
+    if not queries.may_manage(session, principal, case):
+        raise AccessDenied("case.manage", "only the officer in the case or a case manager")
+
+
+def _require_open(case: Case, what: str) -> None:
+    if case.status != "open":
+        raise CaseClosed(f"case {case.crime_reference} is closed: reopen it to {what}")
+
+
 def add_member(
     session: Session,
     principal: Principal,
@@ -72,32 +84,114 @@ def add_member(
     *,
     source_ip: str | None,
     offered: tuple[str, ...] = MEMBER_ROLES,
+    expires_at: datetime | None = None,
 ) -> CaseMember:
-    """Add `username` to the case as `role` (or change their role); only the officer in the case
-    or a case manager may. `offered`: the roles the caller lets people choose from."""
-    if not queries.may_manage(session, principal, case):
-        raise AccessDenied("case.manage", "only the officer in the case or a case manager")
+    """Add `username` to the case as `role` (or change their role and expiry); only the officer
+    in the case or a case manager may, and only while the case is open. `offered`: the roles the
+    caller lets people choose from; `expires_at`: when the membership ends (None: no end)."""
+    _require_manager(session, principal, case)
+    _require_open(case, "add members")
     if role not in offered:
         raise CaseError("a member is an officer in the case or a member")
-    member = _put_member(session, principal, case, username, role)
-    details = {"username": username, "role": role}
+    if expires_at is not None and expires_at <= utcnow():
+        raise CaseError("a membership's expiry must be in the future")
+    member = _put_member(session, principal, case, username, role, expires_at)
+    details: dict[str, Any] = {"username": username, "role": role}
+    if expires_at is not None:
+        details["expires_at"] = expires_at.isoformat()
     record_event(session, principal, "case.member", case, source_ip=source_ip, details=details)
     return member
 
 
 def _put_member(
-    session: Session, principal: Principal, case: Case, username: str, role: str
+    session: Session,
+    principal: Principal,
+    case: Case,
+    username: str,
+    role: str,
+    expires_at: datetime | None,
 ) -> CaseMember:
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
         raise CaseError(f"no active user {username!r}")
     existing = queries.find_member(session, case, user.id)
     if existing is not None:
+        if _is_current_oic(existing) and (role != "oic" or expires_at is not None):
+            _keep_an_oic(session, case, existing, "given another role or an expiry")
         existing.role = role
+        existing.expires_at = expires_at
         return existing
-    member = CaseMember(case_id=case.id, user_id=user.id, role=role, added_by=principal.user_id)
+    member = CaseMember(
+        case_id=case.id,
+        user_id=user.id,
+        role=role,
+        added_by=principal.user_id,
+        expires_at=expires_at,
+    )
     session.add(member)
     return member
+
+
+def _is_current_oic(member: CaseMember) -> bool:
+    return member.role == "oic" and (member.expires_at is None or member.expires_at > utcnow())
+
+
+def _keep_an_oic(session: Session, case: Case, member: CaseMember, what: str) -> None:
+    """Refuse a change that would leave the case with no current officer in the case."""
+    if queries.other_current_oics(session, case, member.user_id) == 0:
+        raise CaseConflict(
+            f"the only officer in the case cannot be {what}: make someone else officer in the "
+            "case first"
+        )
+
+
+def remove_member(
+    session: Session,
+    principal: Principal,
+    case: Case,
+    user_id: uuid.UUID | str,
+    *,
+    source_ip: str | None,
+) -> None:
+    """Remove a member (expired ones too): their access through the case ends at once. Whoever
+    may add members may remove them, even from a closed case; never the last officer in the
+    case."""
+    _require_manager(session, principal, case)
+    try:
+        parsed = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
+    except ValueError:
+        raise NoSuchMember("no such member of this case") from None
+    member = queries.find_member(session, case, parsed)
+    if member is None:
+        raise NoSuchMember("no such member of this case")
+    if _is_current_oic(member):
+        _keep_an_oic(session, case, member, "removed")
+    user = session.get(User, parsed)
+    details = {"username": user.username if user else str(parsed), "role": member.role}
+    session.delete(member)
+    session.flush()
+    record_event(
+        session, principal, "case.member.remove", case, source_ip=source_ip, details=details
+    )
+
+
+def set_status(
+    session: Session, principal: Principal, case: Case, status: str, *, source_ip: str | None
+) -> Case:
+    """Close (`closed`) or reopen (`open`) the case; whoever may manage its members may."""
+    _require_manager(session, principal, case)
+    if status not in CASE_STATUSES:
+        raise CaseError("a case is open or closed")
+    if case.status == status:
+        raise CaseConflict(f"case {case.crime_reference} is already {status}")
+    case.status = status
+    if status == "closed":
+        case.closed_at = utcnow()
+    action = "case.close" if status == "closed" else "case.reopen"
+    details = {"crime_reference": case.crime_reference}
+    record_event(session, principal, action, case, source_ip=source_ip, details=details)
+    session.flush()
+    return case
 
 
 def link_item(
@@ -108,8 +202,10 @@ def link_item(
     *,
     source_ip: str | None,
 ) -> bool:
-    """Link an item the person may link, and record it; False if it was linked already."""
+    """Link an item the person may link to an open case, and record it; False if it was linked
+    already."""
     item = authorize_item(session, principal, evidence_id, roles.LINK)
+    _require_open(case, "link items")
     if queries.is_linked(session, case, item.id):
         return False
     session.add(CaseItem(case_id=case.id, evidence_id=item.id, linked_by=principal.user_id))

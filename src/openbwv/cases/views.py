@@ -4,8 +4,10 @@ timeline with synchronised playback. Cases are visible to their members and to c
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,12 +19,13 @@ from openbwv.access.principal import Principal
 from openbwv.api.context import Client
 from openbwv.api.problems import Problem
 from openbwv.cases import queries, service, timeline
-from openbwv.cases.errors import CaseError
+from openbwv.cases.errors import CaseClosed, CaseConflict, CaseError
 from openbwv.cases.models import Case
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import presenters
 from openbwv.evidence import queries as evidence
 from openbwv.evidence.models import DerivativeKind
+from openbwv.timeutil import utcnow
 from openbwv.web.auth import Viewer
 from openbwv.web.render import add_template_dir, render
 
@@ -32,6 +35,7 @@ CASES_PAGE = 50
 MAX_CASE_ITEMS = 500
 SAFE_RETURNS = ("/search", "/cases/", "/evidence/")
 PAGE_ROLES = ("oic", "member")  # externals are added through the API
+LONDON = ZoneInfo("Europe/London")
 
 
 def _list_context(session: Session, principal: Principal, after: str | None) -> dict[str, Any]:
@@ -103,9 +107,10 @@ def _case_context(session: Session, principal: Principal, case: Case) -> dict[st
         "rows": evidence.cards(session, items),
         "has_poster": {i.id for i in items if i.derivative(DerivativeKind.POSTER)},
         "members": queries.members(session, case),
+        "now": utcnow(),
         "borough_name": evidence.borough_names(session).get(case.borough or "", "—"),
         "may_manage": queries.may_manage(session, principal, case),
-        "can_link": principal.can(roles.LINK),
+        "can_link": principal.can(roles.LINK) and case.status == "open",
     }
 
 
@@ -149,6 +154,17 @@ def unlink_item(case_id: str, evidence_id: str, client: Client, principal: Viewe
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
+def _expiry(expires_on: str) -> datetime | None:
+    """The form's "access until" date: the membership ends at the close of that day in London."""
+    if not expires_on.strip():
+        return None
+    try:
+        day = date.fromisoformat(expires_on.strip())
+    except ValueError as exc:
+        raise Problem(422, "Not added", "give the expiry as a date, e.g. 2026-12-31") from exc
+    return datetime.combine(day + timedelta(days=1), time(), LONDON)
+
+
 @router.post("/cases/{case_id}/members")
 def add_member(
     case_id: str,
@@ -156,6 +172,7 @@ def add_member(
     principal: Viewer,
     username: Annotated[str, Form(max_length=200)] = "",
     role: Annotated[str, Form(max_length=20)] = "member",
+    expires_on: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     with unit_of_work() as session:
         case = queries.get_visible(session, principal, case_id)
@@ -168,10 +185,41 @@ def add_member(
                 role,
                 source_ip=client.ip,
                 offered=PAGE_ROLES,
+                expires_at=_expiry(expires_on),
             )
         except CaseError as exc:  # the page's own title for a refusal
             raise Problem(422, "Not added", exc.detail) from exc
+        except (CaseClosed, CaseConflict) as exc:
+            raise Problem(409, "Not added", exc.detail) from exc
     return RedirectResponse(f"/cases/{case.id}#members", status_code=303)
+
+
+@router.post("/cases/{case_id}/members/{user_id}/remove")
+def remove_member(case_id: str, user_id: str, client: Client, principal: Viewer) -> Response:
+    with unit_of_work() as session:
+        case = queries.get_visible(session, principal, case_id)
+        try:
+            service.remove_member(session, principal, case, user_id, source_ip=client.ip)
+        except CaseConflict as exc:
+            raise Problem(409, "Not removed", exc.detail) from exc
+    return RedirectResponse(f"/cases/{case.id}#members", status_code=303)
+
+
+@router.post("/cases/{case_id}/close")
+def close_case(case_id: str, client: Client, principal: Viewer) -> Response:
+    return _set_status(case_id, client, principal, "closed")
+
+
+@router.post("/cases/{case_id}/reopen")
+def reopen_case(case_id: str, client: Client, principal: Viewer) -> Response:
+    return _set_status(case_id, client, principal, "open")
+
+
+def _set_status(case_id: str, client: Client, principal: Principal, status: str) -> Response:
+    with unit_of_work() as session:
+        case = queries.get_visible(session, principal, case_id)
+        service.set_status(session, principal, case, status, source_ip=client.ip)
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
 @router.get("/cases/{case_id}/timeline")

@@ -19,7 +19,7 @@ from openbwv.api.context import Client
 from openbwv.api.problems import Problem
 from openbwv.api.ranges import object_response
 from openbwv.db.session import unit_of_work
-from openbwv.evidence import queries, service
+from openbwv.evidence import queries, service, thumbnails
 from openbwv.evidence.models import DerivativeKind, DerivativeStatus, EvidenceItem
 from openbwv.evidence.schemas import (
     BreakGlassIn,
@@ -165,9 +165,20 @@ def get_playback(evidence_id: str, request: Request, client: Client, principal: 
 @router.get("/{evidence_id}/thumbnail", summary="Poster frame")
 @router.head("/{evidence_id}/thumbnail", include_in_schema=False)
 def get_thumbnail(
-    evidence_id: str, request: Request, client: Client, principal: Authed
+    evidence_id: str,
+    request: Request,
+    client: Client,
+    principal: Authed,
+    batch: Annotated[str | None, Query(max_length=64, include_in_schema=False)] = None,
+    sig: Annotated[str | None, Query(max_length=64, include_in_schema=False)] = None,
 ) -> Response:
-    item = load_for(client, principal, evidence_id, roles.VIEW, "evidence.thumbnail")
+    if thumbnails.covered(principal, evidence_id, batch, sig):
+        # The list page recorded this read in its batch: authorise, do not record it twice.
+        with unit_of_work() as session:
+            item = authorize_item(session, principal, evidence_id, roles.VIEW)
+            session.expunge(item)
+    else:
+        item = load_for(client, principal, evidence_id, roles.VIEW, "evidence.thumbnail")
     return _derivative_response(request, item, DerivativeKind.POSTER)
 
 

@@ -227,14 +227,37 @@ def _parse_footage_cursor(cursor: str) -> tuple[int, datetime, uuid.UUID]:
         raise BadPage("that page link is not valid; start again") from exc
 
 
-def footage_page(
-    session: Session, principal: Principal, cursor: str | None, limit: int = FOOTAGE_PAGE
-) -> tuple[list[tuple[int, EvidenceItem]], str | None]:
-    """The officer's own recordings: uncategorised ones first (newest first), then the rest.
-    Keyset pagination across the two phases: the cursor is (phase, occurred_at, id)."""
-    mine = and_(
-        EvidenceItem.officer_user_id == principal.user_id, visible_clause(principal, roles.VIEW)
+def _whose(principal: Principal, team: bool) -> ColumnElement[bool]:
+    """The officer's own recordings, or (`team`) their team's, as far as the policy allows."""
+    owner = (
+        EvidenceItem.team_id == principal.team_id
+        if team
+        else EvidenceItem.officer_user_id == principal.user_id
     )
+    return and_(owner, visible_clause(principal, roles.VIEW))
+
+
+def uncategorised_count(session: Session, principal: Principal, *, team: bool = False) -> int:
+    query = (
+        select(func.count())
+        .select_from(EvidenceItem)
+        .where(_whose(principal, team), ~_categorised())
+    )
+    return int(session.scalar(query) or 0)
+
+
+def footage_page(
+    session: Session,
+    principal: Principal,
+    cursor: str | None,
+    limit: int = FOOTAGE_PAGE,
+    *,
+    team: bool = False,
+) -> tuple[list[tuple[int, EvidenceItem]], str | None]:
+    """The officer's own recordings (or their team's): uncategorised ones first (newest first),
+    then the rest. Keyset pagination across the two phases: the cursor is (phase, occurred_at,
+    id)."""
+    mine = _whose(principal, team)
     start_phase, after = 0, None
     if cursor:
         start_phase, occurred, item_id = _parse_footage_cursor(cursor)

@@ -27,11 +27,11 @@ from openbwv.cases import queries as cases
 from openbwv.cases import service as case_service
 from openbwv.db.session import unit_of_work
 from openbwv.errors import DomainError
-from openbwv.evidence import presenters, queries, service
+from openbwv.evidence import presenters, queries, service, thumbnails
 from openbwv.evidence.annotations import queries as annotation_queries
 from openbwv.evidence.annotations import service as annotate
 from openbwv.evidence.errors import NoSuchCase
-from openbwv.evidence.models import EvidenceItem
+from openbwv.evidence.models import DerivativeKind, EvidenceItem
 from openbwv.web.auth import Viewer
 from openbwv.web.mapview import track_map
 from openbwv.web.render import add_template_dir, render
@@ -96,30 +96,71 @@ def evidence_page(
     return render(request, "evidence.html", context)
 
 
-@router.get("/footage")
-def footage_page(
-    request: Request, client: Client, principal: Viewer, cursor: str | None = None
+FOOTAGE_PAGES = {
+    False: {
+        "path": "/footage",
+        "title": "My footage",
+        "lead": "Your recordings, the ones that still need a category first. Set a category "
+        "and add a note here, or open a recording to watch it.",
+        "empty": "No recordings of yours yet. Footage appears here once your camera has docked "
+        "and uploaded.",
+    },
+    True: {
+        "path": "/team",
+        "title": "Your team's footage",
+        "lead": "Your team's recordings, the ones that still need a category first.",
+        "empty": "No recordings from your team yet. They appear here once the team's cameras "
+        "have docked and uploaded.",
+    },
+}
+
+
+def _footage(
+    request: Request, client: Client, principal: Principal, cursor: str | None, team: bool
 ) -> HTMLResponse:
     if principal.user_id is None:
         raise Problem(403, "Not available", "my footage is for people, not tokens")
+    if team and principal.team_id is None:
+        raise Problem(404, "No team", "you are not in a team: ask an administrator to add you")
     with unit_of_work() as session:
-        rows, next_cursor = queries.footage_page(session, principal, cursor)
+        rows, next_cursor = queries.footage_page(session, principal, cursor, team=team)
+        uncategorised = queries.uncategorised_count(session, principal, team=team)
         catalogue = queries.category_catalogue(session)
         items = queries.cards(session, [item for _, item in rows], catalogue)
-        details = {"page": "footage", "returned": len(items), "more": bool(next_cursor)}
+        page = "team" if team else "footage"
+        details = {"page": page, "returned": len(items), "more": bool(next_cursor)}
         service.record_search(session, principal, client.ip, details)
+        pictured = [row.id for row in items if row.item.derivative(DerivativeKind.POSTER)]
+        pictures = thumbnails.record_batch(session, principal, pictured, client.ip, page)
     return render(
         request,
         "footage.html",
         {
-            "title": "My footage",
+            **FOOTAGE_PAGES[team],
             "rows": items,
+            "pictures": pictures,
+            "uncategorised": uncategorised,
             "next_cursor": next_cursor,
             "first_page": cursor is None,
             "catalogue": list(catalogue.values()),
             "can": presenters.abilities(principal),
         },
     )
+
+
+@router.get("/footage")
+def footage_page(
+    request: Request, client: Client, principal: Viewer, cursor: str | None = None
+) -> HTMLResponse:
+    return _footage(request, client, principal, cursor, team=False)
+
+
+@router.get("/team")
+def team_footage_page(
+    request: Request, client: Client, principal: Viewer, cursor: str | None = None
+) -> HTMLResponse:
+    """A supervisor's start: the team's recent footage, and how much still needs a category."""
+    return _footage(request, client, principal, cursor, team=True)
 
 
 # --- what the item pages change -----------------------------------------------------------------
@@ -169,11 +210,14 @@ def _row(
     visible = can_on_item(session, principal, item.id, roles.VIEW)
     catalogue = queries.category_catalogue(session)
     card = queries.cards(session, [item], catalogue)[0] if visible else None
+    pictured = [item.id] if card and item.derivative(DerivativeKind.POSTER) else []
+    pictures = thumbnails.record_batch(session, principal, pictured, None, "footage row")
     return render(
         request,
         "_footage_row.html",
         {
             "row": card,
+            "pictures": pictures,
             "gone_id": item.id,
             "catalogue": list(catalogue.values()),
             "can": {

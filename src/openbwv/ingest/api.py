@@ -18,6 +18,7 @@ from openbwv.ingest import transfer, tus
 from openbwv.ingest.errors import BodyInterrupted
 from openbwv.ingest.service import Finalised
 from openbwv.ingest.tus import tus_headers
+from openbwv.timeutil import isoformat_z
 
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"])
 
@@ -85,9 +86,11 @@ def _completion_headers(request: Request, finished: Finalised | None) -> dict[st
     held as someone else's evidence must not reveal that item."""
     if finished is None or finished.evidence_id is None or not finished.visible:
         return {}
-    return {
-        "Evidence-Location": str(request.url_for("get_evidence", evidence_id=finished.evidence_id))
-    }
+    location = str(request.url_for("get_evidence", evidence_id=finished.evidence_id))
+    headers = {"Evidence-Location": location}
+    if finished.held_since is not None:  # the bytes were already this item: say since when
+        headers["Evidence-Held-Since"] = isoformat_z(finished.held_since)
+    return headers
 
 
 def _rejected(finished: Finalised | None) -> None:

@@ -18,13 +18,14 @@ from openbwv.access.policy.queries import can_on_item, require
 from openbwv.access.principal import Principal
 from openbwv.audit.events import record
 from openbwv.config import Settings
-from openbwv.evidence.models import EvidenceSource
+from openbwv.evidence.annotations.service import add_note
+from openbwv.evidence.models import EvidenceItem, EvidenceSource
 from openbwv.evidence.service import Arrival, NewOriginal, record_original
 from openbwv.ingest import metadata as meta
 from openbwv.ingest.errors import UploadError, UploadTooLarge
 from openbwv.ingest.models import Upload, UploadState
 from openbwv.ingest.queries import expired_open_uploads, upload_by_id, upload_for
-from openbwv.timeutil import utcnow
+from openbwv.timeutil import isoformat_z, utcnow
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Finalised:
     evidence_id: uuid.UUID | None
     error: str | None = None
     visible: bool = False
+    held_since: datetime | None = None  # identical bytes were already this (visible) item
 
 
 def create_upload(
@@ -120,6 +122,7 @@ def record_evidence(
 ) -> Finalised:
     """Make the stored bytes of a complete upload evidence, exactly once."""
     upload = upload_by_id(session, upload_id, for_update=True)
+    held_since = None
     if upload.state == UploadState.OPEN:
         info = meta.validate(upload.upload_metadata, settings.max_metadata_value_bytes)
         outcome = record_original(
@@ -140,13 +143,55 @@ def record_evidence(
             ),
             Arrival(principal, "upload", str(upload_id)),
         )
+        if not outcome.created:
+            _record_resubmission(session, principal, outcome.item, upload, info)
+            held_since = outcome.item.ingested_at
         upload.state = UploadState.COMPLETE
         upload.evidence_id = outcome.item.id
         upload.sha256 = digest
     visible = upload.evidence_id is not None and can_on_item(
         session, principal, upload.evidence_id, roles.VIEW
     )
-    return Finalised(upload.state, upload.evidence_id, upload.error, visible)
+    return Finalised(
+        upload.state, upload.evidence_id, upload.error, visible, held_since if visible else None
+    )
+
+
+def _record_resubmission(
+    session: Session,
+    principal: Principal,
+    item: EvidenceItem,
+    upload: Upload,
+    info: meta.UploadMetadata,
+) -> None:
+    """Identical bytes are one item; what the second sender said about them is kept on it (as
+    a note anyone who may see the item reads, and in the audit log), never silently dropped."""
+    said = {
+        "file name": info.filename,
+        "camera": info.camera_serial,
+        "officer": info.officer,
+        "recorded from": isoformat_z(info.recorded_start) if info.recorded_start else None,
+        "recorded to": isoformat_z(info.recorded_end) if info.recorded_end else None,
+    }
+    given = "; ".join(f"{name} {value}" for name, value in said.items() if value)
+    add_note(
+        session,
+        principal,
+        item,
+        f"The same file was submitted again (upload {upload.id})"
+        + (f" with: {given}." if given else ", with no details.")
+        + " The item keeps the details it first arrived with.",
+        None,
+    )
+    record(
+        session,
+        principal,
+        "evidence.resubmitted",
+        evidence_id=item.id,
+        target_type="upload",
+        target_id=str(upload.id),
+        details={key: value for key, value in said.items() if value},
+    )
 
 
 def terminate(session: Session, upload_id: uuid.UUID, principal: Principal) -> None:

@@ -9,12 +9,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from openbwv.access.deps import signed_in_browser
 from openbwv.api import problems
 from openbwv.web import auth, security
 from openbwv.web.render import render
 
 
 def _html_error(request: Request, status: int, title: str, detail: str | None) -> Response:
+    if getattr(request.state, "principal", None) is None:
+        # A page that is not found never authenticated: find the signed-in person anyway, so
+        # the error keeps the navigation and Sign out.
+        found = signed_in_browser(request)
+        if found is not None:
+            request.state.principal, request.state.csrf_token = found
     return render(
         request,
         "error.html",

@@ -64,7 +64,12 @@ def _case_member(principal: Principal) -> ColumnElement[bool]:
     return exists(
         select(CaseItem.case_id)
         .join(CaseMember, CaseMember.case_id == CaseItem.case_id)
-        .where(CaseItem.evidence_id == EvidenceItem.id, CaseMember.user_id == principal.user_id)
+        .where(
+            CaseItem.evidence_id == EvidenceItem.id,
+            CaseMember.user_id == principal.user_id,
+            # A membership past its expiry grants nothing (the same as cases.queries').
+            or_(CaseMember.expires_at.is_(None), CaseMember.expires_at > utcnow()),
+        )
     )
 
 

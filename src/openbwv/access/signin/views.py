@@ -15,6 +15,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from openbwv.access.deps import CHANGE_PASSWORD_PAGE
 from openbwv.access.errors import SignInRefused, UserError
+from openbwv.access.policy import roles
+from openbwv.access.principal import Principal
 from openbwv.access.signin import oidc, service
 from openbwv.access.signin.http import (
     clear_session_cookies,
@@ -75,11 +77,28 @@ def _check_login_csrf(request: Request, sent: str) -> None:
         raise Problem(403, "Form expired", "reload the sign-in page and try again")
 
 
+def landing_path(principal: Principal) -> str:
+    """Where a person's work is, by what their roles let them do (roles can be made in the
+    admin pages, so by permissions and scope, not by role names)."""
+    sees_footage = principal.can(roles.VIEW)
+    if principal.scope == "shared":
+        return "/cases"  # external: only what is shared with them, through cases
+    if principal.can(roles.AUDIT_READ) and not sees_footage:
+        return "/audit"
+    if principal.can(roles.USERS_MANAGE):
+        return "/admin"
+    if principal.can(roles.FLEET_READ) and not sees_footage:
+        return "/fleet"
+    if principal.scope == "team" and principal.team_id is not None:
+        return "/team"
+    if principal.can(roles.CASE_MANAGE):
+        return "/cases"
+    return "/footage" if sees_footage else "/cases"
+
+
 @router.get("/")
 def start_page(principal: Viewer) -> RedirectResponse:
-    return RedirectResponse(
-        "/footage" if principal.can("evidence.view") else "/cases", status_code=303
-    )
+    return RedirectResponse(landing_path(principal), status_code=303)
 
 
 @router.get("/sign-in")

@@ -18,6 +18,7 @@ from openbwv.cases.queries import find_visible
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import queries as evidence
 from openbwv.evidence import service as evidence_service
+from openbwv.evidence import thumbnails
 from openbwv.evidence.errors import BadCursor
 from openbwv.evidence.models import DerivativeKind
 from openbwv.evidence.search import queries, service
@@ -76,6 +77,8 @@ def search_page(
             "refused": sorted(errors),
         }
         evidence_service.record_search(session, principal, client.ip, details)
+        pictured = [r.id for r in rows if r.item.derivative(DerivativeKind.POSTER)]
+        pictures = thumbnails.record_batch(session, principal, pictured, client.ip, "search")
         context = _form_context(session, principal)
         context.update(
             title="Search",
@@ -83,7 +86,7 @@ def search_page(
             errors=errors,
             results=results,
             rows=rows,
-            has_poster={r.id for r in rows if r.item.derivative(DerivativeKind.POSTER)},
+            pictures=pictures,
             cursor=cursor,
             add_to=_add_to_case(session, principal, add_to),
             uncategorised=queries.UNCATEGORISED,

@@ -137,6 +137,7 @@
   function send(file, metadata, index) {
     const view = row(file, index);
     let evidenceLocation = null;
+    let alreadyHeldSince = null;
     let lastMilestone = -1;
     const upload = new window.tus.Upload(file, {
       endpoint: "/api/v1/uploads/",
@@ -162,11 +163,26 @@
         if (location) {
           evidenceLocation = location;
         }
+        const heldSince = response.getHeader("Evidence-Held-Since");
+        if (heldSince) {
+          alreadyHeldSince = heldSince;
+        }
       },
       onSuccess() {
         view.bar.value = 100;
-        view.text.textContent = "100% — uploaded and hashed. ";
         const link = evidenceLink(evidenceLocation);
+        if (link && alreadyHeldSince) {
+          // Identical bytes are one item: say which, since when, and that nothing typed was lost.
+          const since = new Date(alreadyHeldSince).toLocaleString("en-GB", { timeZone: "Europe/London" });
+          view.text.textContent = "Already held: this file has been evidence since " + since + " as ";
+          view.text.append(link);
+          view.text.append(". What you entered (camera, times) was added to it as a note.");
+          view.item.classList.add("done", "duplicate");
+          announce(file.name + ": already held as evidence; your details were added as a note");
+          document.body.dispatchEvent(new CustomEvent("upload-done", { bubbles: true }));
+          return;
+        }
+        view.text.textContent = "100% — uploaded and hashed. ";
         if (link) {
           view.text.append(link);
         } else {

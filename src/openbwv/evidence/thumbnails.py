@@ -1,0 +1,64 @@
+"""Thumbnails on list pages: one audited read per page, not one audit event per picture.
+
+A list page records `evidence.thumbnails` once, naming every item whose picture it shows, and
+gives each picture a URL signed for that person, that batch and that item. The thumbnail
+endpoint still asks the policy for every picture; it only skips writing a second record of a
+read the batch already recorded. A URL copied to another person, or altered, is recorded per
+picture as before."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from openbwv.access.principal import Principal
+from openbwv.audit.events import record
+from openbwv.secrets_store import get_or_create
+
+PURPOSE = b"openbwv thumbnail batch"
+
+
+def _signature(principal: Principal, batch: str, item_id: uuid.UUID | str) -> str:
+    # Derived from the session secret, so every API node (sharing BWV_SECRET_KEY) agrees.
+    key = hmac.new(get_or_create("session").encode(), PURPOSE, hashlib.sha256).digest()
+    message = f"{principal.id}:{batch}:{item_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def record_batch(
+    session: Session,
+    principal: Principal,
+    item_ids: Iterable[uuid.UUID],
+    source_ip: str | None,
+    page: str,
+) -> dict[uuid.UUID, str]:
+    """Record the page's thumbnail reads as one event; returns each item's signed URL."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return {}
+    batch = uuid.uuid4().hex
+    record(
+        session,
+        principal,
+        "evidence.thumbnails",
+        source_ip=source_ip,
+        target_type="page",
+        target_id=page,
+        details={"batch": batch, "items": [str(item_id) for item_id in ids]},
+    )
+    return {
+        item_id: f"/api/v1/evidence/{item_id}/thumbnail?batch={batch}"
+        f"&sig={_signature(principal, batch, item_id)}"
+        for item_id in ids
+    }
+
+
+def covered(principal: Principal, item_id: str, batch: str | None, sig: str | None) -> bool:
+    """Whether this picture's read was already recorded in a batch, for this principal."""
+    if not batch or not sig or len(batch) > 64 or len(sig) > 64:
+        return False
+    return hmac.compare_digest(_signature(principal, batch, item_id), sig)
