@@ -93,6 +93,9 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/v1/admin/users/{username}/roles"): ADMIN,
     ("POST", "/api/v1/admin/users/{username}/disable"): ADMIN,
     ("POST", "/api/v1/admin/users/{username}/grants"): ADMIN,
+    ("GET", "/api/v1/admin/users/{username}"): ADMIN,
+    ("POST", "/api/v1/admin/users/{username}/unlock"): ADMIN,
+    ("POST", "/api/v1/admin/users/{username}/password"): ADMIN,
     ("DELETE", "/api/v1/admin/grants/{grant_id}"): ADMIN,
     ("GET", "/api/v1/admin/roles"): ADMIN,
     ("PUT", "/api/v1/admin/roles/{name}"): ADMIN,
@@ -186,6 +189,8 @@ PUBLIC = {
     ("POST", "/sign-in"),
     ("GET", "/sign-in/second-factor"),
     ("POST", "/sign-in/second-factor"),
+    ("GET", "/sign-in/change-password"),  # only for a temporary-password session
+    ("POST", "/sign-in/change-password"),
 }
 # Web pages: each renders only through the same policy; their tests drive a real browser.
 PAGES = {
@@ -250,6 +255,13 @@ PAGES = {
     **{
         (method, path): "tests/web/test_upload.py"
         for method, path in (("GET", "/upload"), ("GET", "/upload/recent"))
+    },
+    **{
+        (method, path): "tests/web/test_account_lock.py"
+        for method, path in (
+            ("POST", "/admin/users/{username}/unlock"),
+            ("POST", "/admin/users/{username}/password"),
+        )
     },
     **{
         (method, path): "tests/web/test_admin.py"
@@ -456,6 +468,16 @@ def _system_request(
         ("POST", "/api/v1/admin/users/{username}/grants"): lambda: client.post(
             path.replace("{username}", _throwaway(stack)),
             json={"kind": "category", "target": "domestic_abuse", "reason": "DA unit"},
+        ),
+        ("GET", "/api/v1/admin/users/{username}"): lambda: client.get(
+            path.replace("{username}", _throwaway(stack))
+        ),
+        ("POST", "/api/v1/admin/users/{username}/unlock"): lambda: client.post(
+            path.replace("{username}", _throwaway(stack))
+        ),
+        ("POST", "/api/v1/admin/users/{username}/password"): lambda: client.post(
+            path.replace("{username}", _throwaway(stack)),
+            json={"password": "a temporary password"},
         ),
         ("DELETE", "/api/v1/admin/grants/{grant_id}"): lambda: client.delete(
             path.replace("{grant_id}", _grant(stack))

@@ -19,12 +19,31 @@ from openbwv.access.errors import AccessDenied
 from openbwv.access.policy.queries import principal_for_user
 from openbwv.access.principal import Principal
 from openbwv.access.signin.service import authenticate, find_session
-from openbwv.access.signin.sessions import COOKIE, CSRF_FIELD, CSRF_HEADER, STAGE_FULL
+from openbwv.access.signin.sessions import (
+    COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    STAGE_CHANGE_PASSWORD,
+    STAGE_FULL,
+)
 from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="openbwv"'}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+CHANGE_PASSWORD_PAGE = "/sign-in/change-password"  # noqa: S105 - a path, not a secret
+
+
+class PasswordChangeRequired(Problem):
+    """A browser signed in with a temporary password: nothing but the change-password page until
+    it sets a new one (`access.http` sends pages there; the API answers this 403)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            403,
+            "Password change required",
+            f"you signed in with a temporary password: set a new one at {CHANGE_PASSWORD_PAGE}",
+        )
 
 
 def bearer_token(request: Request) -> str | None:
@@ -58,6 +77,8 @@ def _from_cookie(request: Request, cookie: str) -> tuple[Principal, str] | None:
         if found is None:
             return None
         record, user = found
+        if record.stage == STAGE_CHANGE_PASSWORD:
+            raise PasswordChangeRequired()
         if record.stage != STAGE_FULL:
             return None
         return principal_for_user(session, user, session_id=record.id), record.csrf_token
@@ -128,4 +149,7 @@ def signed_in_browser(request: Request) -> tuple[Principal, str] | None:
     navigation and Sign out on an error page of a route that never authenticated; never for
     deciding what they may do."""
     cookie = request.cookies.get(COOKIE)
-    return _from_cookie(request, cookie) if cookie else None
+    try:
+        return _from_cookie(request, cookie) if cookie else None
+    except PasswordChangeRequired:
+        return None  # signed in with a temporary password: no navigation until it is changed

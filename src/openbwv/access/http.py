@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from anyio import to_thread
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
+from openbwv.access.deps import CHANGE_PASSWORD_PAGE, PasswordChangeRequired
 from openbwv.access.errors import AccessDenied
 from openbwv.access.principal import Principal
 from openbwv.api.problems import problem_response
@@ -26,6 +29,18 @@ def install(app: FastAPI) -> None:
         return problem_response(
             exc.status, title, exc.detail, instance=request.url.path, request=request
         )
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _change_password_first(request: Request, exc: PasswordChangeRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return problem_response(
+                exc.status, exc.title, exc.detail, instance=request.url.path, request=request
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        location = f"{CHANGE_PASSWORD_PAGE}?next={quote(target, safe='/')}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": location})
+        return RedirectResponse(location, status_code=303)
 
 
 def _record_refusal(request: Request, principal: Principal | None, exc: AccessDenied) -> None:

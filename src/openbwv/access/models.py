@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openbwv.db.base import Base, IdMixin, TimestampMixin
@@ -45,6 +45,8 @@ class User(IdMixin, TimestampMixin, Base):
     totp_last_step: Mapped[int | None] = mapped_column()  # refuses a replayed code
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
+    # An administrator's temporary password: the next sign-in must set a new one.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     oidc_issuer: Mapped[str | None] = mapped_column(String(255))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
     last_login_at: Mapped[datetime | None] = mapped_column()
@@ -94,7 +96,8 @@ class WebSession(IdMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    stage: Mapped[str] = mapped_column(String(16), default="full")  # password_ok | full
+    # password_ok | change_password | full
+    stage: Mapped[str] = mapped_column(String(16), default="full")
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     last_seen_at: Mapped[datetime] = mapped_column()

@@ -16,6 +16,7 @@ from openbwv.access.admin.schemas import (
     CategoryOut,
     GrantIn,
     GrantOut,
+    PasswordIn,
     RoleIn,
     RoleOut,
     RolesIn,
@@ -25,6 +26,7 @@ from openbwv.access.admin.schemas import (
     UserOut,
 )
 from openbwv.access.deps import require_principal
+from openbwv.access.errors import AdminNotFound, UserError
 from openbwv.access.policy import roles as perms
 from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
@@ -50,6 +52,17 @@ def add_user(body: UserIn, principal: Authed, client: Client) -> UserOut:
         return UserOut.model_validate(service.add_user(session, principal, spec, client.ip))
 
 
+@router.get("/users/{username}", response_model=UserOut)
+def get_user(username: str, principal: Authed) -> UserOut:
+    """One user, by username or id (with any sign-in lock and whether a password change is due)."""
+    require(principal, perms.USERS_MANAGE)
+    with unit_of_work() as session:
+        try:
+            return UserOut.model_validate(queries.find_user(session, username))
+        except UserError:
+            raise AdminNotFound("no such user") from None
+
+
 @router.put("/users/{username}/roles", response_model=UserOut)
 def change_roles(username: str, body: RolesIn, principal: Authed, client: Client) -> UserOut:
     require(principal, perms.USERS_MANAGE)
@@ -63,6 +76,31 @@ def disable(username: str, principal: Authed, client: Client) -> UserOut:
     require(principal, perms.USERS_MANAGE)
     with unit_of_work() as session:
         return UserOut.model_validate(service.disable(session, principal, username, client.ip))
+
+
+@router.post("/users/{username}/unlock", response_model=UserOut)
+def unlock(username: str, principal: Authed, client: Client) -> UserOut:
+    """End a sign-in lock (too many failures) at once; the failure count starts again."""
+    require(principal, perms.USERS_MANAGE)
+    with unit_of_work() as session:
+        return UserOut.model_validate(service.unlock(session, principal, username, client.ip))
+
+
+@router.post("/users/{username}/password", response_model=UserOut)
+def set_password(username: str, body: PasswordIn, principal: Authed, client: Client) -> UserOut:
+    """Set a password (by default temporary: changed at the next sign-in, in a browser); the
+    user's browser sessions end."""
+    require(principal, perms.USERS_MANAGE)
+    with unit_of_work() as session:
+        user = service.set_password(
+            session,
+            principal,
+            username,
+            body.password,
+            temporary=body.temporary,
+            source_ip=client.ip,
+        )
+        return UserOut.model_validate(user)
 
 
 @router.post("/users/{username}/grants", response_model=GrantOut, status_code=201)

@@ -17,7 +17,9 @@ from openbwv.access.policy import roles as perms
 from openbwv.access.principal import Principal
 from openbwv.db.session import unit_of_work
 
-user_app = typer.Typer(help="Users: create, disable, grant.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Users: create, disable, unlock, set a password, grant.", no_args_is_help=True
+)
 OPERATOR = Principal(
     id=uuid.UUID(int=2),
     name=f"cli:{getpass.getuser()}",
@@ -79,6 +81,39 @@ def user_disable(username: str = typer.Argument(...)) -> None:
     except UserError as exc:
         raise _fail(exc.detail) from None
     typer.echo(f"Disabled {username}")
+
+
+@user_app.command("unlock")
+def user_unlock(username: str = typer.Argument(...)) -> None:
+    """End a sign-in lock (too many failed sign-ins) at once."""
+    try:
+        with unit_of_work() as session:
+            service.unlock(session, OPERATOR, username, source_ip=None)
+    except UserError as exc:
+        raise _fail(exc.detail) from None
+    typer.echo(f"Unlocked {username}")
+
+
+@user_app.command("set-password")
+def user_set_password(
+    username: str = typer.Argument(...),
+    temporary: bool = typer.Option(
+        True,
+        "--temporary/--permanent",
+        help="Temporary (the default): the user must set a new one at their next sign-in.",
+    ),
+) -> None:
+    """Set a user's password (asked for twice, never shown); their browser sessions end."""
+    secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with unit_of_work() as session:
+            service.set_password(
+                session, OPERATOR, username, secret, temporary=temporary, source_ip=None
+            )
+    except UserError as exc:  # WeakPassword included
+        raise _fail(exc.detail, 2) from None
+    kind = "a temporary" if temporary else "a new"
+    typer.echo(f"Set {kind} password for {username}")
 
 
 @user_app.command("grant")

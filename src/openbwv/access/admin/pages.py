@@ -4,6 +4,8 @@ notices and redirects. A refused change (`UserError`) is shown on the form; a mi
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,8 +14,10 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 
 from openbwv.access.errors import AccessDenied, UserError
+from openbwv.access.models import User
 from openbwv.access.policy import roles as perms
 from openbwv.access.principal import Principal
+from openbwv.timeutil import utcnow
 from openbwv.web.render import add_template_dir
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,6 +34,9 @@ NOTICES = {
     "user-created": "The user was created.",
     "roles-changed": "The roles were changed.",
     "user-disabled": "The user was disabled: their sessions ended and their tokens stopped.",
+    "user-unlocked": "The user was unlocked: they can sign in again now.",
+    "password-set": "The temporary password was set: the user must choose a new one when they "
+    "next sign in. Their browser sessions ended.",
     "grant-added": "The grant was added.",
     "grant-revoked": "The grant was revoked.",
     "role-saved": "The role was saved.",
@@ -98,3 +105,18 @@ def redirect(path: str, notice: str) -> RedirectResponse:
 
 def notice_text(request: Request) -> str | None:
     return NOTICES.get(request.query_params.get("notice", ""))
+
+
+def lock_minutes_left(user: User, now: datetime | None = None) -> int | None:
+    """Whole minutes (rounded up) until a sign-in lock ends; None when the user is not locked."""
+    now = now or utcnow()
+    if user.locked_until is None or user.locked_until <= now:
+        return None
+    return max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
+
+
+def locks(users: list[User]) -> dict[Any, int]:
+    """Minutes left of each locked user's lock, by user id (for the user list and page)."""
+    now = utcnow()
+    found = {user.id: lock_minutes_left(user, now) for user in users}
+    return {user_id: minutes for user_id, minutes in found.items() if minutes is not None}

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from openbwv.timeutil import utcnow
 
 
 class UserIn(BaseModel):
@@ -38,6 +40,22 @@ class UserOut(BaseModel):
     totp_enabled: bool
     role_names: list[str]
     last_login_at: datetime | None
+    locked_until: datetime | None = Field(
+        description="While sign-in is locked (too many failures): when the lock ends; else null."
+    )
+    must_change_password: bool
+
+    @field_validator("locked_until")
+    @classmethod
+    def _only_a_live_lock(cls, value: datetime | None) -> datetime | None:
+        return value if value is not None and value > utcnow() else None
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(min_length=12, max_length=1024)
+    temporary: bool = Field(
+        default=True, description="The user must set a new password at their next sign-in."
+    )
 
 
 class RolesIn(BaseModel):

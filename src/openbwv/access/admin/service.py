@@ -140,6 +140,55 @@ def disable(session: Session, actor: Principal, username: str, source_ip: str | 
     return user
 
 
+def unlock(session: Session, actor: Principal, username: str, source_ip: str | None) -> User:
+    """End a sign-in lock at once and forget the failures counted towards the next one."""
+    require(actor, perms.USERS_MANAGE)
+    user = queries.find_user(session, username)
+    was = user.locked_until if user.locked_until and user.locked_until > utcnow() else None
+    user.locked_until, user.failed_logins = None, 0
+    record(
+        session,
+        actor,
+        "user.unlock",
+        target_type="user",
+        target_id=str(user.id),
+        source_ip=source_ip,
+        details={"was_locked_until": was.isoformat() if was else None},
+    )
+    return user
+
+
+def set_password(
+    session: Session,
+    actor: Principal,
+    username: str,
+    password: str,
+    *,
+    temporary: bool = True,
+    source_ip: str | None,
+) -> User:
+    """An administrator sets a user's password (hashed; never recorded). A temporary one must be
+    changed at the next sign-in. The user's browser sessions end, as a reset is often because
+    the old password is lost or known to someone else; API tokens are unaffected."""
+    require(actor, perms.USERS_MANAGE)
+    user = queries.find_user(session, username)
+    user.password_hash = hash_password(password)  # WeakPassword (a UserError) if too short
+    user.must_change_password = temporary
+    ended = queries.live_sessions(session, user.id)
+    for web_session in ended:
+        web_session.revoked_at = utcnow()
+    record(
+        session,
+        actor,
+        "user.password.reset",
+        target_type="user",
+        target_id=str(user.id),
+        source_ip=source_ip,
+        details={"temporary": temporary, "sessions_ended": len(ended)},
+    )
+    return user
+
+
 def grant(
     session: Session,
     user: User,

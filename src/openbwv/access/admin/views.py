@@ -19,6 +19,7 @@ from openbwv.access.admin import queries, service
 from openbwv.access.admin.pages import (
     ADMIN_PERMISSIONS,
     blank_to_none,
+    locks,
     notice_text,
     redirect,
     require_any,
@@ -67,6 +68,7 @@ def users(
             "borough": borough,
             "boroughs": queries.boroughs(session),
             "teams": queries.team_names(session, {u.team_id for u in rows if u.team_id}),
+            "locks": locks(rows[:PAGE_SIZE]),
             "notice": notice_text(request),
         }
         return render(request, "admin/users.html", context)
@@ -145,6 +147,7 @@ def _user_page(
             "user": user,
             "team": team.name if team else None,
             "grants": queries.active_grants(session, user),
+            "locks": locks([user]),
             "roles": queries.roles(session),
             "categories": queries.categories_restricted_first(session),
             "boroughs": queries.boroughs(session),
@@ -187,6 +190,37 @@ def disable_user(username: str, request: Request, principal: Viewer, client: Cli
     except UserError as exc:
         return _user_page(request, username, str(exc), status=422)
     return redirect(f"/admin/users/{name}", "user-disabled")
+
+
+@router.post("/admin/users/{username}/unlock")
+def unlock_user(username: str, request: Request, principal: Viewer, client: Client) -> Response:
+    require_any(principal, perms.USERS_MANAGE)
+    try:
+        with unit_of_work() as session:
+            name = service.unlock(session, principal, username, client.ip).username
+    except UserError as exc:
+        return _user_page(request, username, str(exc), status=422)
+    return redirect(f"/admin/users/{name}", "user-unlocked")
+
+
+@router.post("/admin/users/{username}/password")
+def set_password(
+    username: str,
+    request: Request,
+    principal: Viewer,
+    client: Client,
+    temporary_password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    require_any(principal, perms.USERS_MANAGE)
+    try:  # a short password is refused by the service (WeakPassword), like the API's
+        with unit_of_work() as session:
+            user = service.set_password(
+                session, principal, username, temporary_password, source_ip=client.ip
+            )
+            name = user.username
+    except UserError as exc:
+        return _user_page(request, username, f"Temporary password: {exc}", status=422)
+    return redirect(f"/admin/users/{name}", "password-set")
 
 
 @router.post("/admin/users/{username}/grants")

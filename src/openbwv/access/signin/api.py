@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from openbwv.access.deps import require_principal
+from openbwv.access.deps import CHANGE_PASSWORD_PAGE, require_principal
 from openbwv.access.errors import NotAPerson
 from openbwv.access.principal import Principal
 from openbwv.access.signin import service
@@ -21,6 +21,7 @@ from openbwv.access.signin.passwords import totp_uri
 from openbwv.access.signin.service import SignedIn
 from openbwv.access.signin.sessions import COOKIE
 from openbwv.api.context import Client
+from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 
 router = APIRouter(prefix="/api/v1/auth", tags=["sign-in"])
@@ -37,6 +38,14 @@ class TotpCode(BaseModel):
 
 
 def _signed_in_body(result: SignedIn) -> dict[str, object]:
+    if result.must_change_password:
+        # The password is right but temporary: the new one is set in a browser (decisions.md).
+        raise Problem(
+            403,
+            "Password change required",
+            "this account has a temporary password: sign in at /sign-in in a browser and set a "
+            f"new one ({CHANGE_PASSWORD_PAGE}) before signing in here",
+        )
     return {
         "user": result.principal.name,
         "roles": list(result.principal.roles),
@@ -50,15 +59,17 @@ def login(
     credentials: Credentials, request: Request, response: Response, client: Client
 ) -> dict[str, object]:
     result = sign_in_with_password(client, credentials.username, credentials.password)
+    body = _signed_in_body(result)
     set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
-    return _signed_in_body(result)
+    return body
 
 
 @router.post("/totp", summary="Second factor: a TOTP code")
 def totp(code: TotpCode, request: Request, response: Response, client: Client) -> dict[str, object]:
     result = complete_second_factor(request, client, code.code)
+    body = _signed_in_body(result)
     set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
-    return _signed_in_body(result)
+    return body
 
 
 @router.post("/logout", status_code=204, summary="Sign out")

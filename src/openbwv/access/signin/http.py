@@ -70,3 +70,13 @@ def complete_second_factor(request: Request, client: ClientContext, code: str) -
     if refused is not None:
         raise refused
     return result
+
+
+def complete_password_change(request: Request, client: ClientContext, password: str) -> SignedIn:
+    """A new password for the browser's temporary-password session (SignInRefused if it has
+    none; WeakPassword for a password it refuses)."""
+    with unit_of_work() as session:
+        pending, user = service.pending_password_change(session, request.cookies.get(COOKIE, ""))
+        return service.change_password(
+            session, pending, user, password, ip=client.ip, user_agent=client.user_agent
+        )

@@ -12,12 +12,20 @@ import contextlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from openbwv.access.admin.queries import resolve_borough
-from openbwv.access.errors import NoEnrolment, SignInRefused, TooManySignIns, UserError, WrongCode
+from openbwv.access.errors import (
+    NoEnrolment,
+    SignInRefused,
+    TooManySignIns,
+    UserError,
+    WeakPassword,
+    WrongCode,
+)
 from openbwv.access.models import User, UserRole, WebSession
 from openbwv.access.policy.queries import principal_for_token, principal_for_user
 from openbwv.access.principal import Principal
@@ -33,6 +41,7 @@ from openbwv.access.signin.passwords import (
 from openbwv.access.signin.sessions import (
     MAX_COOKIE_LENGTH,
     SEEN_RESOLUTION,
+    STAGE_CHANGE_PASSWORD,
     STAGE_FULL,
     STAGE_SECOND_FACTOR,
     NewSession,
@@ -46,6 +55,7 @@ from openbwv.timeutil import utcnow
 
 GENERIC_FAILURE = "the username or password is wrong, or the account is locked"
 MAX_USER_AGENT = 255  # the column's width
+LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,32 @@ class SignedIn:
     new_session: NewSession
     principal: Principal
     needs_second_factor: bool
+    must_change_password: bool = False
+
+
+def generic_failure(settings: Settings) -> str:
+    """The one message for a wrong username or password (it never says which), with how long a
+    lock lasts."""
+    return (
+        f"{GENERIC_FAILURE} (after {settings.login_max_failures} failed sign-ins an account "
+        f"is locked for {settings.lockout_minutes} minutes)"
+    )
+
+
+def locked_message(locked_until: datetime, settings: Settings) -> str:
+    """What the holder of the right password is told while their account is locked."""
+    ends = locked_until.astimezone(LONDON).strftime("%H:%M")
+    return (
+        f"this account is locked for {settings.lockout_minutes} minutes after "
+        f"{settings.login_max_failures} failed sign-ins; the lock ends at {ends} London time. "
+        "Try again then, or ask an administrator to unlock it"
+    )
+
+
+def _stage_after_password(user: User) -> str:
+    if user.totp_enabled:
+        return STAGE_SECOND_FACTOR
+    return STAGE_CHANGE_PASSWORD if user.must_change_password else STAGE_FULL
 
 
 # --- web sessions -----------------------------------------------------------------------------
@@ -205,26 +241,24 @@ def password_step(
         or user.kind not in ("internal", "external")
     ):
         _failed(session, user, username, ip, "bad credentials", settings)
-        raise SignInRefused(GENERIC_FAILURE)
+        raise SignInRefused(generic_failure(settings))
     if user.locked_until is not None and user.locked_until > now:
+        locked_until = user.locked_until  # the message names this lock, not one it may extend
         _failed(session, user, username, ip, "locked", settings)
-        raise SignInRefused(GENERIC_FAILURE)
+        raise SignInRefused(locked_message(locked_until, settings))  # the password was right
     user.failed_logins = 0
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    stage = STAGE_SECOND_FACTOR if user.totp_enabled else STAGE_FULL
+    stage = _stage_after_password(user)
     new = start_session(session, user, stage=stage, ip=ip, user_agent=user_agent, settings=settings)
     principal = principal_for_user(session, user, session_id=new.record.id)
-    if stage == STAGE_FULL:
+    if stage != STAGE_SECOND_FACTOR:
         user.last_login_at = now
-    record(
-        session,
-        principal,
-        "auth.login",
-        source_ip=ip,
-        details={"second_factor_required": stage != STAGE_FULL},
-    )
-    return SignedIn(new, principal, stage != STAGE_FULL)
+    details: dict[str, object] = {"second_factor_required": stage == STAGE_SECOND_FACTOR}
+    if stage == STAGE_CHANGE_PASSWORD:
+        details["must_change_password"] = True
+    record(session, principal, "auth.login", source_ip=ip, details=details)
+    return SignedIn(new, principal, stage == STAGE_SECOND_FACTOR, stage == STAGE_CHANGE_PASSWORD)
 
 
 def pending_second_factor(session: Session, cookie: str) -> tuple[WebSession, User]:
@@ -256,11 +290,54 @@ def totp_step(
     user.failed_logins = 0
     user.last_login_at = utcnow()
     pending.revoked_at = utcnow()
+    stage = STAGE_CHANGE_PASSWORD if user.must_change_password else STAGE_FULL
+    new = start_session(session, user, stage=stage, ip=ip, user_agent=user_agent, settings=settings)
+    record(session, principal, "auth.totp", source_ip=ip)
+    signed_in = principal_for_user(session, user, session_id=new.record.id)
+    return SignedIn(new, signed_in, False, stage == STAGE_CHANGE_PASSWORD)
+
+
+# --- a temporary password, changed at the next sign-in ----------------------------------------
+
+
+def pending_password_change(session: Session, cookie: str) -> tuple[WebSession, User]:
+    """The session of someone who signed in with a temporary password, or SignInRefused."""
+    found = find_session(session, cookie)
+    if found is None or found[0].stage != STAGE_CHANGE_PASSWORD:
+        raise SignInRefused("sign in with your temporary password first")
+    return found
+
+
+def change_password(
+    session: Session,
+    pending: WebSession,
+    user: User,
+    new_password: str,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    settings: Settings | None = None,
+) -> SignedIn:
+    """Replace a temporary password: the half-way session ends and a full one begins.
+    WeakPassword (a 422) for a short password or the temporary one again."""
+    if verify_password(user.password_hash, new_password):
+        raise WeakPassword("choose a new password, not the temporary one")
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    pending.revoked_at = utcnow()
     new = start_session(
         session, user, stage=STAGE_FULL, ip=ip, user_agent=user_agent, settings=settings
     )
-    record(session, principal, "auth.totp", source_ip=ip)
-    return SignedIn(new, principal_for_user(session, user, session_id=new.record.id), False)
+    principal = principal_for_user(session, user, session_id=new.record.id)
+    record(
+        session,
+        principal,
+        "auth.password_change",
+        target_type="user",
+        target_id=str(user.id),
+        source_ip=ip,
+    )
+    return SignedIn(new, principal, False)
 
 
 # --- second-factor enrolment ------------------------------------------------------------------

@@ -19,6 +19,8 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 STAGE_FULL = "full"
 STAGE_SECOND_FACTOR = "password_ok"
+# Signed in with a temporary password: nothing but setting a new one.
+STAGE_CHANGE_PASSWORD = "change_password"  # noqa: S105 - a stage name, not a secret
 SEEN_RESOLUTION = timedelta(minutes=1)
 MAX_COOKIE_LENGTH = 100  # longer values are not ours: refused without a query
 

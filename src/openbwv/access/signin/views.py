@@ -7,31 +7,36 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from openbwv.access.errors import SignInRefused
+from openbwv.access.deps import CHANGE_PASSWORD_PAGE
+from openbwv.access.errors import SignInRefused, UserError
 from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
 from openbwv.access.signin import oidc, service
 from openbwv.access.signin.http import (
     clear_session_cookies,
+    complete_password_change,
     complete_second_factor,
     set_session_cookies,
     sign_in_with_password,
 )
+from openbwv.access.signin.passwords import MIN_PASSWORD_LENGTH
 from openbwv.access.signin.sessions import COOKIE
 from openbwv.api.context import Client
 from openbwv.api.problems import Problem
 from openbwv.db.session import unit_of_work
 from openbwv.web.auth import Viewer
-from openbwv.web.render import render
+from openbwv.web.render import add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 oidc_router = APIRouter(prefix="/auth/oidc", tags=["sign-in"])
 LOGIN_CSRF_COOKIE = "bwv_login_csrf"
+add_template_dir(Path(__file__).parent / "templates")
 
 
 def _login_form(
@@ -115,8 +120,11 @@ def sign_in(
         result = sign_in_with_password(client, username, password)
     except SignInRefused as exc:
         return _login_form(request, error=exc.detail, next_path=next, status=exc.status)
-    step = "second_factor" if result.needs_second_factor else None
-    target = f"/sign-in/second-factor?next={oidc.safe_next(next)}" if step else oidc.safe_next(next)
+    target = oidc.safe_next(next)
+    if result.needs_second_factor:
+        target = f"/sign-in/second-factor?next={target}"
+    elif result.must_change_password:
+        target = f"{CHANGE_PASSWORD_PAGE}?next={target}"
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
     return response
@@ -142,6 +150,69 @@ def second_factor(
         return _login_form(
             request, step="second_factor", error=exc.detail, next_path=next, status=exc.status
         )
+    target = oidc.safe_next(next)
+    if result.must_change_password:
+        target = f"{CHANGE_PASSWORD_PAGE}?next={target}"
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
+    return response
+
+
+def _change_form(
+    request: Request, csrf: str, next_path: str, error: str | None = None, status: int = 200
+) -> Response:
+    context = {
+        "title": "Set a new password",
+        "error": error,
+        "next": oidc.safe_next(next_path),
+        "change_csrf": csrf,
+        "min_length": MIN_PASSWORD_LENGTH,
+    }
+    return render(request, "change_password.html", context, status_code=status)
+
+
+def _pending_change_csrf(request: Request) -> str | None:
+    """The CSRF token of the browser's temporary-password session; None if it has none."""
+    with unit_of_work() as session:
+        try:
+            pending, _user = service.pending_password_change(
+                session, request.cookies.get(COOKIE, "")
+            )
+        except SignInRefused:
+            return None
+        return pending.csrf_token
+
+
+@router.get(CHANGE_PASSWORD_PAGE)
+def change_password_page(request: Request, next: str = "/") -> Response:
+    csrf = _pending_change_csrf(request)
+    if csrf is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    return _change_form(request, csrf, next)
+
+
+@router.post(CHANGE_PASSWORD_PAGE)
+def change_password(
+    request: Request,
+    client: Client,
+    password: Annotated[str, Form(max_length=1024)],
+    confirmation: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    csrf = _pending_change_csrf(request)
+    if csrf is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    if not hmac.compare_digest(csrf, csrf_token):
+        raise Problem(403, "CSRF check failed", "reload the page and try again")
+    if password != confirmation:
+        return _change_form(request, csrf, next, "the two new passwords differ", 422)
+    try:
+        result = complete_password_change(request, client, password)
+    except UserError as exc:  # too short, or the temporary password again
+        return _change_form(request, csrf, next, exc.detail, exc.status)
+    except SignInRefused:
+        return RedirectResponse("/sign-in", status_code=303)
     response = RedirectResponse(oidc.safe_next(next), status_code=303)
     set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
     return response
