@@ -36,6 +36,8 @@ def clean_cad_number(value: str | None) -> str | None:
     if not CAD_NUMBER.match(cad):
         raise CaseError("a CAD number is up to 32 letters, digits, spaces, '/' or '-'")
     return cad
+
+
 MEMBER_ROLES = ("oic", "member", "external")
 
 
