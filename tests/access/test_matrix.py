@@ -253,6 +253,20 @@ PAGES = {
         for method, path in (("GET", "/fleet/import"), ("POST", "/fleet/import"))
     },
     **{
+        (method, path): "tests/web/test_fleet_changes.py"
+        for method, path in (
+            ("GET", "/fleet/cameras"),
+            ("GET", "/fleet/cameras/{serial}"),
+            ("POST", "/fleet/cameras/{serial}/assign"),
+            ("POST", "/fleet/cameras/{serial}/return"),
+            ("POST", "/fleet/cameras/{serial}/status"),
+            ("GET", "/fleet/firmware"),
+            ("POST", "/fleet/firmware/versions"),
+            ("POST", "/fleet/firmware/plans"),
+            ("POST", "/fleet/firmware/plans/{plan_id}/cancel"),
+        )
+    },
+    **{
         (method, path): "tests/web/test_upload.py"
         for method, path in (("GET", "/upload"), ("GET", "/upload/recent"))
     },
