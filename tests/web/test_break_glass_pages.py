@@ -19,7 +19,7 @@ from openbwv.timeutil import parse_rfc3339
 from openbwv.web.render import london
 from tests.support import factories
 from tests.support.stack import Stack
-from tests.web.conftest import sign_in, watch_page_errors
+from tests.web.conftest import screenshot, sign_in, watch_page_errors
 from tests.web.pages import PASSWORD, browser_client, person
 
 PHONE = {"width": 390, "height": 844}
@@ -84,6 +84,9 @@ def test_an_officer_breaks_glass_with_a_reason_sees_the_item_and_it_is_reported(
     expect(page.locator("#break-glass-error")).to_contain_text("Give the reason you need this item")
     assert _events(officer.id, "evidence.break_glass", item) == []
     _fits_a_phone(page)
+    page.set_viewport_size(PHONE)
+    screenshot(page, "break-glass-form-phone")
+    page.set_viewport_size(DESKTOP)
 
     reason = f"Suspect seen near this camera at 22:10, ref {uuid.uuid4().hex[:6]}"
     page.get_by_label("Reason").fill(reason)
@@ -120,6 +123,9 @@ def test_an_officer_breaks_glass_with_a_reason_sees_the_item_and_it_is_reported(
         )
     assert read is not None
     _fits_a_phone(page)
+    page.set_viewport_size(PHONE)
+    screenshot(page, "break-glass-report-phone")
+    page.set_viewport_size(DESKTOP)
     assert errors == []
 
 
@@ -154,6 +160,8 @@ def test_the_form_tells_no_more_than_the_api_whether_an_item_exists(
     shown = {item: client.get(f"/evidence/{item}") for item in (unknown, hidden)}
     for answer in shown.values():
         assert answer.status_code == 404 and WARNING in answer.text
+    alike = {item: answer.text.replace(item, "ID") for item, answer in shown.items()}
+    assert alike[unknown] == alike[hidden]  # the same page for a made-up id and a hidden item
     missing = client.post(
         f"/evidence/{unknown}/break-glass",
         data={"reason": "Suspect seen on this camera", "csrf_token": csrf},
