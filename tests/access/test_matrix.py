@@ -306,6 +306,13 @@ PAGES = {
             ("POST", "/admin/axis/connection-file"),
         )
     },
+    **{
+        (method, path): "tests/web/test_break_glass_pages.py"
+        for method, path in (
+            ("POST", "/evidence/{evidence_id}/break-glass"),
+            ("GET", "/reports/break-glass"),
+        )
+    },
 }
 OWN_TESTS = {
     ("HEAD", "/api/v1/uploads/{upload_id}"): "tests/ingest: someone else's upload is not found",

@@ -24,7 +24,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AccessDenied)
     async def _denied(request: Request, exc: AccessDenied) -> Response:
         principal: Principal | None = getattr(request.state, "principal", None)
-        await to_thread.run_sync(_record_refusal, request, principal, exc)
+        await to_thread.run_sync(record_refusal, request, principal, exc)
         title = "Not found" if exc.status == 404 else "Forbidden"
         return problem_response(
             exc.status, title, exc.detail, instance=request.url.path, request=request
@@ -43,7 +43,9 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(location, status_code=303)
 
 
-def _record_refusal(request: Request, principal: Principal | None, exc: AccessDenied) -> None:
+def record_refusal(request: Request, principal: Principal | None, exc: AccessDenied) -> None:
+    """A refusal in the audit log, in its own unit of work (also for pages that answer a refusal
+    themselves, as the item page does when it offers break glass)."""
     with unit_of_work() as session:  # the refused action rolled back; its record must not
         record(
             session,

@@ -10,6 +10,7 @@ from openbwv.access.admin import cli as admin_cli
 from openbwv.access.admin import views as admin_views
 from openbwv.access.policy.service import ensure_builtin_roles
 from openbwv.access.reports import api as reports_api
+from openbwv.access.reports import views as reports_views
 from openbwv.access.signin import api as signin_api
 from openbwv.access.signin import views as signin_views
 from openbwv.platform import Platform
@@ -27,6 +28,7 @@ def install(platform: Platform) -> None:
         role_views.router,
         category_views.router,
         token_views.router,
+        reports_views.router,
     )
     platform.add_reference_data(ensure_builtin_roles)
     platform.add_command_group("user", admin_cli.user_app)

@@ -64,7 +64,12 @@ class CategoriesIn(BaseModel):
     categories: list[str] = Field(max_length=20)
 
 
+REASON_MIN, REASON_MAX = 10, 2000  # a break-glass reason's length (the API and the page)
+
+
 class BreakGlassIn(BaseModel):
     reason: str = Field(
-        min_length=10, max_length=2000, description="Why you need this item; shown to supervisors."
+        min_length=REASON_MIN,
+        max_length=REASON_MAX,
+        description="Why you need this item; shown to supervisors.",
     )

@@ -9,14 +9,18 @@ service; a cookie-signed-in browser must send the CSRF token.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from openbwv.access.errors import AccessDenied
+from openbwv.access.http import record_refusal
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import authorize_item, can_on_item
 from openbwv.access.principal import Principal
@@ -30,8 +34,9 @@ from openbwv.errors import DomainError
 from openbwv.evidence import presenters, queries, service, thumbnails
 from openbwv.evidence.annotations import queries as annotation_queries
 from openbwv.evidence.annotations import service as annotate
-from openbwv.evidence.errors import NoSuchCase
+from openbwv.evidence.errors import AlreadyVisible, NoSuchCase
 from openbwv.evidence.models import DerivativeKind, EvidenceItem
+from openbwv.evidence.schemas import REASON_MAX, REASON_MIN, BreakGlassIn
 from openbwv.web.auth import Viewer
 from openbwv.web.mapview import track_map
 from openbwv.web.render import add_template_dir, render
@@ -75,25 +80,116 @@ def _officer(session: Session, item: EvidenceItem) -> str:
 def evidence_page(
     evidence_id: str, request: Request, client: Client, principal: Viewer
 ) -> HTMLResponse:
-    with unit_of_work() as session:
-        item = service.open_item(
-            session, principal, evidence_id, client.ip, details={"page": "evidence"}
-        )
-        context = section_context(session, principal, item)
-        context.update(
-            title=context["card"].heading,
-            officer=_officer(session, item),
-            team_name=queries.team_name(session, item.team_id),
-            technical=presenters.technical(item),
-            flags=[(flag, presenters.FLAG_TEXT.get(flag, flag)) for flag in item.flags],
-            playable=presenters.playable(item),
-            strip=presenters.strip_tiles(item),
-            track=track_map(item.gps_track, item.recorded_start),
-            frame_rate=float((item.probe or {}).get("frame_rate") or 25),
-            speeds=SPEEDS,
-            trail=latest_for_item(session, item.id, TRAIL_ROWS),
-        )
+    try:
+        with unit_of_work() as session:
+            item = service.open_item(
+                session, principal, evidence_id, client.ip, details={"page": "evidence"}
+            )
+            context = _item_context(session, principal, item)
+    except AccessDenied as exc:
+        if not _offers_break_glass(principal, exc, evidence_id):
+            raise
+        record_refusal(request, principal, exc)  # recorded as the refusal's handler does
+        return _break_glass_form(request, evidence_id, status_code=404)
     return render(request, "evidence.html", context)
+
+
+def _item_context(session: Session, principal: Principal, item: EvidenceItem) -> dict[str, Any]:
+    context = section_context(session, principal, item)
+    context.update(
+        title=context["card"].heading,
+        officer=_officer(session, item),
+        team_name=queries.team_name(session, item.team_id),
+        technical=presenters.technical(item),
+        flags=[(flag, presenters.FLAG_TEXT.get(flag, flag)) for flag in item.flags],
+        playable=presenters.playable(item),
+        strip=presenters.strip_tiles(item),
+        track=track_map(item.gps_track, item.recorded_start),
+        frame_rate=float((item.probe or {}).get("frame_rate") or 25),
+        speeds=SPEEDS,
+        trail=latest_for_item(session, item.id, TRAIL_ROWS),
+    )
+    return context
+
+
+# --- break glass: an item outside the person's scope, opened with a reason ---------------------
+
+
+def _offers_break_glass(principal: Principal, exc: AccessDenied, evidence_id: str) -> bool:
+    """A refused view of a well-formed id, by someone who may break glass. The form is offered
+    for every such 404 alike, so the page tells no more than the API whether the item exists."""
+    if exc.status != 404 or not principal.can(roles.BREAK_GLASS) or principal.user_id is None:
+        return False
+    return _well_formed(evidence_id)
+
+
+def _well_formed(evidence_id: str) -> bool:
+    try:
+        uuid.UUID(evidence_id)
+    except ValueError:
+        return False
+    return True
+
+
+def _break_glass_form(
+    request: Request,
+    evidence_id: str,
+    *,
+    reason: str = "",
+    error: str | None = None,
+    status_code: int,
+) -> HTMLResponse:
+    return render(
+        request,
+        "break_glass.html",
+        {
+            "title": "Not found or outside your scope",
+            "evidence_id": str(uuid.UUID(evidence_id)),
+            "reason": reason,
+            "error": error,
+            "hours": service.BREAK_GLASS_HOURS,
+            "reason_min": REASON_MIN,
+            "reason_max": REASON_MAX,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/evidence/{evidence_id}/break-glass")
+def post_break_glass(
+    evidence_id: str,
+    request: Request,
+    client: Client,
+    principal: Viewer,
+    reason: Annotated[str, Form(max_length=LONG_TEXT)] = "",
+) -> Response:
+    """The API's break glass (`service.break_glass`: its rules, its audit), from the item page's
+    form; then the item. No right to break glass answers as the API does (403, recorded)."""
+    reason = reason.strip()
+    if principal.can(roles.BREAK_GLASS) and _well_formed(evidence_id):
+        try:
+            BreakGlassIn(reason=reason)
+        except ValidationError:
+            error = (
+                f"Give the reason you need this item, in {REASON_MIN} to {REASON_MAX} "
+                f"characters (you gave {len(reason)})."
+            )
+            return _break_glass_form(
+                request, evidence_id, reason=reason[:REASON_MAX], error=error, status_code=422
+            )
+    try:
+        with unit_of_work() as session:
+            opened = service.break_glass(session, principal, evidence_id, reason, client.ip)
+            target = opened.evidence_id
+    except AlreadyVisible:
+        target = uuid.UUID(evidence_id)  # nothing to open: the person can see it already
+    except AccessDenied as exc:
+        if not _offers_break_glass(principal, exc, evidence_id):
+            raise
+        record_refusal(request, principal, exc)
+        error = "There is no evidence item with this id. Check the id and try again."
+        return _break_glass_form(request, evidence_id, reason=reason, error=error, status_code=404)
+    return RedirectResponse(f"/evidence/{target}", status_code=303)
 
 
 FOOTAGE_PAGES = {

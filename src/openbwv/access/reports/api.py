@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -11,7 +10,7 @@ from openbwv.access.deps import require_principal
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
-from openbwv.access.reports.queries import break_glass_events
+from openbwv.access.reports.queries import DEFAULT_WINDOW, break_glass_events
 from openbwv.api.context import Client
 from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
@@ -19,7 +18,6 @@ from openbwv.timeutil import Timestamp, utcnow
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 Authed = Annotated[Principal, Depends(require_principal)]
-DEFAULT_WINDOW = timedelta(days=30)
 
 
 @router.get("/break-glass", summary="Who opened items outside their scope, and why")
