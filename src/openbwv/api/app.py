@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 
 from openbwv import __version__
 from openbwv.api import docs as api_docs
-from openbwv.api import health, problems
+from openbwv.api import health, openapi, problems
 from openbwv.config import get_settings
 from openbwv.logging import configure_logging
 from openbwv.platform import Platform
@@ -35,6 +35,7 @@ def build_app(platform: Platform) -> FastAPI:
         hook(app)
     for router in routers(platform):
         app.include_router(router)
+    openapi.install(app, (route for _, _, route in api_routes(routers(platform))))
     return app
 
 

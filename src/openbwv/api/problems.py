@@ -145,3 +145,65 @@ def install(app: FastAPI) -> None:
             request=request,
             errors=errors,
         )
+
+
+# --- how problem answers are declared in OpenAPI (the app builder's hook, api/openapi.py, adds
+# the common ones to every operation; routers name their specific ones with `documented`) ---
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; extensions (e.g. `errors`) may follow.",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "description": "a URI naming the problem type"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "description": "the request path"},
+    },
+    "required": ["type", "title", "status"],
+    "additionalProperties": True,
+}
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+ALLOW_HEADER = {
+    "description": "the methods this URL answers",
+    "schema": {"type": "string"},
+}
+DESCRIPTIONS = {
+    400: "Bad request: a header or value the protocol refuses",
+    401: "Authentication required, or the token is unknown, revoked or expired",
+    403: "Not allowed for this principal (a recorded refusal), or the CSRF check failed",
+    404: "Not found, or not visible to this principal",
+    405: "Method not allowed",
+    409: "Conflict with the current state",
+    410: "Gone",
+    412: "Precondition failed (e.g. an unsupported Tus-Resumable version)",
+    413: "Too large",
+    415: "Unsupported media type",
+    422: "Invalid request (the `errors` extension lists each problem)",
+    423: "Locked: another request is working on it",
+    429: "Too many attempts",
+    460: "Checksum mismatch (tus checksum extension)",
+}
+
+
+def problem_content() -> dict[str, Any]:
+    return {PROBLEM_JSON: {"schema": PROBLEM_REF}}
+
+
+def documented(*statuses: int, **extra_headers: dict[str, Any]) -> dict[int | str, Any]:
+    """`responses=` entries for an operation's specific problem answers, e.g.
+    `responses=documented(409)`; a 405 carries `Allow`."""
+    table: dict[int | str, Any] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {
+            "description": DESCRIPTIONS.get(status, "Error"),
+            "content": problem_content(),
+        }
+        headers = dict(extra_headers)
+        if status == 405:
+            headers["Allow"] = ALLOW_HEADER
+        if headers:
+            entry["headers"] = headers
+        table[status] = entry
+    return table

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request, Response
@@ -12,7 +13,7 @@ from starlette.requests import ClientDisconnect
 
 from openbwv.access.deps import require_principal
 from openbwv.access.principal import Principal
-from openbwv.api.problems import Problem
+from openbwv.api.problems import Problem, documented
 from openbwv.config import get_settings
 from openbwv.ingest import transfer, tus
 from openbwv.ingest.errors import BodyInterrupted
@@ -21,6 +22,32 @@ from openbwv.ingest.tus import tus_headers
 from openbwv.timeutil import isoformat_z
 
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"])
+ALLOW_CREATION = "OPTIONS, POST"
+ALLOW_UPLOAD = "OPTIONS, HEAD, PATCH, DELETE"  # POST too, with X-HTTP-Method-Override
+
+
+# --- the tus headers, as OpenAPI declares them ---
+def _header(name: str, description: str, *, required: bool = False) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+def _answer(description: str, *names: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {name: {"schema": {"type": "string"}, "required": True} for name in names},
+    }
+
+
+TUS_RESUMABLE = _header("Tus-Resumable", f"must be {tus.TUS_VERSION}", required=True)
+CHECKSUM = _header("Upload-Checksum", "`<algorithm> <base64 digest>` of this request's body")
+OFFSET = _header("Upload-Offset", "the offset this body starts at", required=True)
+TUS_ERRORS = documented(400, 412, 413, 415, 423, 460)
 
 
 def _problem(exc: Exception, status: int, title: str) -> Problem:
@@ -57,10 +84,29 @@ def _options_headers() -> dict[str, str]:
     )
 
 
-@router.options("/", include_in_schema=False)
-@router.options("/{upload_id}", include_in_schema=False)
+OPTIONS_ANSWER: dict[int | str, dict[str, Any]] = {
+    204: _answer(
+        "The server's tus configuration",
+        "Tus-Resumable",
+        "Tus-Version",
+        "Tus-Extension",
+        "Tus-Max-Size",
+        "Tus-Checksum-Algorithm",
+        "Allow",
+    )
+}
+
+
+@router.options("/", status_code=204, summary="tus configuration", responses=OPTIONS_ANSWER)
 async def options() -> Response:
-    return Response(status_code=204, headers=_options_headers())
+    return Response(status_code=204, headers={**_options_headers(), "Allow": ALLOW_CREATION})
+
+
+@router.options(
+    "/{upload_id}", status_code=204, summary="tus configuration", responses=OPTIONS_ANSWER
+)
+async def options_upload(upload_id: str) -> Response:
+    return Response(status_code=204, headers={**_options_headers(), "Allow": ALLOW_UPLOAD})
 
 
 def _checksum(request: Request) -> tuple[str, bytes] | None:
@@ -103,7 +149,23 @@ def _rejected(finished: Finalised | None) -> None:
         )
 
 
-@router.post("/", status_code=201, summary="Create an upload (tus creation)")
+@router.post(
+    "/",
+    status_code=201,
+    summary="Create an upload (tus creation)",
+    responses={
+        201: _answer("Created", "Location", "Upload-Expires", "Tus-Resumable"),
+        **TUS_ERRORS,
+    },
+    openapi_extra={
+        "parameters": [
+            TUS_RESUMABLE,
+            _header("Upload-Length", "the whole file's length in bytes", required=True),
+            _header("Upload-Metadata", "comma-separated `key base64(value)` pairs"),
+            CHECKSUM,
+        ]
+    },
+)
 async def create_upload(
     request: Request, principal: Principal = Depends(require_principal)
 ) -> Response:
@@ -138,7 +200,16 @@ async def create_upload(
     return Response(status_code=201, headers=headers)
 
 
-@router.head("/{upload_id}", name="upload_head", summary="Upload offset (tus core)")
+@router.head(
+    "/{upload_id}",
+    name="upload_head",
+    summary="Upload offset (tus core)",
+    responses={
+        200: _answer("The upload's offset", "Upload-Offset", "Upload-Length", "Tus-Resumable"),
+        **TUS_ERRORS,
+    },
+    openapi_extra={"parameters": [TUS_RESUMABLE]},
+)
 async def head_upload(
     upload_id: str, request: Request, principal: Principal = Depends(require_principal)
 ) -> Response:
@@ -156,7 +227,21 @@ async def head_upload(
     return Response(status_code=200, headers=headers)
 
 
-@router.patch("/{upload_id}", status_code=204, summary="Append bytes (tus core)")
+@router.patch(
+    "/{upload_id}",
+    status_code=204,
+    summary="Append bytes (tus core)",
+    responses={204: _answer("Appended", "Upload-Offset", "Tus-Resumable"), **TUS_ERRORS},
+    openapi_extra={
+        "parameters": [TUS_RESUMABLE, OFFSET, CHECKSUM],
+        "requestBody": {
+            "required": True,
+            "content": {
+                tus.OFFSET_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}
+            },
+        },
+    },
+)
 async def patch_upload(
     upload_id: str, request: Request, principal: Principal = Depends(require_principal)
 ) -> Response:
@@ -188,7 +273,13 @@ async def patch_upload(
     return Response(status_code=204, headers=headers)
 
 
-@router.delete("/{upload_id}", status_code=204, summary="Terminate an upload (tus termination)")
+@router.delete(
+    "/{upload_id}",
+    status_code=204,
+    summary="Terminate an upload (tus termination)",
+    responses={204: _answer("Terminated", "Tus-Resumable"), **TUS_ERRORS},
+    openapi_extra={"parameters": [TUS_RESUMABLE]},
+)
 async def delete_upload(
     upload_id: str, request: Request, principal: Principal = Depends(require_principal)
 ) -> Response:
@@ -197,7 +288,17 @@ async def delete_upload(
     return Response(status_code=204, headers=tus_headers())
 
 
-@router.post("/{upload_id}", include_in_schema=False)
+@router.post(
+    "/{upload_id}",
+    summary="PATCH, DELETE or HEAD through a proxy that passes only POST",
+    responses={**documented(405), **TUS_ERRORS},
+    openapi_extra={
+        "parameters": [
+            _header("X-HTTP-Method-Override", "PATCH, DELETE or HEAD (else 405)", required=True),
+            TUS_RESUMABLE,
+        ]
+    },
+)
 async def method_override(
     upload_id: str, request: Request, principal: Principal = Depends(require_principal)
 ) -> Response:
@@ -209,4 +310,9 @@ async def method_override(
         return await delete_upload(upload_id, request, principal)
     if method == "HEAD":
         return await head_upload(upload_id, request, principal)
-    raise Problem(405, "Method Not Allowed", "POST an upload URL only with X-HTTP-Method-Override")
+    raise Problem(
+        405,
+        "Method Not Allowed",
+        "POST an upload URL only with X-HTTP-Method-Override",
+        headers=tus_headers(Allow=ALLOW_UPLOAD),
+    )

@@ -53,7 +53,17 @@ def _sign_in(request: Request) -> tuple[str, str, Any] | None:
     return token, device.account, expires
 
 
-@router.get("/auth/v1.0", summary="Swift v1 auth: device credential → X-Auth-Token")
+@router.get(
+    "/auth/v1.0",
+    summary="Swift v1 auth: device credential → X-Auth-Token",
+    responses={
+        401: {
+            "description": "Unknown device credential (an empty body, as Swift answers)",
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+            "content": {},
+        }
+    },
+)
 async def sign_in(request: Request) -> Response:
     result = await to_thread.run_sync(_sign_in, request)
     if result is None:
