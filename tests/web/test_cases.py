@@ -116,7 +116,7 @@ def test_the_timeline_puts_each_camera_on_its_own_lane(stack: Stack, client_for:
         lead.post(f"{case_path}/items", data={"evidence_id": item})
     page = lead.get(f"{case_path}/timeline")
     assert page.status_code == 200
-    lanes = re.findall(r'<text class="lane-label"[^>]*>([^<]+)</text>', page.text)
+    lanes = re.findall(r'<div class="lane-label"[^>]*>([^<]+)</div>', page.text)
     assert [lane.split(" · ")[1] for lane in lanes] == ["LANE-A", "LANE-B"]
     offsets = re.findall(r'class="clip" data-offset="([0-9.]+)"', page.text)
     assert sorted(float(o) for o in offsets) == [0.0, 10.0, 45.0]

@@ -130,8 +130,9 @@ def categories(session: Session) -> list[Category]:
     return list(session.scalars(select(Category).order_by(Category.label)))
 
 
-def categories_restricted_first(session: Session) -> list[Category]:
-    query = select(Category).order_by(Category.restricted.desc(), Category.label)
+def restricted_categories(session: Session) -> list[Category]:
+    """The categories a grant means something for (an unrestricted one needs none), by label."""
+    query = select(Category).where(Category.restricted.is_(True)).order_by(Category.label)
     return list(session.scalars(query))
 
 
@@ -169,6 +170,11 @@ def resolve_borough(session: Session, value: str) -> Borough:
 
 def boroughs(session: Session) -> list[Borough]:
     return organisation.boroughs(session)
+
+
+def borough_names(session: Session) -> dict[str, str]:
+    """Borough names by GSS code, so pages show "Camden" rather than "E09000007"."""
+    return {b.gss_code: b.name for b in organisation.boroughs(session)}
 
 
 def team_by_id(session: Session, team_id: uuid.UUID) -> Team | None:

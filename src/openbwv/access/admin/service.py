@@ -200,8 +200,14 @@ def grant(
 ) -> Grant:
     """A category or borough grant on top of the user's roles (unaudited: see `add_grant`)."""
     if kind == "category":
-        if queries.category(session, target) is None:
+        category = queries.category(session, target)
+        if category is None:
             raise UserError(f"unknown category {target!r}")
+        if not category.restricted:
+            raise UserError(
+                f"the category {target!r} is not restricted: everyone who may see an item may "
+                "see it in this category, so a grant would give nothing"
+            )
     elif kind == "borough":
         target = queries.resolve_borough(session, target).gss_code
     else:

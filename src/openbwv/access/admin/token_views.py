@@ -52,6 +52,7 @@ def _tokens_page(
             "tokens": queries.tokens(session, limit=TOKENS_SHOWN),
             "roles": queries.roles(session),
             "boroughs": queries.boroughs(session),
+            "borough_names": queries.borough_names(session),
             "permissions": perms.known_permissions(),
             "values": values or {"role": "device", "expires_days": 365, "scopes": []},
             "error": error,

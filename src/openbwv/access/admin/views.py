@@ -67,6 +67,7 @@ def users(
             "q": q,
             "borough": borough,
             "boroughs": queries.boroughs(session),
+            "borough_names": queries.borough_names(session),
             "teams": queries.team_names(session, {u.team_id for u in rows if u.team_id}),
             "locks": locks(rows[:PAGE_SIZE]),
             "notice": notice_text(request),
@@ -149,8 +150,9 @@ def _user_page(
             "grants": queries.active_grants(session, user),
             "locks": locks([user]),
             "roles": queries.roles(session),
-            "categories": queries.categories_restricted_first(session),
+            "categories": queries.restricted_categories(session),
             "boroughs": queries.boroughs(session),
+            "borough_names": queries.borough_names(session),
             "notice": notice_text(request),
             "error": error,
         }
