@@ -9,6 +9,7 @@ import hmac
 import secrets
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -45,6 +46,7 @@ def _login_form(
     error: str | None = None,
     next_path: str = "/",
     status: int = 200,
+    expired: bool = False,
 ) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     response = render(
@@ -53,6 +55,7 @@ def _login_form(
         {
             "step": step,
             "error": error,
+            "expired": expired,  # a flag, never text from the URL
             "next": oidc.safe_next(next_path),
             "login_csrf": token,
             "oidc": oidc.configured(),
@@ -102,8 +105,9 @@ def start_page(principal: Viewer) -> RedirectResponse:
 
 
 @router.get("/sign-in")
-def sign_in_page(request: Request, next: str = "/") -> Response:
-    return _login_form(request, next_path=next)
+def sign_in_page(request: Request, next: str = "/", expired: bool = False) -> Response:
+    """`expired=1`: the browser's session ended while it was in use (`web.auth`), so say so."""
+    return _login_form(request, next_path=next, expired=expired)
 
 
 @router.post("/sign-in")
@@ -114,17 +118,20 @@ def sign_in(
     password: Annotated[str, Form(max_length=1024)],
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
+    expired: Annotated[bool, Form()] = False,
 ) -> Response:
     _check_login_csrf(request, csrf_token)
     try:
         result = sign_in_with_password(client, username, password)
     except SignInRefused as exc:
-        return _login_form(request, error=exc.detail, next_path=next, status=exc.status)
+        return _login_form(
+            request, error=exc.detail, next_path=next, status=exc.status, expired=expired
+        )
     target = oidc.safe_next(next)
     if result.needs_second_factor:
-        target = f"/sign-in/second-factor?next={target}"
+        target = f"/sign-in/second-factor?next={quote(target, safe='/')}"
     elif result.must_change_password:
-        target = f"{CHANGE_PASSWORD_PAGE}?next={target}"
+        target = f"{CHANGE_PASSWORD_PAGE}?next={quote(target, safe='/')}"
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
     return response
@@ -152,7 +159,7 @@ def second_factor(
         )
     target = oidc.safe_next(next)
     if result.must_change_password:
-        target = f"{CHANGE_PASSWORD_PAGE}?next={target}"
+        target = f"{CHANGE_PASSWORD_PAGE}?next={quote(target, safe='/')}"
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
     return response
