@@ -6,7 +6,14 @@ import importlib
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["ingest_bench", "media_bench", "audit_bench", "search_bench", "burst_bench"]
+BENCHMARKS = [
+    "ingest_bench",
+    "media_bench",
+    "audit_bench",
+    "search_bench",
+    "burst_bench",
+    "load_bench",
+]
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ Redis/RabbitMQ.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +53,12 @@ class Settings(BaseSettings):
     job_retry_base_seconds: float = Field(default=5.0, gt=0, description="First retry delay.")
     sweep_interval_seconds: float = Field(default=15.0, gt=0)
     worker_concurrency: int = 2
+    api_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="API processes `bwv serve` runs (default: one per CPU, at most 8).",
+    )
 
     secret_key: SecretStr | None = Field(default=None, description="Signs sessions; data_dir key.")
     session_hours: float = Field(default=12, gt=0, description="Web sessions end after this long.")
@@ -124,6 +131,10 @@ class Settings(BaseSettings):
     @property
     def embedded_broker(self) -> bool:
         return self.resolved_broker_url.startswith("sqla+")
+
+    @property
+    def resolved_api_workers(self) -> int:
+        return self.api_workers or max(1, min(os.cpu_count() or 1, 8))
 
     @property
     def resolved_job_stale_seconds(self) -> int:

@@ -4,6 +4,7 @@ the evidence page was 1,077 px wide with the player cut off, and /cases 689 px).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page
@@ -38,6 +39,7 @@ def _fits(page: Page, path: str, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     response = page.goto(path)
     assert response is not None and response.status == 200, (path, response and response.status)
+    assert urlsplit(page.url).path == urlsplit(path).path, f"{path} led to {page.url}"
     page.wait_for_load_state("networkidle")
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{path} at {width} px is {scroll} px wide: {_overflow(page)}"

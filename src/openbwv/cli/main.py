@@ -55,6 +55,13 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     worker: bool = typer.Option(True, help="Also run a local worker (the embedded default)."),
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        max=64,
+        show_default=False,
+        help="API processes (default: BWV_API_WORKERS, else one per CPU, at most 8).",
+    ),
 ) -> None:
     """Run the API (and, by default, a worker on the embedded broker)."""
     settings = get_settings()
@@ -62,9 +69,18 @@ def serve(
     upgrade(settings)
     child = None
     if worker:
+        # The local worker's banner and one line per job go to a file, not the console the
+        # person started the platform from (`make run` prints the address and sign-in only).
+        logs = settings.resolved_data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        worker_log = (logs / "worker.log").open("ab")
         child = subprocess.Popen(
-            [sys.executable, "-m", "openbwv.composition", "worker"], env=os.environ.copy()
+            [sys.executable, "-m", "openbwv.composition", "worker"],
+            env=os.environ.copy(),
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
         )
+        typer.echo(f"Jobs run in a local worker; its log is {logs / 'worker.log'}", err=True)
     try:
         uvicorn.run(
             APP_FACTORY,
@@ -74,6 +90,7 @@ def serve(
             proxy_headers=True,
             log_level=settings.log_level.lower(),
             http=HTTP_PROTOCOL,
+            workers=workers or settings.resolved_api_workers,
         )
     finally:
         if child is not None:
