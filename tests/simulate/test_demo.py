@@ -22,8 +22,8 @@ IN_PROGRESS = {"on_track", "behind", "stalled"}
 def test_the_demo_shows_a_force_mid_roll_out_with_people_and_footage(
     stack: Stack, live_server: str
 ) -> None:
-    result = load_demo(clips=12, if_empty=False, settings=stack.settings())
-    assert "Demo loaded: 12 clips" in result, result
+    result = load_demo(clips=5, if_empty=False, settings=stack.settings())
+    assert "Demo loaded: 5 clips" in result, result
     assert DEMO_PASSWORD in result and all(u.username in result for u in DEMO_USERS)
 
     with unit_of_work() as session:

@@ -268,9 +268,12 @@ def test_two_to_four_officers_of_a_team_record_an_incident_together() -> None:
 def test_the_budget_keeps_the_featured_officers_latest_incident_first() -> None:
     wearers = [wearer(n) for n in range(6)]
     featured = wearers[2].warrant
-    docks = plan(wearers, config(max_clips=12, featured=(featured,)), CATEGORIES)
-    recordings = [r for d in docks for r in d.recordings]
-    shown = [r for r in recordings if r.incident]
-    assert summary(docks)[1] == 12
-    assert featured in {r.wearer.warrant for r in shown} and len(shown) >= 2
-    assert len({r.incident for r in shown}) == 1
+    for budget in (4, 5, 12):
+        made = config(max_clips=budget, featured=(featured,), recording_seconds=120)
+        docks = plan(wearers, made, CATEGORIES)
+        recordings = [r for d in docks for r in d.recordings]
+        shown = [r for r in recordings if r.incident]
+        assert summary(docks)[1] == budget
+        assert featured in {r.wearer.warrant for r in shown} and len(shown) >= 2
+        assert len({r.incident for r in shown}) == 1
+        assert len(shown) == len({r.wearer.serial for r in shown})

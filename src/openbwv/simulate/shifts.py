@@ -342,9 +342,9 @@ def showcase(docks: list[Dock], featured: tuple[str, ...]) -> str | None:
 
 
 def _within_budget(docks: list[Dock], budget: int | None, featured: tuple[str, ...]) -> list[Dock]:
-    """Keep recordings — the featured officers' latest shared incident first, then the featured
-    officers' own, then in time order — until `budget` clips are planned (cutting the last
-    recording short: the demo asks for an exact number)."""
+    """Keep recordings — the featured officers' latest shared incident first (at least a clip of
+    every attendee's), then the featured officers' own, then in time order — until `budget`
+    clips are planned (cutting recordings short: the demo asks for an exact number)."""
     if budget is None:
         return docks
     shown = showcase(docks, featured)
@@ -357,11 +357,16 @@ def _within_budget(docks: list[Dock], budget: int | None, featured: tuple[str, .
         return (2 if mine else 3), recording.start
 
     kept: set[int] = set()
+    # Room for at least the first clip of every attendee's recording of the shared incident.
+    waiting = sum(1 for r in ordered if shown is not None and r.incident == shown)
     for recording in sorted(ordered, key=rank):
         if budget <= 0:
             break
-        if len(recording.clips) > budget:
-            _cut(recording, budget)
+        if shown is not None and recording.incident == shown:
+            waiting -= 1
+        allowed = max(1, budget - waiting)
+        if len(recording.clips) > allowed:
+            _cut(recording, allowed)
         budget -= len(recording.clips)
         kept.add(id(recording))
     result = []
