@@ -3,9 +3,13 @@ the simulator — what `make run` shows."""
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import httpx
 from sqlalchemy import select
 
+from openbwv.cases.models import Case, CaseItem
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceItem
 from openbwv.fleet.rollout import queries as rollout_queries
@@ -46,6 +50,36 @@ def test_the_demo_shows_a_force_mid_roll_out_with_people_and_footage(
             if person.username == "officer.demo":  # sees their footage, and only theirs
                 mine = client.get("/api/v1/evidence", params={"limit": 500}).json()["items"]
                 assert mine and {i["officer"] for i in mine} == {DEMO_WARRANT}
+
+    # A ready-made case: an incident the demo officer recorded with two to three team-mates.
+    named = re.search(r"Demo case (DEMO/MULTI/\d+): Incident attended by (\d) officers", result)
+    assert named, result
+    with unit_of_work() as session:
+        case = session.scalars(select(Case).where(Case.crime_reference == named[1])).one()
+        linked = list(
+            session.scalars(
+                select(EvidenceItem)
+                .join(CaseItem, CaseItem.evidence_id == EvidenceItem.id)
+                .where(CaseItem.case_id == case.id)
+            )
+        )
+    officers = {item.officer for item in linked}
+    assert 2 <= len(officers) <= 4 and DEMO_WARRANT in officers
+    assert len(officers) == int(named[2]) and "synchronised timeline" in case.title
+    assert len({item.camera_serial for item in linked}) == len(officers)
+    spans = {
+        officer: [(i.recorded_start, i.recorded_end) for i in linked if i.officer == officer]
+        for officer in officers
+    }
+    for a, b in itertools.combinations(officers, 2):  # every two officers' recordings overlap
+        assert any(s1 < e2 and s2 < e1 for s1, e1 in spans[a] for s2, e2 in spans[b]), (a, b)
+    with httpx.Client(base_url=live_server) as client:
+        client.post(
+            "/api/v1/auth/login", json={"username": "investigator.demo", "password": DEMO_PASSWORD}
+        )
+        timeline = client.get(f"/cases/{case.id}/timeline")
+        assert timeline.status_code == 200
+        assert timeline.text.count('class="lane-label"') == len(officers)
 
     again = load_demo(clips=5, if_empty=True, settings=stack.settings())
     assert again == "Demo data already loaded."

@@ -237,3 +237,43 @@ def test_the_fault_rate_is_honoured_and_reproducible() -> None:
     assert first == run()
     interrupted = sum(status != 201 for status in first)
     assert 30 <= interrupted <= 90  # ~20 % of 300
+
+
+def test_two_to_four_officers_of_a_team_record_an_incident_together() -> None:
+    """A team on shift attends incidents together: 2–4 of its officers start recording within
+    the spread of each other and every pair of their recordings overlaps; reproducibly."""
+    wearers = [wearer(n) for n in range(6)] + [wearer(n, team="Response B") for n in range(6, 8)]
+    docks = plan(wearers, config(hours=72, incidents_per_shift=1.5), CATEGORIES)
+    by_incident: dict[str, list] = {}
+    for recording in (r for d in docks for r in d.recordings if r.incident):
+        by_incident.setdefault(recording.incident or "", []).append(recording)
+    shared = {k: v for k, v in by_incident.items() if len(v) > 1}
+    assert len(shared) >= 3
+    for recordings in shared.values():
+        assert 2 <= len(recordings) <= 4
+        assert len({r.wearer.serial for r in recordings}) == len(recordings)
+        assert len({r.wearer.team for r in recordings}) == 1
+        triggers = [r.trigger_on for r in recordings]
+        assert max(triggers) - min(triggers) <= timedelta(seconds=90)
+        for a, b in itertools.combinations(recordings, 2):
+            assert a.start < b.stop and b.start < a.stop, (a, b)
+    again = plan(wearers, config(hours=72, incidents_per_shift=1.5), CATEGORIES)
+    assert [(r.incident, r.start) for d in again for r in d.recordings] == [
+        (r.incident, r.start) for d in docks for r in d.recordings
+    ]
+    none = plan(wearers, config(hours=72, incidents_per_shift=0), CATEGORIES)
+    assert not any(r.incident for d in none for r in d.recordings)
+
+
+def test_the_budget_keeps_the_featured_officers_latest_incident_first() -> None:
+    wearers = [wearer(n) for n in range(6)]
+    featured = wearers[2].warrant
+    for budget in (4, 5, 12):
+        made = config(max_clips=budget, featured=(featured,), recording_seconds=120)
+        docks = plan(wearers, made, CATEGORIES)
+        recordings = [r for d in docks for r in d.recordings]
+        shown = [r for r in recordings if r.incident]
+        assert summary(docks)[1] == budget
+        assert featured in {r.wearer.warrant for r in shown} and len(shown) >= 2
+        assert len({r.incident for r in shown}) == 1
+        assert len(shown) == len({r.wearer.serial for r in shown})

@@ -211,3 +211,77 @@ def test_the_case_page_adds_removes_members_and_closes(
     actions = [a for a, _ in audit_actions(actor=oic.user)]
     assert actions.count("case.close") == 1 and actions.count("case.reopen") == 1
     assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def _two_incidents(stack: Stack) -> tuple[Any, str, datetime]:
+    """A case with two clusters of overlapping clips an hour apart (19:59:50 and 20:59:50 UTC:
+    20:59:50 and 21:59:50 in London)."""
+    oic = person(stack, "investigator")
+    first, second = person(stack, "officer"), person(stack, "officer")
+    start = datetime(2026, 7, 1, 19, 59, 50, tzinfo=UTC)
+    later = start + timedelta(hours=1)
+    items = [
+        make_item(first.user, start, camera="GAP-A", duration=20),
+        make_item(second.user, start + timedelta(seconds=10), camera="GAP-B", duration=20),
+        make_item(first.user, later, camera="GAP-A", duration=20),
+        make_item(second.user, later + timedelta(seconds=5), camera="GAP-B", duration=20),
+    ]
+    case_id = factories.case(oic.user, [(oic.user, "oic")], [uuid.UUID(i) for i in items])
+    return oic, f"/cases/{case_id}/timeline", start
+
+
+def test_the_timeline_compresses_an_idle_hour_into_a_marked_gap(
+    stack: Stack, client_for: Any
+) -> None:
+    oic, path, _start = _two_incidents(stack)
+    page = client_for(oic.user).get(path)
+    assert page.status_code == 200
+    gaps = re.findall(
+        r'<g class="timeline-gap" data-from="([0-9.]+)" data-seconds="([0-9.]+)"', page.text
+    )
+    assert [(float(a), float(b)) for a, b in gaps] == [(30.0, 3570.0)]
+    width = float(
+        re.search(r'class="gap-band" x="[0-9.]+" y="\d+" width="([0-9.]+)"', page.text)[1]
+    )
+    assert 0 < width <= 60  # an hour, drawn narrower than the ten seconds of footage either side
+    text = re.sub(r"<[^>]+>", "", page.text)
+    assert "59 min" in text and "No recording for 59 min: 21:00:20 to 21:59:50" in text
+    # Offsets stay real seconds; clips after the gap sit just right of it, to scale.
+    offsets = re.findall(r'class="clip" data-offset="([0-9.]+)"', page.text)
+    assert sorted(float(o) for o in offsets) == [0.0, 10.0, 3600.0, 3605.0]
+    xs = [
+        float(x)
+        for x in re.findall(r'<rect x="([0-9.]+)" y="\d+" width="[0-9.]+" height="30">', page.text)
+    ]
+    assert max(xs) < 1000 and sorted(xs)[2] > 400  # the later cluster takes its half of the axis
+    ticks = re.findall(r'<text class="tick-label"[^>]*>([^<]+)</text>', page.text)
+    assert "21:00:00" in ticks and "22:00:00" in ticks  # London (BST) on both sides of the gap
+
+
+def test_playing_across_a_gap_jumps_to_the_next_recordings(page: Page, stack: Stack) -> None:
+    watch(page)
+    oic, path, _start = _two_incidents(stack)
+    sign_in(page, oic.username, oic.password, path)
+    expect(page.locator(".timeline-gap")).to_have_count(1)
+    expect(page.locator(".timeline-gap .gap-label")).to_have_text("59 min")
+    sync, clock = page.locator("#sync"), page.locator("#sync-clock")
+    # Start near the end of the first incident, at 4×: 8 s of footage left, then an hour idle.
+    page.get_by_role("button", name=re.compile("Go to start")).nth(1).click()
+    expect(clock).to_have_text("21:00:00")
+    page.get_by_label("Speed").select_option("4.0")
+    began = datetime.now(UTC)
+    page.get_by_role("button", name="Play all").click()
+    expect(sync).to_have_attribute("data-skipped", "1", timeout=15_000)
+    assert datetime.now(UTC) - began < timedelta(seconds=15)  # not an hour's wait
+    clocked = float(sync.get_attribute("data-clock") or "0")
+    assert 3600 <= clocked < 3640, clocked
+    expect(clock).to_have_text(re.compile(r"^(21:59:5\d|22:00:[0-3]\d)$"))
+    page.get_by_role("button", name="Pause all").click()
+    # Stepping back into the gap lands at the end of the first incident; forward, the second.
+    page.get_by_role("button", name=re.compile("Go to start")).nth(2).click()
+    expect(clock).to_have_text("21:59:50")
+    page.get_by_role("button", name="Back 10 seconds").click()
+    expect(clock).to_have_text("21:00:20")
+    page.get_by_role("button", name="Forward 10 seconds").click()
+    expect(clock).to_have_text("21:59:50")
+    assert page.js_errors == []  # type: ignore[attr-defined]

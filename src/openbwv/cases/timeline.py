@@ -1,9 +1,15 @@
 """A case's timeline: every linked recording the person may view, from every camera, on one time
 axis (London time on screen), one lane per officer and camera — the same incident seen from
-several officers side by side, and the offsets the synchronised player starts each video at."""
+several officers side by side, and the offsets the synchronised player starts each video at.
+
+Idle time is compressed: where more than `GAP_SECONDS` pass with no recording, the axis shows a
+narrow gap marked with its real length, and the synchronised player jumps over it. Offsets stay
+in real seconds from the timeline's start (London times are right on both sides of a gap); only
+the drawing (x) is compressed."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +18,9 @@ from openbwv.evidence.presenters import ItemCard
 from openbwv.web.render import london
 
 AXIS_WIDTH = 1000.0
+GAP_SECONDS = 60.0  # idle time longer than this is drawn compressed and skipped in playback
+GAP_WIDTH = 60.0  # axis units a compressed gap takes (less when there are many)
+GAP_SHARE = 0.25  # all the gaps together take at most this share of the axis
 NICE_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200)
 
 
@@ -28,6 +37,43 @@ class Clip:
     poster: bool = False
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the axis drawn to scale: real seconds `begin`–`end` at x `x`–`x + width`."""
+
+    begin: float
+    end: float
+    x: float
+    width: float
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Idle time between two segments, drawn compressed and skipped by the player."""
+
+    start: datetime
+    end: datetime
+    begin: float  # real seconds from the timeline's start
+    x: float
+    width: float
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+    @property
+    def label(self) -> str:
+        """Its real length, short: "59 min", "1 h 5 min", "2 min 30 s"."""
+        total = round(self.seconds)
+        hours, rest = divmod(total, 3600)
+        minutes, seconds = divmod(rest, 60)
+        if hours:
+            return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        if minutes >= 10 or not seconds:
+            return f"{minutes} min"
+        return f"{minutes} min {seconds} s"
+
+
 @dataclass
 class Lane:
     label: str
@@ -41,10 +87,17 @@ class Timeline:
     lanes: list[Lane]
     ticks: list[tuple[float, str]]  # x, London time label
     undated: list[ItemCard]
+    segments: list[Segment] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
 
     @property
     def span(self) -> float:
         return max((self.end - self.start).total_seconds(), 1.0)
+
+    @property
+    def segment_data(self) -> str:
+        """The segments for the player: "begin,end,x,x_end" separated by ";"."""
+        return ";".join(f"{s.begin},{s.end},{s.x},{round(s.x + s.width, 1)}" for s in self.segments)
 
     @property
     def clips(self) -> list[Clip]:
@@ -62,17 +115,57 @@ def _bounds(card: ItemCard) -> tuple[datetime, datetime] | None:
     return start, max(end or start, start + timedelta(seconds=1))
 
 
-def _ticks(start: datetime, span: float) -> list[tuple[float, str]]:
-    step = next((s for s in NICE_STEPS if span / s <= 8), NICE_STEPS[-1])
-    first = start.timestamp() // step * step + step
-    fmt = "%H:%M:%S" if step < 60 else "%H:%M"
+def _segments(intervals: list[tuple[float, float]], span: float) -> list[Segment]:
+    """The busy stretches of the axis (recordings no more than GAP_SECONDS apart), laid out so
+    that each gap between them takes a fixed narrow width and the rest is to scale."""
+    clusters: list[list[float]] = []
+    for begin, end in sorted(intervals):
+        if clusters and begin - clusters[-1][1] <= GAP_SECONDS:
+            clusters[-1][1] = max(clusters[-1][1], end)
+        else:
+            clusters.append([begin, end])
+    clusters[-1][1] = max(clusters[-1][1], span)
+    gaps = len(clusters) - 1
+    gap_width = min(GAP_WIDTH, AXIS_WIDTH * GAP_SHARE / gaps) if gaps else 0.0
+    busy = sum(end - begin for begin, end in clusters) or 1.0
+    scale = (AXIS_WIDTH - gaps * gap_width) / busy
+    segments, x = [], 0.0
+    for begin, end in clusters:
+        width = (end - begin) * scale
+        segments.append(Segment(begin, end, round(x, 1), round(width, 1)))
+        x += width + gap_width
+    return segments
+
+
+def _x(segments: list[Segment], offset: float) -> float:
+    """Where real second `offset` is drawn (inside a gap: spread across the gap's width)."""
+    for segment, following in zip(segments, [*segments[1:], None], strict=True):
+        if offset <= segment.end or following is None:
+            if offset < segment.begin:
+                return segment.x
+            fraction = (offset - segment.begin) / max(segment.end - segment.begin, 1e-9)
+            return segment.x + min(fraction, 1.0) * segment.width
+        if offset < following.begin:
+            fraction = (offset - segment.end) / (following.begin - segment.end)
+            gap_x = segment.x + segment.width
+            return gap_x + fraction * (following.x - gap_x)
+    return AXIS_WIDTH
+
+
+def _ticks(start: datetime, segments: list[Segment]) -> list[tuple[float, str]]:
+    """London time ticks in each segment, about eight across the whole axis."""
     ticks = []
-    moment = first
-    while moment < start.timestamp() + span:
-        offset = moment - start.timestamp()
-        when = datetime.fromtimestamp(moment, tz=start.tzinfo)
-        ticks.append((round(AXIS_WIDTH * offset / span, 1), london(when, fmt)))
-        moment += step
+    for segment in segments:
+        length = max(segment.end - segment.begin, 1.0)
+        room = max(1, round(8 * segment.width / AXIS_WIDTH))
+        step = next((s for s in NICE_STEPS if length / s <= room), NICE_STEPS[-1])
+        fmt = "%H:%M:%S" if step < 60 else "%H:%M"
+        origin = start.timestamp()
+        moment = (origin + segment.begin) // step * step + step
+        while moment < origin + segment.begin + length:
+            when = datetime.fromtimestamp(moment, tz=start.tzinfo)
+            ticks.append((round(_x(segments, moment - origin), 1), london(when, fmt)))
+            moment += step
     return ticks
 
 
@@ -85,6 +178,8 @@ def build(cards: list[ItemCard], playable: set[Any], posters: set[Any]) -> Timel
     start = min(bounds[0] for _, bounds in dated)
     end = max(bounds[1] for _, bounds in dated)
     span = max((end - start).total_seconds(), 1.0)
+    intervals = [((a - start).total_seconds(), (b - start).total_seconds()) for _, (a, b) in dated]
+    segments = _segments(intervals, span)
     lanes: dict[tuple[str, str], Lane] = {}
     for card, (clip_start, clip_end) in sorted(dated, key=lambda pair: pair[1][0]):
         camera = card.item.camera_serial or "unknown camera"
@@ -92,6 +187,7 @@ def build(cards: list[ItemCard], playable: set[Any], posters: set[Any]) -> Timel
         lane = lanes.setdefault(key, Lane(f"{card.officer_name} · {camera}"))
         offset = (clip_start - start).total_seconds()
         length = (clip_end - clip_start).total_seconds()
+        x = _x(segments, offset)
         lane.clips.append(
             Clip(
                 card=card,
@@ -99,10 +195,21 @@ def build(cards: list[ItemCard], playable: set[Any], posters: set[Any]) -> Timel
                 end=clip_end,
                 offset=round(offset, 3),
                 length=round(length, 3),
-                x=round(AXIS_WIDTH * offset / span, 1),
-                width=max(round(AXIS_WIDTH * length / span, 1), 2.0),
+                x=round(x, 1),
+                width=max(round(_x(segments, offset + length) - x, 1), 2.0),
                 playable=card.id in playable,
                 poster=card.id in posters,
             )
         )
-    return Timeline(start, end, list(lanes.values()), _ticks(start, span), undated)
+    gaps = [
+        Gap(
+            start + timedelta(seconds=before.end),
+            start + timedelta(seconds=after.begin),
+            round(before.end, 3),
+            round(before.x + before.width, 1),
+            round(after.x - before.x - before.width, 1),
+        )
+        for before, after in itertools.pairwise(segments)
+    ]
+    ticks = _ticks(start, segments)
+    return Timeline(start, end, list(lanes.values()), ticks, undated, segments, gaps)

@@ -32,6 +32,10 @@ class SimConfig:
     recording_seconds: float = 20.0  # mean length of a recording (log-normal)
     clip_seconds: float = 15.0  # the body worn system splits recordings into clips this long
     prebuffer_seconds: float = 5.0  # pre-event buffer: StartTime is this long before TriggerOn
+    # Incidents several officers of a team attend together (mean, Poisson, per team and shift):
+    # two to four of them record it, each starting within `incident_spread_seconds` of the first.
+    incidents_per_shift: float = 1.0
+    incident_spread_seconds: float = 90.0
     max_clips: int | None = None  # stop after this many clips (the demo sizes itself with it)
     # Warrant numbers always in the slice, recording at least once a shift, first in the budget
     # (the demo's own officer, who signs in to see their footage).
@@ -92,6 +96,10 @@ class SimConfig:
             raise ConfigError("dock_uploads is 1–64 and attempts 1–100")
         if self.recordings_per_shift < 0 or self.recordings_per_shift > 100:
             raise ConfigError("recordings_per_shift is 0–100")
+        if not 0 <= self.incidents_per_shift <= 8:
+            raise ConfigError("incidents_per_shift is 0–8")
+        if not 0 <= self.incident_spread_seconds <= 600:
+            raise ConfigError("incident_spread_seconds is 0–600")
         if self.end is not None and self.end.tzinfo is None:
             raise ConfigError("the end of the period needs a UTC offset")
 

@@ -3,7 +3,12 @@ not started), people to sign in as — one per role, all in Camden — and foota
 way a force's footage does: recorded through shifts by simulated cameras and uploaded at the docks
 through the Axis protocol, over HTTP, to the platform running in this process.
 
-Everything is made once: a second run adds only footage (or, with `if_empty`, nothing).
+An incident the demo officer attended with two to three team-mates comes as a ready-made case
+(made by the demo investigator, its officer in the case), so the synchronised timeline can be
+shown at once.
+
+Everything is made once: a second run adds only footage and its incident's case (or, with
+`if_empty`, nothing).
 """
 
 from __future__ import annotations
@@ -11,14 +16,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from openbwv.access.admin import queries as admin_queries
 from openbwv.access.admin.service import UserSpec, create_token, create_user
 from openbwv.access.models import User
+from openbwv.access.policy.queries import principal_for_user
 from openbwv.access.principal import Principal
 from openbwv.audit.events import record
+from openbwv.cases import queries as case_queries
+from openbwv.cases import service as case_service
 from openbwv.config import Settings
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import queries as evidence_queries
@@ -28,7 +37,8 @@ from openbwv.fleet.demo import DEFAULT_BOROUGHS, DEMO_ACTOR, generate_force
 from openbwv.fleet.errors import FleetConflict
 from openbwv.simulate.config import SimConfig
 from openbwv.simulate.embedded import embedded_platform
-from openbwv.simulate.runner import simulate
+from openbwv.simulate.runner import Simulation, simulate
+from openbwv.simulate.shifts import showcase
 from openbwv.timeutil import utcnow
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - a published demo password, printed on purpose
@@ -37,6 +47,8 @@ DEMO_TEAM = "Camden Central Response A"
 DEMO_STATION = "Camden Central"
 DEMO_WARRANT = "900001"
 DEMO_CAMERA = "AXB-900001"
+CASE_MAKER = "investigator.demo"  # the demo's ready-made case is theirs
+LONDON = ZoneInfo("Europe/London")
 OPERATOR = Principal(id=uuid.UUID(int=8), name="demo", kind="system")
 
 
@@ -71,7 +83,9 @@ def load_demo(*, clips: int, if_empty: bool, settings: Settings) -> str:
     token_file.write_text(secret + "\n")
     token_file.chmod(0o600)
     # A new seed each run: the same one would re-send recordings the platform already holds.
-    lines = _footage(clips, seed=held + 1)
+    lines, simulation = _footage(clips, seed=held + 1)
+    if simulation is not None:
+        lines.extend(_incident_case(simulation, seed=held + 1, settings=settings))
     lines.insert(0, force)
     lines.append("Sign in at /sign-in (password for all: " + DEMO_PASSWORD + "):")
     for user in DEMO_USERS:
@@ -143,11 +157,11 @@ def _issue_camera(session: Session, officer: User) -> None:
         camera_service.assign(session, DEMO_ACTOR, camera, officer, started_at=began)
 
 
-def _footage(clips: int, *, seed: int) -> list[str]:
+def _footage(clips: int, *, seed: int) -> tuple[list[str], Simulation | None]:
     """`clips` clips from the last day and a half of shifts, uploaded through the simulator to
     the platform served from this process."""
     if clips <= 0:
-        return ["Demo loaded: 0 clips."]
+        return ["Demo loaded: 0 clips."], None
     with embedded_platform() as url:
         config = SimConfig(
             url=url,
@@ -160,6 +174,9 @@ def _footage(clips: int, *, seed: int) -> list[str]:
             clip_seconds=10,
             max_clips=clips,
             featured=(DEMO_WARRANT,),
+            # Arrivals less than a clip apart: the first clips of an incident overlap however
+            # few clips the budget leaves each officer (a quick demo).
+            incident_spread_seconds=8,
             faults=0.05,
             each_fault_once=True,
         )
@@ -175,4 +192,48 @@ def _footage(clips: int, *, seed: int) -> list[str]:
     if stats.recordings_failed or stats.recordings_rejected:
         lines.append(f"  {stats.recordings_failed + stats.recordings_rejected} recordings failed:")
         lines.extend(f"    {reason}" for reason in stats.errors[:5])
-    return lines
+    return lines, simulation
+
+
+def _incident_case(simulation: Simulation, *, seed: int, settings: Settings) -> list[str]:
+    """A case linking the stored clips of the latest incident the demo officer attended with
+    team-mates, made through the cases service by the demo investigator."""
+    incident = showcase(simulation.docks, (DEMO_WARRANT,))
+    recordings = [r for d in simulation.docks for r in d.recordings if r.incident == incident]
+    clips = [
+        clip
+        for clip in simulation.ledger.stored()
+        if clip.evidence_id
+        and any(
+            r.wearer.serial == clip.serial and r.start <= clip.start < r.stop for r in recordings
+        )
+    ]
+    officers = {c.officer for c in clips}
+    if incident is None or len(officers) < 2:
+        return ["No incident with several officers came in this time: no demo case."]
+    began = min(c.start for c in clips).astimezone(LONDON)
+    reference = f"DEMO/MULTI/{seed}"
+    title = (
+        f"Incident attended by {len(officers)} officers of {DEMO_TEAM}, "
+        f"{began:%d %b %Y %H:%M} (demo: synchronised timeline)"
+    )
+    with unit_of_work(settings) as session:
+        if case_queries.reference_taken(session, reference):
+            return [f"Demo case {reference} already there."]
+        principal = principal_for_user(session, admin_queries.find_user(session, CASE_MAKER))
+        case = case_service.create_case(
+            session,
+            principal,
+            crime_reference=reference,
+            title=title,
+            cad_number=None,
+            borough=DEMO_BOROUGH,
+            source_ip=None,
+        )
+        for clip in sorted(clips, key=lambda c: (c.start, c.serial)):
+            case_service.link_item(session, principal, case, clip.evidence_id or "", source_ip=None)
+        case_id = case.id
+    return [
+        f"Demo case {reference}: {title} — {len(clips)} clips from {len(officers)} officers' "
+        f"cameras, overlapping. Sign in as {CASE_MAKER} and open /cases/{case_id}/timeline."
+    ]

@@ -126,10 +126,18 @@ def load_wearers(fleet: FleetReader, config: SimConfig) -> list[Wearer]:
 
 def choose(wearers: list[Wearer], config: SimConfig) -> list[Wearer]:
     """At most `officers` officers and `cameras` cameras, taken round-robin across boroughs in
-    an order shuffled by the seed (so a small slice still covers every borough)."""
+    an order shuffled by the seed (so a small slice still covers every borough); the featured
+    officers and a few of their team-mates first."""
     limit = min(config.officers or len(wearers), config.cameras or len(wearers))
     rng = random.Random(f"roster:{config.seed}")
     chosen = [w for w in wearers if w.warrant in config.featured][:limit]
+    # Then up to three of their team-mates: the incidents they attend together.
+    teams = {w.team for w in chosen if w.team}
+    mates = sorted(
+        (w for w in wearers if w.team in teams and w not in chosen), key=lambda w: w.serial
+    )
+    rng.shuffle(mates)
+    chosen += mates[: max(0, min(3, limit - len(chosen)))]
     by_borough: dict[str, list[Wearer]] = defaultdict(list)
     for wearer in sorted(wearers, key=lambda w: w.serial):
         if wearer not in chosen:
