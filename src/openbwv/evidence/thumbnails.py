@@ -12,19 +12,34 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Iterable
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
 from openbwv.audit.events import record
+from openbwv.config import get_settings
 from openbwv.secrets_store import get_or_create
 
 PURPOSE = b"openbwv thumbnail batch"
 
 
+def _key() -> bytes:
+    settings = get_settings()
+    configured = settings.secret_key.get_secret_value() if settings.secret_key else None
+    return _derived_key(str(settings.resolved_data_dir), configured)
+
+
+@lru_cache(maxsize=8)
+def _derived_key(data_dir: str, configured: str | None) -> bytes:
+    """Derived from the session secret, so every API node (sharing BWV_SECRET_KEY) agrees; the
+    arguments say which secret (a list page signs dozens of URLs: read the key file once)."""
+    secret = configured or get_or_create("session")
+    return hmac.new(secret.encode(), PURPOSE, hashlib.sha256).digest()
+
+
 def _signature(principal: Principal, batch: str, item_id: uuid.UUID | str) -> str:
-    # Derived from the session secret, so every API node (sharing BWV_SECRET_KEY) agrees.
-    key = hmac.new(get_or_create("session").encode(), PURPOSE, hashlib.sha256).digest()
+    key = _key()
     message = f"{principal.id}:{batch}:{item_id}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 

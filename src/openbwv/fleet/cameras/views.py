@@ -24,7 +24,7 @@ from openbwv.errors import DomainError
 from openbwv.fleet.cameras import presenters, queries, service
 from openbwv.fleet.cameras.lifecycle import TRANSITIONS
 from openbwv.fleet.errors import FleetError
-from openbwv.fleet.models import AssignmentKind, Camera, CameraStatus
+from openbwv.fleet.models import AssignmentKind, Camera, CameraStatus, Dock
 from openbwv.web.auth import Viewer
 from openbwv.web.render import render
 
@@ -144,6 +144,11 @@ def assign_camera(
     return _change(request, principal, serial, "assigned", {"officer": officer}, work)
 
 
+def _dock(session: Session, typed: str) -> Dock | None:
+    """The dock a form names, if it names one (an unknown serial is refused by `get_dock`)."""
+    return queries.get_dock(session, typed.strip()) if typed.strip() else None
+
+
 @router.post("/fleet/cameras/{serial}/return")
 def return_camera(
     request: Request,
@@ -157,7 +162,7 @@ def return_camera(
     typed = {"status": status, "dock": dock, "reason": reason}
 
     def work(session: Session, camera: Camera) -> None:
-        found = queries.get_dock(session, dock.strip()) if dock.strip() else None
+        found = _dock(session, dock)
         service.unassign(
             session, principal, camera, reason=reason.strip() or None, status=status, dock=found
         )
@@ -178,7 +183,7 @@ def change_status(
     typed = {"status": status, "dock": dock, "reason": reason}
 
     def work(session: Session, camera: Camera) -> None:
-        found = queries.get_dock(session, dock.strip()) if dock.strip() else None
+        found = _dock(session, dock)
         service.change_status(
             session, principal, camera, status, reason=reason.strip() or None, dock=found
         )
