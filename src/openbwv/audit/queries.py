@@ -33,6 +33,7 @@ from openbwv.access.errors import AccessDenied
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import authorize_item, require
 from openbwv.access.principal import Principal
+from openbwv.audit import folding
 from openbwv.audit.merkle import (
     CompactRange,
     SubtreeSource,
@@ -49,6 +50,7 @@ Executor = Session | Connection
 _PLACEHOLDER = bytes(32)
 _FETCH_CHUNK = 500  # keys per query: far below every driver's parameter limit
 TRAIL_ACTION = "audit.trail"
+_ROUTINE_READS = 5000  # folded into counts: a bound, not a page
 _INDEX = '"index"'  # a reserved word in SQL: quoted the same way by SQLite and PostgreSQL
 
 
@@ -285,16 +287,32 @@ def load_trail(
     return Trail(evidence_id, checkpoint, events, pending, rows[-1][0] if more else None)
 
 
-def latest_for_item(session: Session, evidence_id: uuid.UUID, limit: int) -> list[AuditEvent]:
-    """The item's newest `limit` events, newest first (the evidence page's trail panel)."""
-    return list(
+def latest_for_item(
+    session: Session, evidence_id: uuid.UUID, limit: int
+) -> list[folding.Line | folding.FoldedReads]:
+    """The evidence page's trail panel, newest first: the item's latest `limit` events other
+    than routine reads, and the routine reads of the same period folded into a count per sitting
+    (so a hundred list pages cannot push the last view off the panel)."""
+    newest_first = AuditEvent.id.desc()
+    main = list(
         session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.evidence_id == evidence_id)
-            .order_by(AuditEvent.id.desc())
+            .where(
+                AuditEvent.evidence_id == evidence_id,
+                AuditEvent.action.not_in(folding.FOLDED_ACTIONS),
+            )
+            .order_by(newest_first)
             .limit(limit)
         )
     )
+    routine = select(AuditEvent).where(
+        AuditEvent.evidence_id == evidence_id, AuditEvent.action.in_(folding.FOLDED_ACTIONS)
+    )
+    if len(main) == limit:  # only the period the panel covers
+        routine = routine.where(AuditEvent.id > main[-1].id)
+    reads = list(session.scalars(routine.order_by(newest_first).limit(_ROUTINE_READS)))
+    merged = sorted([*main, *reads], key=lambda event: event.id, reverse=True)
+    return folding.fold(folding.from_rows(merged))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import base64
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from fpdf.enums import WrapMode
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
+from openbwv.audit import folding
 from openbwv.audit.keys import get_signer
 from openbwv.audit.queries import evidence_record, load_trail
 from openbwv.audit.trail import Trail, TrailEvent, b64
@@ -69,6 +70,33 @@ class Custody:
     generated_at: str
     truncated: bool
     steps: tuple[str, ...] = field(default=STEPS)
+
+    @cached_property
+    def lines(self) -> list[folding.Line]:
+        return folding.from_trail([*self.trail.events, *self.trail.pending])
+
+    @property
+    def accesses(self) -> list[folding.Line]:
+        """Views, plays and downloads: shown first, as a reader asks about them first."""
+        return folding.accesses(self.lines)
+
+    @property
+    def sittings(self) -> list[folding.FoldedReads]:
+        return [line for line in folding.fold(self.lines) if isinstance(line, folding.FoldedReads)]
+
+    @property
+    def main_events(self) -> list[TrailEvent]:
+        return [event for event in self.trail.events if not _routine(event)]
+
+    @property
+    def routine_events(self) -> list[TrailEvent]:
+        """Thumbnail reads, with their proofs, after everything else."""
+        return [event for event in self.trail.events if _routine(event)]
+
+
+def _routine(event: TrailEvent) -> bool:
+    doc = event.event
+    return doc.get("action") in folding.FOLDED_ACTIONS and doc.get("result") == "success"
 
 
 def _item_rows(item: EvidenceItem | None) -> list[tuple[str, str]]:
@@ -159,7 +187,9 @@ def html_policy() -> str:
 
 def render_html(custody: Custody) -> str:
     template = _environment().get_template("custody_report.html")
-    return template.render(c=custody, summary=event_summary, b64=b64, css=_styles()[0])
+    return template.render(
+        c=custody, summary=event_summary, b64=b64, iso=isoformat_z, css=_styles()[0]
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -252,27 +282,18 @@ def _anchor_pdf(pdf: FPDF, custody: Custody) -> None:
 
 def _events_pdf(pdf: FPDF, custody: Custody) -> None:
     trail = custody.trail
+    _accesses_pdf(pdf, custody)
     _heading(pdf, f"Events ({len(trail.events)} anchored, {len(trail.pending)} pending)")
     if custody.truncated:
         _text(
             pdf, f"Only the first {len(trail.events)} events are shown; use the API for the rest."
         )
-    for event in trail.events:
-        s = event_summary(event)
-        _text(
-            pdf,
-            f"Leaf {event.index}: {s['time']}  {s['action']}  {s['result']}  by {s['actor']}"
-            + (f"  reason: {s['reason']}" if s["reason"] else ""),
-            9,
-            "B",
-        )
-        _mono(pdf, "entry: " + event.entry)
-        _mono(pdf, "leaf hash (hex): " + event.leaf_hash.hex())
-        proof = event.proof or []
-        _mono(
-            pdf, "inclusion proof (base64, leaf upwards):" + "".join(f"\n  {b64(h)}" for h in proof)
-        )
-        pdf.ln(1.5)
+    for event in custody.main_events:
+        _event_pdf(pdf, event)
+    if custody.routine_events:
+        _heading(pdf, f"Thumbnail reads with their proofs ({len(custody.routine_events)})")
+        for event in custody.routine_events:
+            _event_pdf(pdf, event)
     for event in trail.pending:
         s = event_summary(event)
         _text(
@@ -281,3 +302,39 @@ def _events_pdf(pdf: FPDF, custody: Custody) -> None:
             9,
         )
         _mono(pdf, "entry: " + event.entry)
+
+
+def _event_pdf(pdf: FPDF, event: TrailEvent) -> None:
+    s = event_summary(event)
+    _text(
+        pdf,
+        f"Leaf {event.index}: {s['time']}  {s['action']}  {s['result']}  by {s['actor']}"
+        + (f"  reason: {s['reason']}" if s["reason"] else ""),
+        9,
+        "B",
+    )
+    _mono(pdf, "entry: " + event.entry)
+    _mono(pdf, "leaf hash (hex): " + event.leaf_hash.hex())
+    proof = event.proof or []
+    _mono(pdf, "inclusion proof (base64, leaf upwards):" + "".join(f"\n  {b64(h)}" for h in proof))
+    pdf.ln(1.5)
+
+
+def _accesses_pdf(pdf: FPDF, custody: Custody) -> None:
+    _heading(pdf, f"Views, plays and downloads ({len(custody.accesses)})")
+    for line in custody.accesses:
+        leaf = "pending" if line.index is None else f"leaf {line.index}"
+        _text(
+            pdf, f"{isoformat_z(line.time)}  {line.action}  {line.result}  by {line.actor} ({leaf})"
+        )
+    if not custody.accesses:
+        _text(pdf, "Nobody has opened, played or downloaded the item.")
+    if custody.sittings:
+        _heading(pdf, "Thumbnail reads, counted per sitting")
+        for sitting in custody.sittings:
+            _text(
+                pdf,
+                f"{sitting.count} by {sitting.actor} from {sitting.source_ip or '-'}, "
+                f"{isoformat_z(sitting.first)} to {isoformat_z(sitting.last)} "
+                f"(leaves {sitting.leaf_span})",
+            )

@@ -23,15 +23,14 @@ from openbwv.access.policy import roles
 from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
 from openbwv.api.context import Client
-from openbwv.audit import actions, queries
+from openbwv.audit import actions, folding, queries
 from openbwv.audit.events import record
 from openbwv.audit.keys import SigningKeyError, get_signer
 from openbwv.audit.queries import TRAIL_ACTION, LogFilter, authorize_trail, load_trail
 from openbwv.audit.verification import service as verification
 from openbwv.db.session import unit_of_work
-from openbwv.timeutil import parse_rfc3339
 from openbwv.web.auth import Viewer
-from openbwv.web.render import LONDON, add_template_dir, london, render
+from openbwv.web.render import LONDON, add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
 add_template_dir(Path(__file__).parent / "templates")
@@ -126,6 +125,7 @@ def item_trail_page(
     with unit_of_work() as session:
         item_id = authorize_trail(session, principal, evidence_id)
         trail = load_trail(session, item_id, after=after, limit=TRAIL_PAGE)
+        lines = folding.from_trail([*trail.events, *trail.pending])
         record(session, principal, TRAIL_ACTION, evidence_id=item_id, source_ip=client.ip)
     return render(
         request,
@@ -134,7 +134,8 @@ def item_trail_page(
             "title": f"Audit trail of item {item_id}",
             "item_id": item_id,
             "trail": trail,
-            "london_time": lambda text: london(parse_rfc3339(text)),
+            "lines": folding.fold(lines),
+            "accesses": folding.accesses(lines),
         },
     )
 

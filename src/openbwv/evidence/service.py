@@ -7,7 +7,7 @@ commits."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from openbwv.categories.errors import UnknownCategory
 from openbwv.categories.queries import unknown_names
 from openbwv.config import Settings, get_settings
 from openbwv.db.session import unit_of_work
-from openbwv.evidence import queries
+from openbwv.evidence import queries, thumbnails
 from openbwv.evidence.errors import AlreadyVisible
 from openbwv.evidence.models import EvidenceCategory, EvidenceFlag, EvidenceItem
 from openbwv.fleet.cameras.queries import attribution
@@ -353,3 +353,28 @@ def fsck(
         ("derivatives", key) for key in derivatives(settings).iter_keys() if key not in derived
     )
     return report
+
+
+def record_thumbnail_batch(
+    session: Session,
+    principal: Principal,
+    item_ids: Iterable[uuid.UUID],
+    source_ip: str | None,
+    page: str,
+) -> dict[uuid.UUID, str]:
+    """Record a list page's thumbnail reads as one event; returns each item's signed URL (the
+    thumbnail endpoint still asks the policy for every picture)."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return {}
+    batch = uuid.uuid4().hex
+    record(
+        session,
+        principal,
+        "evidence.thumbnails",
+        source_ip=source_ip,
+        target_type="page",
+        target_id=page,
+        details={"batch": batch, "items": [str(item_id) for item_id in ids]},
+    )
+    return thumbnails.signed_urls(principal, batch, ids)

@@ -1,23 +1,19 @@
 """Thumbnails on list pages: one audited read per page, not one audit event per picture.
 
-A list page records `evidence.thumbnails` once, naming every item whose picture it shows, and
-gives each picture a URL signed for that person, that batch and that item. The thumbnail
-endpoint still asks the policy for every picture; it only skips writing a second record of a
-read the batch already recorded. A URL copied to another person, or altered, is recorded per
-picture as before."""
+A list page records `evidence.thumbnails` once (`service.record_thumbnail_batch`), naming every
+item whose picture it shows, and gives each picture a URL signed for that person, that batch and
+that item. The thumbnail endpoint still asks the policy for every picture; it only skips writing a
+second record of a read the batch already recorded. A URL copied to another person, or altered, is
+recorded per picture as before."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import uuid
-from collections.abc import Iterable
 from functools import lru_cache
 
-from sqlalchemy.orm import Session
-
 from openbwv.access.principal import Principal
-from openbwv.audit.events import record
 from openbwv.config import get_settings
 from openbwv.secrets_store import get_or_create
 
@@ -44,31 +40,14 @@ def _signature(principal: Principal, batch: str, item_id: uuid.UUID | str) -> st
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
-def record_batch(
-    session: Session,
-    principal: Principal,
-    item_ids: Iterable[uuid.UUID],
-    source_ip: str | None,
-    page: str,
+def signed_urls(
+    principal: Principal, batch: str, item_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
-    """Record the page's thumbnail reads as one event; returns each item's signed URL."""
-    ids = list(dict.fromkeys(item_ids))
-    if not ids:
-        return {}
-    batch = uuid.uuid4().hex
-    record(
-        session,
-        principal,
-        "evidence.thumbnails",
-        source_ip=source_ip,
-        target_type="page",
-        target_id=page,
-        details={"batch": batch, "items": [str(item_id) for item_id in ids]},
-    )
+    """Each item's thumbnail URL, signed for this principal and batch."""
     return {
         item_id: f"/api/v1/evidence/{item_id}/thumbnail?batch={batch}"
         f"&sig={_signature(principal, batch, item_id)}"
-        for item_id in ids
+        for item_id in item_ids
     }
 
 

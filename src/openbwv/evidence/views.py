@@ -31,7 +31,7 @@ from openbwv.cases import queries as cases
 from openbwv.cases import service as case_service
 from openbwv.db.session import unit_of_work
 from openbwv.errors import DomainError
-from openbwv.evidence import presenters, queries, service, thumbnails
+from openbwv.evidence import presenters, queries, service
 from openbwv.evidence.annotations import queries as annotation_queries
 from openbwv.evidence.annotations import service as annotate
 from openbwv.evidence.errors import AlreadyVisible, NoSuchCase
@@ -227,7 +227,7 @@ def _footage(
         details = {"page": page, "returned": len(items), "more": bool(next_cursor)}
         service.record_search(session, principal, client.ip, details)
         pictured = [row.id for row in items if row.item.derivative(DerivativeKind.POSTER)]
-        pictures = thumbnails.record_batch(session, principal, pictured, client.ip, page)
+        pictures = service.record_thumbnail_batch(session, principal, pictured, client.ip, page)
     return render(
         request,
         "footage.html",
@@ -307,7 +307,7 @@ def _row(
     catalogue = queries.category_catalogue(session)
     card = queries.cards(session, [item], catalogue)[0] if visible else None
     pictured = [item.id] if card and item.derivative(DerivativeKind.POSTER) else []
-    pictures = thumbnails.record_batch(session, principal, pictured, None, "footage row")
+    pictures = service.record_thumbnail_batch(session, principal, pictured, None, "footage row")
     return render(
         request,
         "_footage_row.html",

@@ -18,7 +18,6 @@ from openbwv.cases.queries import find_visible, item_ids
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import queries as evidence
 from openbwv.evidence import service as evidence_service
-from openbwv.evidence import thumbnails
 from openbwv.evidence.errors import BadCursor
 from openbwv.evidence.models import DerivativeKind
 from openbwv.evidence.search import queries, service
@@ -78,7 +77,9 @@ def search_page(
         }
         evidence_service.record_search(session, principal, client.ip, details)
         pictured = [r.id for r in rows if r.item.derivative(DerivativeKind.POSTER)]
-        pictures = thumbnails.record_batch(session, principal, pictured, client.ip, "search")
+        pictures = evidence_service.record_thumbnail_batch(
+            session, principal, pictured, client.ip, "search"
+        )
         context = _form_context(session, principal)
         case = _add_to_case(session, principal, add_to)
         context.update(
