@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_json: bool = False
+    log_file: Path | None = Field(
+        default=None, description="Append logs to this file instead of standard error."
+    )
 
     audit_origin: str = Field(
         default="openbwv.local/audit",

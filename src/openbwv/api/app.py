@@ -19,7 +19,7 @@ from openbwv.web import views as web_views
 
 def build_app(platform: Platform) -> FastAPI:
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_file)
     app = FastAPI(
         title="openbwv",
         version=__version__,

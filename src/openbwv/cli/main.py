@@ -4,17 +4,22 @@ infrastructure's own commands: `serve`, `worker` and `db`. The entry point is
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import typer
 import uvicorn
+import uvicorn.config
 
 from openbwv.api.server import HTTP_PROTOCOL
 from openbwv.cli.db import db_app
 from openbwv.cli.errors import Commands
+from openbwv.cli.progress import ConsoleProgress, base_url
 from openbwv.config import get_settings
 from openbwv.db.migrate import upgrade
 from openbwv.jobs.celery_app import QUEUES as JOB_QUEUES
@@ -62,25 +67,41 @@ def serve(
         show_default=False,
         help="API processes (default: BWV_API_WORKERS, else one per CPU, at most 8).",
     ),
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        help="Print the address and a progress line only; logs go to DATA_DIR/logs/api.log.",
+    ),
 ) -> None:
     """Run the API (and, by default, a worker on the embedded broker)."""
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    logs = settings.resolved_data_dir / "logs"
+    worker_env = os.environ.copy()
+    log_config: dict[str, Any] | str | None = uvicorn.config.LOGGING_CONFIG
+    if quiet:
+        os.environ["BWV_LOG_FILE"] = str(logs / "api.log")  # the API processes inherit it
+        get_settings.cache_clear()
+        settings = get_settings()
+        log_config = _file_log_config(logs / "api.log")
+    configure_logging(settings.log_level, settings.log_json, settings.log_file)
     upgrade(settings)
     child = None
     if worker:
         # The local worker's banner and one line per job go to a file, not the console the
         # person started the platform from (`make run` prints the address and sign-in only).
-        logs = settings.resolved_data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         worker_log = (logs / "worker.log").open("ab")
         child = subprocess.Popen(
             [sys.executable, "-m", "openbwv.composition", "worker"],
-            env=os.environ.copy(),
+            env=worker_env,
             stdout=worker_log,
             stderr=subprocess.STDOUT,
         )
-        typer.echo(f"Jobs run in a local worker; its log is {logs / 'worker.log'}", err=True)
+        if not quiet:
+            typer.echo(f"Jobs run in a local worker; its log is {logs / 'worker.log'}", err=True)
+    progress = ConsoleProgress(base_url(host, port), str(logs)) if quiet else None
+    if progress is not None:
+        progress.start()
     try:
         uvicorn.run(
             APP_FACTORY,
@@ -89,16 +110,35 @@ def serve(
             port=port,
             proxy_headers=True,
             log_level=settings.log_level.lower(),
+            log_config=log_config,
             http=HTTP_PROTOCOL,
             workers=workers or settings.resolved_api_workers,
+            # A child importing the app on a busy machine can miss the default 5 s health
+            # ping and be killed and restarted as "hung".
+            timeout_worker_healthcheck=30,
         )
     finally:
+        if progress is not None:
+            progress.stop()
         if child is not None:
             child.send_signal(signal.SIGTERM)
             try:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _file_log_config(path: Path) -> dict[str, Any]:
+    """uvicorn's own logging set-up, with both of its handlers appending to `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    for formatter in config["formatters"].values():
+        formatter["use_colors"] = False
+        formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
+    for handler in config["handlers"].values():
+        handler.pop("stream", None)
+        handler.update({"class": "logging.FileHandler", "filename": str(path)})
+    return config
 
 
 def worker(
@@ -113,7 +153,7 @@ def worker(
 ) -> None:
     """Run a Celery worker (at scale: BWV_BROKER_URL=redis://… or amqp://…)."""
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_file)
     celery = get_celery()
     SweeperThread().start()
     celery.worker_main(
