@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -334,10 +334,11 @@ class S3Store(MultipartBucket, ObjectStore):
         this machine's clock: the server's clock decides, and a retry after a while settles it.
         """
         where = f"S3 refused to delete {self._where(object_key)} (version {version_id})"
-        try:
-            head = self.client.head_object(Bucket=self.bucket, Key=object_key, VersionId=version_id)
-        except (ClientError, BotoCoreError):
-            head = {}
+        head: dict[str, Any] = {}  # stays empty when the version cannot be read: no lock known
+        with suppress(ClientError, BotoCoreError):
+            head = dict(
+                self.client.head_object(Bucket=self.bucket, Key=object_key, VersionId=version_id)
+            )
         until = head.get("ObjectLockRetainUntilDate")
         if until is not None or head.get("ObjectLockLegalHoldStatus") == "ON":
             mode = head.get("ObjectLockMode") or "legal hold"
