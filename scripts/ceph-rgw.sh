@@ -95,6 +95,8 @@ start() {
   local dir=${1:-}
   if [ -z "$dir" ]; then dir=$(mktemp -d /tmp/openbwv-rgw.XXXXXX); else mkdir -p "$dir"; fi
   dir=$(cd "$dir" && pwd)
+  # Any failing step below stops what was already started (the logs stay in $dir/log).
+  trap 'echo "error: Ceph RGW did not start (logs in $dir/log)" >&2; stop "$dir" keep' ERR
   mkdir -p "$dir"/{run,log,mon,osd/ceph-0,rgw}
   local mon_port rgw_port
   mon_port=$(free_port)
@@ -117,11 +119,8 @@ start() {
 
   radosgw "${conf[@]}" -n client.rgw.a 2>>"$dir/log/stderr.log"
   local url="http://127.0.0.1:$rgw_port"
-  if ! wait_for 300 python3 -c "import urllib.request; urllib.request.urlopen('$url', timeout=2)"; then
-    echo "error: the Ceph RADOS Gateway did not answer on $url (logs in $dir/log)" >&2
-    stop "$dir" keep
-    exit 1
-  fi
+  # Up to 30 s (it takes about one on an idle machine).
+  wait_for 300 python3 -c "import urllib.request; urllib.request.urlopen('$url', timeout=2)"
   radosgw-admin "${conf[@]}" user create --uid=openbwv --display-name=openbwv \
     --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
   cat >"$dir/env" <<EOF
@@ -130,6 +129,7 @@ export BWV_TEST_RGW_ACCESS_KEY_ID=$ACCESS_KEY
 export BWV_TEST_RGW_SECRET_ACCESS_KEY=$SECRET_KEY
 export BWV_TEST_RGW_DIR=$dir
 EOF
+  trap - ERR
   cat "$dir/env"
 }
 
