@@ -7,6 +7,8 @@
 #                                     (and write them to DIR/env); DIR defaults to a new temp dir
 #   scripts/ceph-rgw.sh stop DIR      stop the daemons and remove DIR
 #
+#   eval "$(scripts/ceph-rgw.sh start)"; pytest tests/storage; scripts/ceph-rgw.sh stop "$BWV_TEST_RGW_DIR"
+#
 # Debian's packages (radosgw, ceph-mon, ceph-osd: Ceph 16.2 "Pacific" on bookworm) are installed
 # when missing. Settings that matter, found the hard way:
 # - `ms mon client mode = crc`: with auth off, the gateway otherwise hangs at start negotiating a
@@ -136,19 +138,19 @@ EOF
 stop() {  # dir [keep]
   local dir=${1:?usage: $0 stop DIR}
   [ -d "$dir/run" ] || return 0
-  local pids=()
+  local pids=() name pid
   for name in client.rgw.a osd.0 mon.a; do
-    if [ -f "$dir/run/$name.pid" ]; then
-      local pid
-      pid=$(cat "$dir/run/$name.pid")
-      kill "$pid" 2>/dev/null && pids+=("$pid")
+    [ -f "$dir/run/$name.pid" ] || continue
+    pid=$(cat "$dir/run/$name.pid")
+    # Only a daemon of this cluster (its command line names this ceph.conf), never a process
+    # that reused the number. SIGKILL: the data is thrown away, so a clean shutdown (memstore
+    # writing its contents out) is not worth waiting for.
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/ceph.conf"; then
+      kill -9 "$pid" 2>/dev/null && pids+=("$pid")
     fi
   done
   for pid in "${pids[@]}"; do
-    # A second at most: the data is thrown away, so a clean shutdown (memstore writing its
-    # contents out) is not worth waiting for.
-    for _ in $(seq 1 10); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   if [ "${2:-}" != keep ]; then rm -rf "$dir"; fi
 }
