@@ -33,9 +33,21 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
-    s3_object_lock_days: int = Field(default=0, ge=0, description="COMPLIANCE retention; 0 = off.")
+    s3_object_lock_days: int = Field(
+        default=0,
+        ge=0,
+        description="COMPLIANCE retention of originals; 0 = off. At most the shortest retention "
+        "(retention_non_evidential_days), or disposal must wait for the lock.",
+    )
     s3_multipart_threshold: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
     s3_multipart_chunk: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
+
+    retention_non_evidential_days: int = Field(
+        default=31,
+        ge=1,
+        description="Non-evidential footage is disposed of this long after it "
+        "was recorded (the shortest retention).",
+    )
 
     max_upload_bytes: int = Field(default=64 * 1024**3, gt=0, description="tus Tus-Max-Size.")
     upload_expiry_hours: int = Field(default=24 * 7, gt=0)

@@ -1,8 +1,14 @@
 """One contract for every storage adapter: each test runs on LocalStore and on S3Store.
 
 S3Store runs against a real HTTP endpoint: `BWV_TEST_S3_URL` when set, otherwise a moto server
-(tests/support/s3server.py). Each test module gets fresh buckets (one with Object Lock for the
-originals, one without) and each test its own prefix, so listings are exact.
+(tests/support/s3server.py), and also against Ceph's RADOS Gateway when `BWV_TEST_RGW_URL` is set
+(`scripts/ceph-rgw.sh`; `.ci/run` always sets it). Each test module gets fresh buckets (one with
+Object Lock for the originals, one without) and each test its own prefix, so listings are exact.
+
+What Ceph RGW (16.2 Pacific) differs in: it enforces Object Lock (tests/storage/test_worm.py proves
+the WORM claims there, not on moto); it accepts `x-amz-checksum-*` but neither checks nor keeps it,
+so only the platform's own SHA-256 checks stand; it ignores `If-None-Match: *` on writes, so two
+concurrent writers of the same bytes can both create a version (as on moto).
 
 What moto (5.2.x) does and does not enforce, checked by the tests below where it matters:
 - It refuses DeleteObject of a specific version under COMPLIANCE retention (AccessDenied), which is
@@ -16,8 +22,8 @@ What moto (5.2.x) does and does not enforce, checked by the tests below where it
   from the HeadObject headers `x-amz-object-lock-mode` / `-retain-until-date`, as AWS also returns.
 - Its `If-None-Match: *` check is not atomic with the write, and it ignores the condition on
   CopyObject: two concurrent writers of the same bytes can both create a version.
-- It lets PutObjectRetention shorten or remove COMPLIANCE retention (AWS refuses); nothing here
-  relies on that.
+- It lets PutObjectRetention shorten or remove COMPLIANCE retention (AWS and Ceph refuse); nothing
+  here relies on that.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from openbwv.config import Settings
 from openbwv.storage.base import (
     READ_CHUNK,
     DigestMismatch,
+    ObjectLocked,
     ObjectNotFound,
     ObjectStore,
     StorageError,
@@ -47,13 +54,20 @@ from openbwv.storage.local import LocalStore
 from openbwv.storage.s3 import S3Store
 
 try:
-    from tests.support.s3server import s3_settings_kwargs, unique_bucket
+    from tests.support.s3server import (
+        RGW_URL,
+        rgw_settings_kwargs,
+        s3_settings_kwargs,
+        unique_bucket,
+    )
 except ModuleNotFoundError:  # pytest put tests/ itself on sys.path (tests/ is not a package)
-    from support.s3server import s3_settings_kwargs, unique_bucket
+    from support.s3server import RGW_URL, rgw_settings_kwargs, s3_settings_kwargs, unique_bucket
 
 MiB = 1024 * 1024
 LOCK_DAYS = 1
-BACKENDS = ["local", "s3"]
+# "s3": moto (or BWV_TEST_S3_URL); "rgw": Ceph's RADOS Gateway, when BWV_TEST_RGW_URL says where.
+S3_BACKENDS = ["s3", "rgw"] if RGW_URL else ["s3"]
+BACKENDS = ["local", *S3_BACKENDS]
 
 MakeStore = Callable[..., ObjectStore]
 
@@ -66,10 +80,11 @@ def sha(data: bytes) -> str:
 
 
 class S3Buckets:
-    def __init__(self) -> None:
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
         self.locked = unique_bucket("bwv-lock")
         self.unlocked = unique_bucket("bwv-nolock")
-        self.base = s3_settings_kwargs()
+        self.base = rgw_settings_kwargs() if backend == "rgw" else s3_settings_kwargs()
         S3Store.from_settings(self.locked, "", "originals", True, self.settings(0)).ensure_bucket(
             object_lock=True
         )
@@ -93,8 +108,20 @@ class S3Buckets:
 
 
 @pytest.fixture(scope="module")
-def s3_buckets() -> S3Buckets:
-    return S3Buckets()
+def bucket_sets() -> dict[str, S3Buckets]:
+    """The buckets of each S3 backend, made on first use in the module."""
+    return {}
+
+
+def buckets_for(sets: dict[str, S3Buckets], backend: str) -> S3Buckets:
+    if backend not in sets:
+        sets[backend] = S3Buckets(backend)
+    return sets[backend]
+
+
+@pytest.fixture(scope="module", params=S3_BACKENDS)
+def s3_buckets(request: pytest.FixtureRequest, bucket_sets: dict[str, S3Buckets]) -> S3Buckets:
+    return buckets_for(bucket_sets, str(request.param))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -113,7 +140,7 @@ def make_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     def make(namespace: str = "originals", *, lock: bool = True) -> ObjectStore:
         if backend == "local":
             return LocalStore(tmp_path / "objects", namespace, write_once=namespace == "originals")
-        buckets: S3Buckets = request.getfixturevalue("s3_buckets")
+        buckets = buckets_for(request.getfixturevalue("bucket_sets"), backend)
         return buckets.store(namespace, lock=lock, prefix=prefix)
 
     return make
@@ -488,16 +515,25 @@ def test_local_layout_mode_and_no_leftovers(local_store: LocalStore, tmp_path: P
 # ---------------------------------------------------------------------------------- S3 only
 
 
-def test_s3_objects_carry_sha256_metadata_and_checksum(s3_store: S3Store, tmp_path: Path) -> None:
+def test_s3_objects_carry_sha256_metadata_and_checksum(
+    s3_buckets: S3Buckets, s3_store: S3Store, tmp_path: Path
+) -> None:
     import base64
 
+    # Ceph Pacific accepts `x-amz-checksum-*` but neither checks nor keeps it: there the metadata
+    # and the platform's own SHA-256 checks (put_file, local_copy, fsck) are what stands.
+    keeps_checksums = s3_buckets.backend != "rgw"
     data = b"metadata check"
     key = s3_store.put_bytes(data).key
     head = s3_store.client.head_object(
         Bucket=s3_store.bucket, Key=s3_store.object_key(key), ChecksumMode="ENABLED"
     )
     assert head["Metadata"]["sha256"] == key
-    assert head["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(data).digest()).decode()
+    if keeps_checksums:
+        expected = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        assert head["ChecksumSHA256"] == expected
+    else:
+        assert "ChecksumSHA256" not in head  # so a claim about them would rest on nothing
     assert s3_store.object_key(key) == f"{s3_store.base}/{key}"
     assert s3_store.base.endswith("/originals")
 
@@ -507,7 +543,7 @@ def test_s3_objects_carry_sha256_metadata_and_checksum(s3_store: S3Store, tmp_pa
         Bucket=s3_store.bucket, Key=s3_store.object_key(big_key), ChecksumMode="ENABLED"
     )
     assert head["Metadata"]["sha256"] == big_key
-    assert head.get("ChecksumSHA256")  # per-part SHA-256 checksums were sent
+    assert bool(head.get("ChecksumSHA256")) is keeps_checksums  # per-part checksums were sent
     assert int(head["ContentLength"]) == len(big)
 
 
@@ -526,9 +562,11 @@ def test_s3_object_lock_compliance(s3_store: S3Store, tmp_path: Path) -> None:
         expected = now + timedelta(days=LOCK_DAYS)
         assert abs((until - expected).total_seconds()) < 120
 
-    # The store deletes by version id, which Object Lock refuses (moto enforces this too).
-    with pytest.raises(StorageError, match="refused to delete"):
+    # The store deletes by version id, which Object Lock refuses (moto enforces this too): a
+    # distinct error with the date, so that disposal leaves the deletion pending and retries.
+    with pytest.raises(ObjectLocked, match="refused to delete") as locked:
         s3_store.delete(small)
+    assert locked.value.key == small and locked.value.retain_until == retention(s3_store, small)[1]
     assert s3_store.read_all(small) == b"locked original"
     version = client.head_object(Bucket=bucket, Key=s3_store.object_key(small))["VersionId"]
     with pytest.raises(ClientError) as denied:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,20 @@ def test_s3_url() -> None:
 def test_unsupported_url() -> None:
     with pytest.raises(StorageError, match="unsupported storage URL"):
         open_store("originals", Settings(storage_url="ftp://example.org/x"))
+
+
+def test_a_lock_longer_than_the_shortest_retention_is_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # COMPLIANCE locks cannot be shortened: disposal would have to wait for them, past the policy.
+    base = {"storage_url": f"s3://{unique_bucket('bwv-days')}", **s3_settings_kwargs()}
+    with caplog.at_level(logging.WARNING, logger="openbwv.storage.s3"):
+        open_store("originals", Settings(**base, s3_object_lock_days=31))
+        open_store("derivatives", Settings(**base, s3_object_lock_days=40))  # never locked
+        assert caplog.records == []
+        open_store("originals", Settings(**base, s3_object_lock_days=40))
+    assert [r.getMessage() for r in caplog.records] == [
+        "BWV_S3_OBJECT_LOCK_DAYS=40 is longer than the shortest retention "
+        "(BWV_RETENTION_NON_EVIDENTIAL_DAYS=31): footage due for disposal stays locked in the "
+        "bucket until its lock ends; set the lock to at most the shortest retention"
+    ]

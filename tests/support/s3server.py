@@ -8,6 +8,11 @@ once per session.
 
 Credentials: `BWV_TEST_S3_ACCESS_KEY_ID` / `BWV_TEST_S3_SECRET_ACCESS_KEY` for an external endpoint;
 moto accepts anything.
+
+`rgw_settings_kwargs()`: a Ceph RADOS Gateway, when `BWV_TEST_RGW_URL` (with
+`BWV_TEST_RGW_ACCESS_KEY_ID` / `BWV_TEST_RGW_SECRET_ACCESS_KEY`) says where one runs
+(`scripts/ceph-rgw.sh start`; `.ci/run` starts one). It enforces Object Lock, which moto does not:
+tests that prove a WORM claim run on it. Unset, those tests are not collected (CI always sets it).
 """
 
 from __future__ import annotations
@@ -57,6 +62,20 @@ def s3_settings_kwargs() -> dict[str, Any]:
         "s3_region": os.environ.get("BWV_TEST_S3_REGION", "us-east-1"),
         "s3_access_key_id": key_id,
         "s3_secret_access_key": secret,
+    }
+
+
+RGW_URL = os.environ.get("BWV_TEST_RGW_URL")
+
+
+def rgw_settings_kwargs() -> dict[str, Any]:
+    """Keyword arguments for `openbwv.config.Settings` pointing at the Ceph RADOS Gateway."""
+    assert RGW_URL, "BWV_TEST_RGW_URL is not set (scripts/ceph-rgw.sh start)"
+    return {
+        "s3_endpoint_url": RGW_URL,
+        "s3_region": "us-east-1",
+        "s3_access_key_id": os.environ["BWV_TEST_RGW_ACCESS_KEY_ID"],
+        "s3_secret_access_key": os.environ["BWV_TEST_RGW_SECRET_ACCESS_KEY"],
     }
 
 

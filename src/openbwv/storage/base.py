@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,6 +31,25 @@ class ObjectNotFound(StorageError):
 
 class DigestMismatch(StorageError):
     """The bytes written do not hash to the digest the caller announced."""
+
+
+class ObjectLocked(StorageError):
+    """The store refused to delete an object that is under retention (S3 Object Lock).
+
+    Not a failure of the caller: the object must stay until `retain_until` (None when the store
+    did not say, e.g. a legal hold), and a deletion meeting it is retried after that date.
+    """
+
+    def __init__(self, key: str, retain_until: datetime | None, detail: str = "") -> None:
+        self.key = key
+        self.retain_until = retain_until
+        self.detail = detail
+        until = f" until {retain_until.isoformat()}" if retain_until else ""
+        super().__init__(f"object {key} is locked{until}" + (f": {detail}" if detail else ""))
+
+    def __reduce__(self) -> tuple[type[ObjectLocked], tuple[str, datetime | None, str]]:
+        # Picklable with its fields (a worker may hand the exception to another process).
+        return (type(self), (self.key, self.retain_until, self.detail))
 
 
 @dataclass(frozen=True)
@@ -95,7 +115,14 @@ class ObjectStore(abc.ABC):
 
     @abc.abstractmethod
     def delete(self, key: str) -> None:
-        """Remove an object (disposal). Write-once stores refuse while retention applies."""
+        """Remove an object and every stored version of it (disposal).
+
+        Raises ObjectNotFound when there is none, and ObjectLocked when the store refuses because
+        retention applies (an S3 bucket with Object Lock, before the object's retain-until date):
+        then nothing was removed, and the caller keeps the deletion pending and tries again after
+        `ObjectLocked.retain_until`. Any other StorageError is a real failure (credentials, an
+        unreachable store). Content-addressed: the caller deletes only bytes no live item uses.
+        """
 
     @abc.abstractmethod
     def local_copy(self, key: str) -> AbstractContextManager[Path]:

@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from openbwv.storage.base import (
     READ_CHUNK,
     SHA256_HEX,
     DigestMismatch,
+    ObjectLocked,
     ObjectNotFound,
     ObjectStore,
     PutResult,
@@ -52,6 +53,7 @@ from openbwv.storage.s3_client import (
     error_code,
     make_client,
 )
+from openbwv.storage.s3_lock import warn_if_lock_outlasts_retention
 from openbwv.storage.s3_multipart import MultipartBucket, read_parts
 
 if TYPE_CHECKING:
@@ -106,6 +108,10 @@ class S3Store(MultipartBucket, ObjectStore):
     def from_settings(
         cls, bucket: str, prefix: str, namespace: str, write_once: bool, settings: Settings
     ) -> S3Store:
+        if write_once:
+            warn_if_lock_outlasts_retention(
+                settings.s3_object_lock_days, settings.retention_non_evidential_days
+            )
         return cls(
             make_client(settings),
             bucket,
@@ -289,8 +295,9 @@ class S3Store(MultipartBucket, ObjectStore):
         """Remove every version of the object.
 
         A plain DeleteObject in a versioned bucket (Object Lock implies versioning) would only add a
-        delete marker and keep the bytes. S3 refuses to delete a version under retention: that is a
-        StorageError, and the current version is tried first so that a refusal changes nothing.
+        delete marker and keep the bytes. S3 refuses to delete a version under retention: that is
+        ObjectLocked (with the retain-until date), and the current version is tried first so that
+        a refusal changes nothing.
         """
         object_key = self.object_key(key)
         if self._head(object_key) is None:
@@ -314,14 +321,29 @@ class S3Store(MultipartBucket, ObjectStore):
                 self._delete_version(object_key, version_id)
             except ClientError as exc:
                 if error_code(exc) in {"AccessDenied", "403"}:
-                    raise StorageError(
-                        f"S3 refused to delete {self._where(object_key)} (version {version_id}): "
-                        "it is under Object Lock retention, or the credentials lack "
-                        "s3:DeleteObjectVersion"
-                    ) from exc
+                    raise self._refused(key, object_key, version_id) from exc
                 raise self._error(exc, "DeleteObject", object_key) from exc
             except BotoCoreError as exc:
                 raise self._error(exc, "DeleteObject", object_key) from exc
+
+    def _refused(self, key: str, object_key: str, version_id: str) -> StorageError:
+        """Why S3 refused a DeleteObject: ObjectLocked when the version is under retention or a
+        legal hold (the caller retries after the date), otherwise a plain StorageError.
+
+        A version carrying a retain-until date counts as locked even when that date has passed by
+        this machine's clock: the server's clock decides, and a retry after a while settles it.
+        """
+        where = f"S3 refused to delete {self._where(object_key)} (version {version_id})"
+        head: dict[str, Any] = {}  # stays empty when the version cannot be read: no lock known
+        with suppress(ClientError, BotoCoreError):
+            head = dict(
+                self.client.head_object(Bucket=self.bucket, Key=object_key, VersionId=version_id)
+            )
+        until = head.get("ObjectLockRetainUntilDate")
+        if until is not None or head.get("ObjectLockLegalHoldStatus") == "ON":
+            mode = head.get("ObjectLockMode") or "legal hold"
+            return ObjectLocked(key, until, f"{where}: Object Lock ({mode})")
+        return StorageError(f"{where}: the credentials may lack s3:DeleteObjectVersion")
 
     def local_copy(self, key: str) -> AbstractContextManager[Path]:
         return self._local_copy(key)

@@ -29,6 +29,26 @@ from openbwv.storage.s3_client import (
 )
 
 
+def warn_if_lock_outlasts_retention(lock_days: int, shortest_retention_days: int) -> bool:
+    """Log a warning (True) when originals would stay locked longer than the shortest retention.
+
+    Object Lock in COMPLIANCE mode cannot be shortened, by anyone: footage due for disposal would
+    stay in the bucket until its lock ends, longer than the force's policy allows (a disposal that
+    meets a lock waits and retries). Not an error, so that the platform still starts and the
+    setting can be corrected; the lock on originals already written stays as it was.
+    """
+    if lock_days <= shortest_retention_days:
+        return False
+    log.warning(
+        "BWV_S3_OBJECT_LOCK_DAYS=%d is longer than the shortest retention "
+        "(BWV_RETENTION_NON_EVIDENTIAL_DAYS=%d): footage due for disposal stays locked in the "
+        "bucket until its lock ends; set the lock to at most the shortest retention",
+        lock_days,
+        shortest_retention_days,
+    )
+    return True
+
+
 class ObjectLockBucket(S3Bucket):
     """A bucket whose write-once originals are kept under COMPLIANCE retention for `lock_days`
     (0: no Object Lock). `S3Store` sets the attributes."""
