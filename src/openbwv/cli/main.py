@@ -20,6 +20,7 @@ from openbwv.api.server import HTTP_PROTOCOL
 from openbwv.cli.db import db_app
 from openbwv.cli.errors import Commands
 from openbwv.cli.progress import ConsoleProgress, base_url
+from openbwv.cli.storage import storage_app
 from openbwv.config import get_settings
 from openbwv.db.migrate import upgrade
 from openbwv.jobs.celery_app import QUEUES as JOB_QUEUES
@@ -41,6 +42,7 @@ def build_cli(platform: Platform) -> typer.Typer:
     )
     app.callback()(_options)
     app.add_typer(db_app, name="db")
+    app.add_typer(storage_app, name="storage")
     for name, group in platform.command_groups:
         app.add_typer(group, name=name)
     for name, command in platform.commands:

@@ -110,7 +110,7 @@ class S3Bucket:
                 return ObjectNotFound(object_key.rsplit("/", 1)[-1])
             if code in NO_BUCKET or (object_key is None and code in NOT_FOUND):
                 return StorageError(
-                    f"S3 bucket {self.bucket!r} does not exist (create it with `bwv setup`)"
+                    f"S3 bucket {self.bucket!r} does not exist (create it with `bwv storage init`)"
                 )
             message = exc.response.get("Error", {}).get("Message") or ""
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
