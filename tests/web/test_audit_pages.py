@@ -158,6 +158,7 @@ def test_an_items_trail_shows_its_events_and_report_never_footage(page: Page, sc
     assert page.locator("video, img").count() == 0
     content = page.content()
     assert "/playback" not in content and "/thumbnail" not in content and "/strip" not in content
+    screenshot(page, "audit-item-trail")
     _fits_a_phone(page)
     assert errors == []
 
