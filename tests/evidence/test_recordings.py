@@ -50,7 +50,9 @@ def world(stack: Stack) -> dict[str, Any]:
     split = [clip(-20, recording=other), clip(-19, recording=other, categories=("arrest",))]
     away = stack.user("officer", borough=AWAY, team=factories.unique("Away"))
     factories.case(away, [(away, "oic")], [recording[1]])
+    case = factories.case(officer, [(officer, "oic")], [*recording, hidden, singles[0]])
     return {
+        "case": case,
         "officer": officer,
         "away": away,
         "camera": camera,
@@ -149,6 +151,12 @@ def test_api_numbers_a_clip_among_the_clips_the_caller_may_see(
         assert single["recording_key"] is None and single["recording"] is None
         page = client.get(f"/evidence/{recording[1]}")
         assert "Clip 2 of 3" in page.text and f'href="/evidence/{recording[2]}"' in page.text
+        # The case timeline: R once among the recordings, its three visible clips numbered.
+        timeline = client.get(f"/cases/{world['case']}/timeline").text
+        assert "2 recordings in 4 clips" in timeline
+        assert timeline.count("Stop and search, Strand</a>") == 1
+        assert '<span class="recording-length">3:00 in all</span>' in timeline
+        assert "Stop and search, Strand, clip 3 of 3" in timeline
 
     # An officer of another borough sees only the clip their case links: clip 1 of 1.
     with httpx.Client(

@@ -37,13 +37,14 @@ class Clip:
     poster: bool = False
     part: int = 1  # its place among the clips of its recording (those on this timeline)
     parts: int = 1
+    recording: str = ""  # the recording's title, when it has several clips
 
     @property
     def label(self) -> str:
         """Its recording's title, and which clip of it this is when there are several."""
         if self.parts < 2:
             return self.card.heading
-        return f"{self.card.heading}, clip {self.part} of {self.parts}"
+        return f"{self.recording or self.card.heading}, clip {self.part} of {self.parts}"
 
 
 @dataclass(frozen=True)
@@ -189,9 +190,13 @@ def recordings_of(cards: list[ItemCard]) -> list[RecordingGroup]:
 
 
 def _number(lanes: list[Lane], recordings: list[RecordingGroup]) -> None:
-    place = {card.id: (n, len(g.cards)) for g in recordings for n, card in enumerate(g.cards, 1)}
+    place = {
+        card.id: (n, len(group.cards), group.heading)
+        for group in recordings
+        for n, card in enumerate(group.cards, 1)
+    }
     for clip in (clip for lane in lanes for clip in lane.clips):
-        clip.part, clip.parts = place.get(clip.card.id, (1, 1))
+        clip.part, clip.parts, clip.recording = place.get(clip.card.id, (1, 1, ""))
 
 
 def build(cards: list[ItemCard], playable: set[Any], posters: set[Any]) -> Timeline | None:

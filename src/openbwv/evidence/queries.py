@@ -16,7 +16,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
+    cast,
+    distinct,
     exists,
     false,
     func,
@@ -239,8 +242,11 @@ def _whose(principal: Principal, team: bool) -> ColumnElement[bool]:
 
 
 def uncategorised_count(session: Session, principal: Principal, *, team: bool = False) -> int:
+    """How many recordings have a clip that needs a category (an item without a recording key
+    is a recording of its own), as My footage lists them."""
+    recording = func.coalesce(EvidenceItem.recording_key, cast(EvidenceItem.id, String))
     query = (
-        select(func.count())
+        select(func.count(distinct(recording)))
         .select_from(EvidenceItem)
         .where(_whose(principal, team), ~_categorised())
     )
