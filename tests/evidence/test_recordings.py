@@ -151,6 +151,11 @@ def test_api_numbers_a_clip_among_the_clips_the_caller_may_see(
         assert single["recording_key"] is None and single["recording"] is None
         page = client.get(f"/evidence/{recording[1]}")
         assert "Clip 2 of 3" in page.text and f'href="/evidence/{recording[2]}"' in page.text
+        for view in ("grid", "table"):  # the search page: R once, with its clips
+            found = client.get("/search", params={"camera": world["camera"], "view": view}).text
+            assert found.count("Stop and search, Strand</") == 1, view
+            assert "3 clips" in found and "3:00 in all" in found, view
+            assert all(f'href="/evidence/{clip}"' in found for clip in recording), view
         # The case timeline: R once among the recordings, its three visible clips numbered.
         timeline = client.get(f"/cases/{world['case']}/timeline").text
         assert "2 recordings in 4 clips" in timeline
