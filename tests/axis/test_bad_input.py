@@ -18,6 +18,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from openbwv.evidence.recording_keys import axis_key
 from openbwv.ingest.axis.client import AxisClient, ClipSpec, RecordingSpec, iso, meta_headers
 from openbwv.ingest.axis.crypto import encrypt_for, key_file_json, load_public_key
 from openbwv.ingest.axis.settings import staging_dir
@@ -119,6 +120,8 @@ def test_unregistered_user_or_camera_is_refused_then_kept_as_rejected_content(
     axis = item["extra_metadata"]["axis"]
     assert axis["container"] == upload.rejected_to
     assert axis["recording"]["RejectedContentOriginalContainer"] == spec.container
+    # Its recording is the original container's, so it groups with any clips of it accepted.
+    assert item["recording_key"] == axis_key(axis["account"], spec.container)
 
 
 def test_registered_but_unknown_officer_and_camera_are_accepted_and_flagged(

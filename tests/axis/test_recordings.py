@@ -47,8 +47,13 @@ def test_plain_recording_with_bookmarks_and_track(
         status == 201 for name, status in upload.statuses.items() if name not in ("", "Complete")
     )
     first, second = (upload.evidence_ids[spec.clip_name(c)] for c in spec.clips)
-    for evidence_id, clip in ((first, spec.clips[0]), (second, spec.clips[1])):
+    pairs = ((first, spec.clips[0]), (second, spec.clips[1]))
+    for number, (evidence_id, clip) in enumerate(pairs, 1):
         item = wait_processed(api, evidence_id)
+        # Both clips are one recording: one key, numbered in recording order.
+        assert item["recording_key"] and item["recording"]["key"] == item["recording_key"]
+        assert item["recording"]["clip_ids"] == [first, second]
+        assert item["recording"]["clip"] == number and item["recording"]["clips"] == 2
         assert item["status"] == "ready", item
         assert item["sha256"] == sha256(clip.data)
         assert item["media_type"] == "video/x-matroska"

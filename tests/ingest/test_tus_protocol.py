@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from openbwv.evidence.recording_keys import upload_key
 from tests.support import tus
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
@@ -71,6 +72,7 @@ def test_full_upload_creates_one_evidence_item(api: httpx.Client) -> None:
         "recorded_end": "2026-11-24T07:10:00Z",
         "sha256": sha,
         "incident_hint": "unknown keys are kept",
+        "recording": "4711",
     }
     last = tus.upload(api, data, meta, chunk=100_000)
     url = last.headers["X-Test-Upload-Url"]
@@ -80,6 +82,9 @@ def test_full_upload_creates_one_evidence_item(api: httpx.Client) -> None:
     assert item["camera_serial"] == "CAM-T1" and item["officer"] == "PC-1"
     assert item["recorded_start"] == "2026-11-24T07:00:00Z"  # converted to UTC
     assert item["extra_metadata"]["incident_hint"] == "unknown keys are kept"
+    # The camera's recording id: this file is a clip of that recording (of this camera).
+    assert item["recording_key"] == upload_key("CAM-T1", "4711")
+    assert item["recording"]["clip_ids"] == [item["id"]]
     assert "unknown_camera" in item["flags"]  # accepted and flagged
     assert api.get(f"{evidence_url}/original").content == data
     head = tus.head(api, url)

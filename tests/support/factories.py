@@ -142,10 +142,12 @@ def item(
     duration: float = 30.0,
     stored: bool = False,
     status: str = "ready",
+    recording: str | None = None,
 ) -> uuid.UUID:
     """An evidence item owned by `owner`, in their borough and team. `stored`: with a real
-    original in storage and thumbnails (for reads of bytes); else a record only (for lists and
-    searches, where the bytes do not matter). `occurred`: its recorded start."""
+        original in storage and thumbnails (for reads of bytes); else a record only (for lists and
+        searches, where the bytes do not matter). `occurred`: its recorded start. `recording`: the
+    key of the recording it is a clip of."""
     if stored:
         original = originals().put_bytes(os.urandom(2048))
         sha256, size = original.sha256, original.size
@@ -173,6 +175,7 @@ def item(
             title=title,
             gps_track=track,
             status=status,
+            recording_key=recording,
             **times,
         )
         session.add(record)

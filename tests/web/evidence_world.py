@@ -149,6 +149,7 @@ def make_item(
     title: str | None = None,
     track: list[Any] | None = None,
     duration: float = 30.0,
+    recording: str | None = None,
 ) -> str:
     """An evidence record without media (for lists and searches, where the bytes do not matter):
     owned by `owner`, in their borough and team, recorded at `occurred`."""
@@ -160,5 +161,6 @@ def make_item(
         title=title,
         track=track,
         duration=duration,
+        recording=recording,
     )
     return str(made)

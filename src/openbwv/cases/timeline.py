@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from openbwv.evidence.presenters import ItemCard
+from openbwv.evidence.presenters import ItemCard, RecordingGroup
 from openbwv.web.render import london
 
 AXIS_WIDTH = 1000.0
@@ -35,6 +35,16 @@ class Clip:
     width: float = 0.0
     playable: bool = False
     poster: bool = False
+    part: int = 1  # its place among the clips of its recording (those on this timeline)
+    parts: int = 1
+    recording: str = ""  # the recording's title, when it has several clips
+
+    @property
+    def label(self) -> str:
+        """Its recording's title, and which clip of it this is when there are several."""
+        if self.parts < 2:
+            return self.card.heading
+        return f"{self.recording or self.card.heading}, clip {self.part} of {self.parts}"
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,7 @@ class Timeline:
     undated: list[ItemCard]
     segments: list[Segment] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
+    recordings: list[RecordingGroup] = field(default_factory=list)
 
     @property
     def span(self) -> float:
@@ -169,6 +180,25 @@ def _ticks(start: datetime, segments: list[Segment]) -> list[tuple[float, str]]:
     return ticks
 
 
+def recordings_of(cards: list[ItemCard]) -> list[RecordingGroup]:
+    """The cards grouped by recording (an item without a recording key is one of its own), each
+    group's clips in recording order, the groups in order of their first clip."""
+    groups: dict[Any, list[ItemCard]] = {}
+    for card in sorted(cards, key=lambda c: (c.item.occurred_at, c.id)):
+        groups.setdefault(card.item.recording_key or card.id, []).append(card)
+    return [RecordingGroup(group, group[0].item.recording_key) for group in groups.values()]
+
+
+def _number(lanes: list[Lane], recordings: list[RecordingGroup]) -> None:
+    place = {
+        card.id: (n, len(group.cards), group.heading)
+        for group in recordings
+        for n, card in enumerate(group.cards, 1)
+    }
+    for clip in (clip for lane in lanes for clip in lane.clips):
+        clip.part, clip.parts, clip.recording = place.get(clip.card.id, (1, 1, ""))
+
+
 def build(cards: list[ItemCard], playable: set[Any], posters: set[Any]) -> Timeline | None:
     """The timeline of `cards` (already limited to what the person may view)."""
     dated = [(card, bounds) for card in cards if (bounds := _bounds(card)) is not None]
@@ -212,4 +242,6 @@ def build(cards: list[ItemCard], playable: set[Any], posters: set[Any]) -> Timel
         for before, after in itertools.pairwise(segments)
     ]
     ticks = _ticks(start, segments)
-    return Timeline(start, end, list(lanes.values()), ticks, undated, segments, gaps)
+    recordings = recordings_of(cards)
+    _number(list(lanes.values()), recordings)
+    return Timeline(start, end, list(lanes.values()), ticks, undated, segments, gaps, recordings)

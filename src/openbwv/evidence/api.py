@@ -21,12 +21,14 @@ from openbwv.api.ranges import object_response
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import queries, service, thumbnails
 from openbwv.evidence.models import DerivativeKind, DerivativeStatus, EvidenceItem
+from openbwv.evidence.recordings.queries import ClipRef, visible_clips
 from openbwv.evidence.schemas import (
     BreakGlassIn,
     CategoriesIn,
     EvidenceLinks,
     EvidenceOut,
     EvidencePage,
+    RecordingOut,
 )
 from openbwv.storage.factory import derivatives, originals
 from openbwv.timeutil import Timestamp
@@ -58,8 +60,25 @@ def load_for(
     return item
 
 
-def _out(request: Request, item: EvidenceItem) -> EvidenceOut:
+def _recording(item: EvidenceItem, clips: dict[str, list[ClipRef]]) -> RecordingOut | None:
+    visible = clips.get(item.recording_key or "", [])
+    ids = [clip.id for clip in visible]
+    if not item.recording_key or item.id not in ids:
+        return None
+    return RecordingOut(
+        key=item.recording_key,
+        clip=ids.index(item.id) + 1,
+        clips=len(ids),
+        clip_ids=ids,
+        total_seconds=round(sum(clip.seconds for clip in visible), 3),
+    )
+
+
+def _out(
+    request: Request, item: EvidenceItem, clips: dict[str, list[ClipRef]] | None = None
+) -> EvidenceOut:
     out = EvidenceOut.model_validate(item)
+    out.recording = _recording(item, clips or {})
     base = str(request.url_for("get_evidence", evidence_id=str(item.id)))
     out.links = EvidenceLinks(
         self=base,
@@ -92,7 +111,9 @@ def list_evidence(
     base = queries.select_items().where(visible_clause(principal, roles.VIEW))
     with unit_of_work() as session:
         rows, next_cursor = queries.page(session, flt, limit=limit, cursor=cursor, base=base)
-        items = [_out(request, item) for item in rows]
+        keys = {item.recording_key for item in rows if item.recording_key}
+        clips = visible_clips(session, principal, keys)
+        items = [_out(request, item, clips) for item in rows]
         details = {"filters": flt.as_details(), "returned": len(items)}
         service.record_search(session, principal, client.ip, details)
     return EvidencePage(items=items, limit=limit, next_cursor=next_cursor)
@@ -102,7 +123,12 @@ def list_evidence(
 def get_evidence(
     evidence_id: str, request: Request, client: Client, principal: Authed
 ) -> EvidenceOut:
-    return _out(request, load_for(client, principal, evidence_id, roles.VIEW, "evidence.view"))
+    item = load_for(client, principal, evidence_id, roles.VIEW, "evidence.view")
+    if not item.recording_key:
+        return _out(request, item)
+    with unit_of_work() as session:  # read only: which of its recording's clips the caller sees
+        clips = visible_clips(session, principal, [item.recording_key])
+    return _out(request, item, clips)
 
 
 def _range_details(request: Request) -> dict[str, Any]:

@@ -68,6 +68,10 @@ class EvidenceItem(IdMixin, TimestampMixin, Base):
     probe: Mapped[dict[str, Any] | None] = mapped_column()
     duration_seconds: Mapped[float | None] = mapped_column()
     title: Mapped[str | None] = mapped_column(String(255))
+    # The recording this clip is part of (cameras split one recording into several files): the
+    # same key for every clip of it, NULL when the item is a recording of its own. Made by the
+    # ingest path from what the device says (`evidence.recording_keys`); pages group by it.
+    recording_key: Mapped[str | None] = mapped_column(String(64))
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
     ingested_by: Mapped[uuid.UUID | None] = mapped_column()
 
@@ -92,6 +96,16 @@ class EvidenceItem(IdMixin, TimestampMixin, Base):
             "id",
             sqlite_where=text("ingested_by IS NOT NULL"),
             postgresql_where=text("ingested_by IS NOT NULL"),
+        ),
+        # Partial, as above: only clips of a recording have a key. The siblings of a page's
+        # recordings are found by key, in recording order.
+        Index(
+            "ix_evidence_recording",
+            "recording_key",
+            "occurred_at",
+            "id",
+            sqlite_where=text("recording_key IS NOT NULL"),
+            postgresql_where=text("recording_key IS NOT NULL"),
         ),
         Index(
             "ix_evidence_track_box",

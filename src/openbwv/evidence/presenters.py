@@ -50,6 +50,77 @@ class ItemCard:
         return not self.categories
 
 
+def clip_seconds(item: EvidenceItem) -> float:
+    """A clip's length: as probed, else as the device said (its recorded start to end)."""
+    if item.duration_seconds is not None:
+        return item.duration_seconds
+    if item.recorded_start and item.recorded_end:
+        return max((item.recorded_end - item.recorded_start).total_seconds(), 0.0)
+    return 0.0
+
+
+@dataclass
+class RecordingGroup:
+    """A recording on a list: its clips (those the person may see, in recording order).
+
+    Its length is the sum of its clips' lengths, not the span from its first start to its last
+    end: the span would count the time between clips (a camera's file boundaries, or a clip the
+    person may not see) as footage there is to watch."""
+
+    cards: list[ItemCard]
+    key: str | None = None
+
+    @property
+    def first(self) -> ItemCard:
+        return self.cards[0]
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.first.id
+
+    @property
+    def heading(self) -> str:
+        titled = next((card for card in self.cards if card.item.title), self.first)
+        return titled.heading
+
+    @property
+    def several(self) -> bool:
+        return len(self.cards) > 1
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(clip_seconds(card.item) for card in self.cards)
+
+    @property
+    def uncategorised(self) -> bool:
+        return any(card.uncategorised for card in self.cards)
+
+    @property
+    def categories(self) -> list[CategoryView]:
+        seen = {c.name: c for card in self.cards for c in card.categories}
+        return sorted(seen.values(), key=lambda c: c.label)
+
+    @property
+    def notes(self) -> int:
+        return sum(card.notes for card in self.cards)
+
+    @property
+    def markers(self) -> int:
+        return sum(card.markers for card in self.cards)
+
+
+def group_cards(
+    recordings: list[tuple[str | None, list[uuid.UUID]]], cards: list[ItemCard]
+) -> list[RecordingGroup]:
+    """The cards of a page's recordings, grouped as the recordings are ((key, clip ids) each)."""
+    by_id = {card.id: card for card in cards}
+    return [
+        RecordingGroup([by_id[i] for i in ids if i in by_id], key)
+        for key, ids in recordings
+        if any(i in by_id for i in ids)
+    ]
+
+
 def heading(item: EvidenceItem) -> str:
     """A title for the item: its own, else what and when it was recorded."""
     if item.title:

@@ -16,7 +16,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
+    cast,
+    distinct,
     exists,
     false,
     func,
@@ -36,6 +39,7 @@ from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.errors import BadCursor, BadPage
 from openbwv.evidence.models import Derivative, EvidenceCategory, EvidenceItem
 from openbwv.evidence.presenters import CategoryView, ItemCard, Person, heading, person_label
+from openbwv.evidence.recordings.queries import Batch, Recording, by_key, newest, paginate
 from openbwv.organisation.models import Borough, Team
 from openbwv.timeutil import parse_rfc3339, utcnow
 
@@ -238,8 +242,11 @@ def _whose(principal: Principal, team: bool) -> ColumnElement[bool]:
 
 
 def uncategorised_count(session: Session, principal: Principal, *, team: bool = False) -> int:
+    """How many recordings have a clip that needs a category (an item without a recording key
+    is a recording of its own), as My footage lists them."""
+    recording = func.coalesce(EvidenceItem.recording_key, cast(EvidenceItem.id, String))
     query = (
-        select(func.count())
+        select(func.count(distinct(recording)))
         .select_from(EvidenceItem)
         .where(_whose(principal, team), ~_categorised())
     )
@@ -278,6 +285,44 @@ def footage_page(
             break
     next_cursor = _footage_cursor(*found[limit - 1]) if len(found) > limit else None
     return found[:limit], next_cursor
+
+
+def footage_recordings(
+    session: Session,
+    principal: Principal,
+    cursor: str | None,
+    limit: int = FOOTAGE_PAGE,
+    *,
+    team: bool = False,
+) -> tuple[list[Recording], str | None]:
+    """My footage by recording: `footage_page`'s order, a recording listed once with all the
+    person's clips of it, among those that need a category while any of its clips does."""
+    if cursor:
+        _parse_footage_cursor(cursor)  # a bad cursor is refused before anything is read
+    categorised: set[uuid.UUID] = set()
+
+    def scan(after: str | None, size: int) -> Batch:
+        rows, following = footage_page(session, principal, after, size, team=team)
+        categorised.update(item.id for phase, item in rows if phase == 1)
+        return Batch([item for _, item in rows], following, following is None)
+
+    def members(keys: set[str]) -> dict[str, list[EvidenceItem]]:
+        query = select(EvidenceItem, _categorised()).where(
+            _whose(principal, team), EvidenceItem.recording_key.in_(keys)
+        )
+        found = session.execute(query).all()
+        categorised.update(item.id for item, is_categorised in found if is_categorised)
+        return by_key(item for item, _ in found)
+
+    def head_of(clips: list[EvidenceItem]) -> EvidenceItem:
+        phase = min(clip.id in categorised for clip in clips)
+        return newest([clip for clip in clips if (clip.id in categorised) == phase])
+
+    groups, more = paginate(scan, cursor, members, head_of, limit)
+    if not more:
+        return groups, None
+    head = groups[-1].head
+    return groups, _footage_cursor(int(head.id in categorised), head)
 
 
 # --- what the pages show about items, in bulk ---------------------------------------------------

@@ -28,6 +28,17 @@ class EvidenceLinks(BaseModel):
     strip: str
 
 
+class RecordingOut(BaseModel):
+    """The recording an item is a clip of, as far as the caller may see it: clips the caller may
+    not view are neither counted nor numbered."""
+
+    key: str = Field(description="shared by every clip of one recording")
+    clip: int = Field(description="this clip's place among them, from 1, in recording order")
+    clips: int = Field(description="how many clips of the recording the caller may view")
+    clip_ids: list[uuid.UUID] = Field(description="those clips, in recording order")
+    total_seconds: float = Field(description="their lengths added up")
+
+
 class EvidenceOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -52,6 +63,10 @@ class EvidenceOut(BaseModel):
     ingested_at: datetime
     derivatives: list[DerivativeOut]
     links: EvidenceLinks | None = None
+    recording_key: str | None = Field(
+        None, description="the recording it is a clip of; null: a recording of its own"
+    )
+    recording: RecordingOut | None = None
 
 
 class EvidencePage(BaseModel):

@@ -57,6 +57,7 @@ class NewOriginal:
     flags: list[str] = field(default_factory=list)
     ingested_by: uuid.UUID | None = None
     uploader_user_id: uuid.UUID | None = None  # an officer uploading their own footage
+    recording_key: str | None = None  # the recording it is a clip of (`recording_keys`)
     # False when the bytes are not yet decodable (e.g. an encrypted clip waiting for its key):
     # the ingest path then starts the probe itself once they are.
     start_processing: bool = True
@@ -163,6 +164,7 @@ def _item_for(session: Session, new: NewOriginal) -> IngestOutcome:
         officer_user_id=owner.id if owner else None,
         borough=owner.borough if owner else None,
         team_id=owner.team_id if owner else None,
+        recording_key=new.recording_key,
     )
     if new.recorded_start is not None:
         item.occurred_at = new.recorded_start

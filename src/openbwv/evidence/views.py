@@ -36,6 +36,7 @@ from openbwv.evidence.annotations import queries as annotation_queries
 from openbwv.evidence.annotations import service as annotate
 from openbwv.evidence.errors import AlreadyVisible, NoSuchCase
 from openbwv.evidence.models import DerivativeKind, EvidenceItem
+from openbwv.evidence.recordings import queries as recording_queries
 from openbwv.evidence.schemas import REASON_MAX, REASON_MIN, BreakGlassIn
 from openbwv.web.auth import Viewer
 from openbwv.web.mapview import track_map
@@ -108,6 +109,7 @@ def _item_context(session: Session, principal: Principal, item: EvidenceItem) ->
         frame_rate=float((item.probe or {}).get("frame_rate") or 25),
         speeds=SPEEDS,
         trail=latest_for_item(session, item.id, TRAIL_ROWS),
+        siblings=_siblings(session, principal, item),
     )
     return context
 
@@ -219,12 +221,21 @@ def _footage(
     if team and principal.team_id is None:
         raise Problem(404, "No team", "you are not in a team: ask an administrator to add you")
     with unit_of_work() as session:
-        rows, next_cursor = queries.footage_page(session, principal, cursor, team=team)
+        found, next_cursor = queries.footage_recordings(session, principal, cursor, team=team)
         uncategorised = queries.uncategorised_count(session, principal, team=team)
         catalogue = queries.category_catalogue(session)
-        items = queries.cards(session, [item for _, item in rows], catalogue)
+        clips = [clip for recording in found for clip in recording.clips]
+        items = queries.cards(session, clips, catalogue)
+        groups = presenters.group_cards(
+            [(r.key, [clip.id for clip in r.clips]) for r in found], items
+        )
         page = "team" if team else "footage"
-        details = {"page": page, "returned": len(items), "more": bool(next_cursor)}
+        details = {
+            "page": page,
+            "returned": len(items),
+            "recordings": len(groups),
+            "more": bool(next_cursor),
+        }
         service.record_search(session, principal, client.ip, details)
         pictured = [row.id for row in items if row.item.derivative(DerivativeKind.POSTER)]
         pictures = service.record_thumbnail_batch(session, principal, pictured, client.ip, page)
@@ -233,7 +244,7 @@ def _footage(
         "footage.html",
         {
             **FOOTAGE_PAGES[team],
-            "rows": items,
+            "groups": groups,
             "pictures": pictures,
             "uncategorised": uncategorised,
             "next_cursor": next_cursor,
@@ -313,6 +324,7 @@ def _row(
         "_footage_row.html",
         {
             "row": card,
+            "clip_label": _clip_label(session, principal, item) if card else None,
             "pictures": pictures,
             "gone_id": item.id,
             "catalogue": list(catalogue.values()),
@@ -324,6 +336,24 @@ def _row(
             "status": None if error else saved,
         },
     )
+
+
+def _clip_label(session: Session, principal: Principal, item: EvidenceItem) -> str | None:
+    """ "Clip 2 of 3" for a clip of a recording the person sees more of, as its group shows it."""
+    clips = [clip.id for clip in _siblings(session, principal, item)]
+    if len(clips) < 2 or item.id not in clips:
+        return None
+    return f"Clip {clips.index(item.id) + 1} of {len(clips)}"
+
+
+def _siblings(
+    session: Session, principal: Principal, item: EvidenceItem
+) -> list[recording_queries.ClipRef]:
+    """The clips of the item's recording the person may see (itself among them), in order."""
+    if not item.recording_key:
+        return []
+    found = recording_queries.visible_clips(session, principal, [item.recording_key])
+    return found.get(item.recording_key, [])
 
 
 @router.post("/evidence/{evidence_id}/notes")

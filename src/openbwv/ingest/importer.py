@@ -19,6 +19,7 @@ from typing import Any
 from openbwv.access.principal import Principal
 from openbwv.config import Settings, get_settings
 from openbwv.db.session import unit_of_work
+from openbwv.evidence.recording_keys import upload_key
 from openbwv.evidence.service import Arrival, NewOriginal, find_by_sha256, record_original
 from openbwv.ingest import metadata as meta
 from openbwv.storage.factory import originals
@@ -154,6 +155,7 @@ def import_file(
                 recorded_end=info.recorded_end,
                 gps_track=track,
                 extra_metadata=info.extra,
+                recording_key=upload_key(info.camera_serial, info.extra.get("recording")),
             ),
             Arrival(principal, "file", path.name[:128]),
         )

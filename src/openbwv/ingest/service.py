@@ -20,6 +20,7 @@ from openbwv.audit.events import record
 from openbwv.config import Settings
 from openbwv.evidence.annotations.service import add_note
 from openbwv.evidence.models import EvidenceItem, EvidenceSource
+from openbwv.evidence.recording_keys import upload_key
 from openbwv.evidence.service import Arrival, NewOriginal, record_original
 from openbwv.ingest import metadata as meta
 from openbwv.ingest.errors import UploadError, UploadTooLarge
@@ -138,6 +139,7 @@ def record_evidence(
                 recorded_start=info.recorded_start,
                 recorded_end=info.recorded_end,
                 extra_metadata={**info.extra, "upload_id": str(upload_id)},
+                recording_key=upload_key(info.camera_serial, info.extra.get("recording")),
                 ingested_by=upload.created_by,
                 uploader_user_id=principal.user_id,
             ),

@@ -9,7 +9,8 @@ every page costs the same at any depth.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -36,6 +37,7 @@ from openbwv.cases.queries import evidence_in_case, find_by_reference
 from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.evidence.queries import decode_cursor, encode_cursor, reach_branches
+from openbwv.evidence.recordings.queries import Batch, Scan, by_key, newest, paginate
 from openbwv.evidence.search.models import SavedSearch
 from openbwv.evidence.search.schemas import Criteria, Results, SearchForm, london_to_utc
 
@@ -272,19 +274,70 @@ def _load(
     return [loaded[i] for i in ids if i in loaded]
 
 
-def _first_page_counted(
-    session: Session, queries: list[Select[EvidenceItem]], limit: int
-) -> tuple[list[EvidenceItem], int]:
-    """The first `limit` items and the count capped as `count_query` caps it, from one walk:
-    each branch's newest COUNT_CAP + 1 keys (a second, unordered pass would visit the same
-    rows again)."""
-    keys = session.execute(keys_query(queries, None, COUNT_CAP + 1)).all()
-    return _load(session, keys, limit), len(keys)
-
-
 def dialect_of(session: Session) -> str:
     bind = session.get_bind()
     return bind.dialect.name
+
+
+@dataclass
+class _AreaScan:
+    """How far an area search has looked (it tests each candidate's track in Python)."""
+
+    scanned: int = 0
+    stopped: bool = False
+    last: EvidenceItem | None = None
+
+
+def _scanner(
+    session: Session, queries: list[Select[EvidenceItem]], area: list[geo.Point] | None
+) -> tuple[Scan, _AreaScan]:
+    """The search's items after a cursor, newest first (for an area: those whose track passes
+    through it, looking at no more than AREA_MAX_SCAN candidates per page)."""
+    state = _AreaScan()
+
+    def scan(after: str | None, size: int) -> Batch:
+        if area is None:
+            rows = fetch(session, queries, after, size)
+            return Batch(rows, encode_cursor(rows[-1]) if rows else None, len(rows) < size)
+        kept: list[EvidenceItem] = []
+        while len(kept) < size:
+            if state.scanned >= AREA_MAX_SCAN:
+                state.stopped = True
+                break
+            batch = fetch(session, queries, after, AREA_BATCH)
+            for item in batch:
+                state.scanned += 1
+                state.last = item
+                if geo.track_passes_through(geo.track_points(item.gps_track), area):
+                    kept.append(item)
+            if len(batch) < AREA_BATCH:
+                return Batch(kept, None, True)
+            after = encode_cursor(batch[-1])
+        return Batch(kept, after, state.stopped)
+
+    return scan, state
+
+
+def _members(
+    session: Session, principal: Principal, crit: Criteria
+) -> Callable[[set[str]], dict[str, list[EvidenceItem]]]:
+    """The clips of these recordings the search shows: those the person may view that match."""
+
+    def members(keys: set[str]) -> dict[str, list[EvidenceItem]]:
+        query = select(EvidenceItem).where(
+            visible_clause(principal, roles.VIEW),
+            *filters(crit, dialect_of(session)),
+            EvidenceItem.recording_key.in_(keys),
+        )
+        found = list(session.scalars(query))
+        if crit.area:
+            area = crit.area
+            found = [
+                i for i in found if geo.track_passes_through(geo.track_points(i.gps_track), area)
+            ]
+        return by_key(found)
+
+    return members
 
 
 def run(
@@ -296,52 +349,26 @@ def run(
     limit: int = PAGE_SIZE,
     with_count: bool = True,
 ) -> Results:
-    """One page of results (raises BadCursor for a cursor that is not ours)."""
+    """One page of results, `limit` recordings (a recording's matching clips together, see
+    `evidence.recordings.queries`); raises BadCursor for a cursor that is not ours. The count
+    is of items (clips), capped."""
+    if cursor:
+        decode_cursor(cursor)
     queries = plan(session, principal, crit)
-    if crit.area:
-        return _run_area(session, queries, crit.area, cursor, limit)
-    count: int | None
-    if with_count and cursor is None:
-        rows, count = _first_page_counted(session, queries, limit + 1)
-    else:
-        rows = fetch(session, queries, cursor, limit + 1)
-        count = session.scalar(count_query(queries)) if with_count else None
-    more = len(rows) > limit
+    scan, area = _scanner(session, queries, crit.area)
+    found, more = paginate(scan, cursor, _members(session, principal, crit), newest, limit)
+    count = session.scalar(count_query(queries)) if with_count and not crit.area else None
+    next_cursor = encode_cursor(found[-1].head) if more else None
+    if not more and area.stopped and area.last is not None:
+        next_cursor = encode_cursor(area.last)
     return Results(
-        rows[:limit],
-        encode_cursor(rows[limit - 1]) if more else None,
+        [clip for recording in found for clip in recording.clips],
+        next_cursor,
         count,
         count is not None and count > COUNT_CAP,
+        area.stopped and not more,
+        [(recording.key, [clip.id for clip in recording.clips]) for recording in found],
     )
-
-
-def _run_area(
-    session: Session,
-    queries: list[Select[EvidenceItem]],
-    area: list[geo.Point],
-    cursor: str | None,
-    limit: int,
-) -> Results:
-    """Candidates by bounding box, newest first, kept when the track passes through the area."""
-    kept: list[EvidenceItem] = []
-    scanned = 0
-    last: EvidenceItem | None = None
-    while len(kept) <= limit and scanned < AREA_MAX_SCAN:
-        batch = fetch(session, queries, cursor, AREA_BATCH)
-        for item in batch:
-            scanned += 1
-            last = item
-            if geo.track_passes_through(geo.track_points(item.gps_track), area):
-                kept.append(item)
-                if len(kept) > limit:
-                    break
-        if len(batch) < AREA_BATCH:
-            break
-        cursor = encode_cursor(batch[-1])
-    if len(kept) > limit:
-        return Results(kept[:limit], encode_cursor(kept[limit - 1]), None, False)
-    stopped = scanned >= AREA_MAX_SCAN and last is not None
-    return Results(kept, encode_cursor(last) if stopped and last else None, None, False, stopped)
 
 
 # --- saved searches ---------------------------------------------------------------------------

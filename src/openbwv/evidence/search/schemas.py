@@ -86,6 +86,8 @@ class Results:
     count: int | None  # None: not counted (an area search counts as it goes)
     count_capped: bool
     scanned_out: bool = False  # an area search stopped looking before the page was full
+    # The page's recordings in order: (recording key or None, the ids of its clips in `items`).
+    recordings: list[tuple[str | None, list[uuid.UUID]]] = field(default_factory=list)
 
 
 def london_to_utc(value: str) -> datetime:

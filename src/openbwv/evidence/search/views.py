@@ -16,6 +16,7 @@ from openbwv.api.context import Client
 from openbwv.api.problems import Problem
 from openbwv.cases.queries import find_visible, item_ids
 from openbwv.db.session import unit_of_work
+from openbwv.evidence import presenters, thumbnails
 from openbwv.evidence import queries as evidence
 from openbwv.evidence import service as evidence_service
 from openbwv.evidence.errors import BadCursor
@@ -68,10 +69,12 @@ def search_page(
             except BadCursor:
                 errors["cursor"] = "That page link is not valid any more: search again"
         rows = evidence.cards(session, results.items) if results else []
+        groups = presenters.group_cards(results.recordings, rows) if results else []
         details = {
             "page": "search",
             "criteria": form.as_details(),
             "returned": len(rows),
+            "recordings": len(groups),
             "next_page": bool(cursor),
             "refused": sorted(errors),
         }
@@ -88,6 +91,7 @@ def search_page(
             errors=errors,
             results=results,
             rows=rows,
+            groups=groups,
             pictures=pictures,
             cursor=cursor,
             add_to=case,

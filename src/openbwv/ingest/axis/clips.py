@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceFlag, EvidenceSource
+from openbwv.evidence.recording_keys import axis_key
 from openbwv.evidence.service import Arrival, NewOriginal, record_original
 from openbwv.ingest.axis import errors, queries
 from openbwv.ingest.axis.apply import apply_recording
@@ -150,6 +151,18 @@ def _origin(plan: Plan, container: AxisContainer) -> tuple[str | None, str | Non
     return origin.user_ref, origin.serial
 
 
+def _recording_container(plan: Plan, container: AxisContainer) -> str:
+    """The name of the container the clip's recording was made in: rejected content names its
+    original, so its clips group with those of the recording that were accepted."""
+    if container.kind == ContainerKind.REJECTED:
+        original = plan.meta.get("RejectedContentOriginalContainer") or container.meta.get(
+            "RejectedContentOriginalContainer"
+        )
+        if original:
+            return str(original)
+    return container.name
+
+
 def _axis_metadata(
     session: Session, plan: Plan, container: AxisContainer, received: Received, encrypted: bool
 ) -> tuple[dict[str, Any], str | None, str | None]:
@@ -202,6 +215,7 @@ def _record(
             recorded_start=plan.start,
             recorded_end=plan.stop,
             extra_metadata={"axis": info},
+            recording_key=axis_key(container.account, _recording_container(plan, container)),
             flags=_flags(plan, container),
             ingested_by=plan.device.principal.id,
             start_processing=not encrypted,
