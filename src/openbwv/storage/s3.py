@@ -101,7 +101,7 @@ class S3Store(MultipartBucket, ObjectStore):
         self._lock_checked = False
         if self.lock_days:
             # Fail now, clearly, rather than store originals unlocked. A bucket that does not exist
-            # yet (before `bwv storage init` / ensure_bucket) is checked again before the first write.
+            # yet (before `bwv storage init`) is checked again before the first write.
             self._check_object_lock(missing_ok=True)
 
     @classmethod

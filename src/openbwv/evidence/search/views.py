@@ -16,7 +16,7 @@ from openbwv.api.context import Client
 from openbwv.api.problems import Problem
 from openbwv.cases.queries import find_visible, item_ids
 from openbwv.db.session import unit_of_work
-from openbwv.evidence import presenters, thumbnails
+from openbwv.evidence import presenters
 from openbwv.evidence import queries as evidence
 from openbwv.evidence import service as evidence_service
 from openbwv.evidence.errors import BadCursor
