@@ -58,7 +58,7 @@ def load_for(
     return item
 
 
-def _out(request: Request, item: EvidenceItem) -> EvidenceOut:
+def evidence_out(request: Request, item: EvidenceItem) -> EvidenceOut:
     out = EvidenceOut.model_validate(item)
     base = str(request.url_for("get_evidence", evidence_id=str(item.id)))
     out.links = EvidenceLinks(
@@ -92,7 +92,7 @@ def list_evidence(
     base = queries.select_items().where(visible_clause(principal, roles.VIEW))
     with unit_of_work() as session:
         rows, next_cursor = queries.page(session, flt, limit=limit, cursor=cursor, base=base)
-        items = [_out(request, item) for item in rows]
+        items = [evidence_out(request, item) for item in rows]
         details = {"filters": flt.as_details(), "returned": len(items)}
         service.record_search(session, principal, client.ip, details)
     return EvidencePage(items=items, limit=limit, next_cursor=next_cursor)
@@ -102,7 +102,9 @@ def list_evidence(
 def get_evidence(
     evidence_id: str, request: Request, client: Client, principal: Authed
 ) -> EvidenceOut:
-    return _out(request, load_for(client, principal, evidence_id, roles.VIEW, "evidence.view"))
+    return evidence_out(
+        request, load_for(client, principal, evidence_id, roles.VIEW, "evidence.view")
+    )
 
 
 def _range_details(request: Request) -> dict[str, Any]:

@@ -36,8 +36,10 @@ from openbwv.cases.queries import evidence_in_case, find_by_reference
 from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.evidence.queries import decode_cursor, encode_cursor, reach_branches
+from openbwv.evidence.search import places
 from openbwv.evidence.search.models import SavedSearch
 from openbwv.evidence.search.schemas import Criteria, Results, SearchForm, london_to_utc
+from openbwv.organisation import queries as organisation
 
 UNCATEGORISED = "none"
 PAGE_SIZE = 24  # a 4 × 6 grid of thumbnails
@@ -92,12 +94,49 @@ def validate(
         if case is None:
             errors["case"] = f"No case you can see has the crime reference {form.case[:32]}"
         crit.case_id = case.id if case else None
+    _validate_where(session, form, crit, errors)
+    return crit, errors
+
+
+def place_list(session: Session) -> list[places.Place]:
+    """What an area search can name (see `places`): boroughs, BCUs, inner and outer London and
+    the force's stations."""
+    boroughs = [
+        places.BoroughRef(b.gss_code, b.name, b.inner_london, b.bcu)
+        for b in organisation.boroughs(session)
+    ]
+    return places.place_list(boroughs, organisation.station_boroughs(session))
+
+
+def _validate_where(
+    session: Session, form: SearchForm, crit: Criteria, errors: dict[str, str]
+) -> None:
+    """The drawn area, the borough and the place, each becoming an area the track must enter."""
     if form.area:
         try:
-            crit.area = geo.parse_area(form.area)
+            crit.areas.append(geo.Area("drawn area", (tuple(geo.parse_area(form.area)),)))
         except geo.AreaError as exc:
             errors["area"] = str(exc).capitalize()
-    return crit, errors
+    if not (form.area_borough or form.place):
+        return
+    known = place_list(session)
+    if form.area_borough:
+        found = organisation.find_borough(session, form.area_borough[:64])  # a GSS code
+        by_name = found.name if found else form.area_borough[:64]
+        place = places.find((p for p in known if p.kind == "borough"), by_name)
+        if place is None:
+            errors["area_borough"] = f"There is no borough called {form.area_borough[:64]!r}"
+        else:
+            crit.areas.append(places.area_of(place))
+    if form.place:
+        place = places.find(known, form.place[:120])
+        if place is None:
+            errors["place"] = (
+                f"{form.place[:64]!r} is not in the place list: choose a borough, BCU, "
+                "inner or outer London, or a station"
+            )
+        else:
+            crit.areas.append(places.area_of(place))
 
 
 def _like(text: str) -> tuple[str, str | None]:
@@ -144,9 +183,13 @@ def _category_clause(category: str) -> ColumnElement[bool]:
     )
 
 
-def _area_clause(area: list[geo.Point], dialect: str) -> ColumnElement[bool]:
-    box = geo.bounding_box(area)
-    assert box is not None
+def _area_clause(area: geo.Area, dialect: str) -> ColumnElement[bool]:
+    """Tracks whose box overlaps the box of one of the area's polygons (a place's boroughs each
+    have their own box: one box around all of them would let most of London through)."""
+    return or_(*(_box_clause(box, dialect) for box in area.boxes()))
+
+
+def _box_clause(box: geo.Box, dialect: str) -> ColumnElement[bool]:
     overlaps = and_(
         EvidenceItem.track_min_lat <= box.max_lat,
         EvidenceItem.track_max_lat >= box.min_lat,
@@ -194,8 +237,7 @@ def filters(crit: Criteria, dialect: str) -> list[ColumnElement[bool]]:
         where.append(exists(select(Marker.id).where(Marker.evidence_id == EvidenceItem.id)))
     if crit.text:
         where.append(_text_clause(crit.text, dialect))
-    if crit.area:
-        where.append(_area_clause(crit.area, dialect))
+    where.extend(_area_clause(area, dialect) for area in crit.areas)
     return where
 
 
@@ -298,8 +340,8 @@ def run(
 ) -> Results:
     """One page of results (raises BadCursor for a cursor that is not ours)."""
     queries = plan(session, principal, crit)
-    if crit.area:
-        return _run_area(session, queries, crit.area, cursor, limit)
+    if crit.areas:
+        return _run_area(session, queries, crit.areas, cursor, limit)
     count: int | None
     if with_count and cursor is None:
         rows, count = _first_page_counted(session, queries, limit + 1)
@@ -318,7 +360,7 @@ def run(
 def _run_area(
     session: Session,
     queries: list[Select[EvidenceItem]],
-    area: list[geo.Point],
+    areas: list[geo.Area],
     cursor: str | None,
     limit: int,
 ) -> Results:
@@ -331,7 +373,8 @@ def _run_area(
         for item in batch:
             scanned += 1
             last = item
-            if geo.track_passes_through(geo.track_points(item.gps_track), area):
+            points = geo.track_points(item.gps_track)
+            if all(area.holds(points) for area in areas):
                 kept.append(item)
                 if len(kept) > limit:
                     break
