@@ -179,14 +179,14 @@ def check_tile_url(value: str | None) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"BWV_MAP_TILE_URL must be an http or https URL, not {value[:80]!r}")
-    if re.search(r"[\s\"'<>\\]", value) or not re.fullmatch(
-        r"[A-Za-z0-9.-]+(:\d{1,5})?", parts.netloc
-    ):
-        raise ValueError(f"BWV_MAP_TILE_URL has characters a URL cannot hold: {value[:80]!r}")
     if parts.username or parts.password:
         raise ValueError("BWV_MAP_TILE_URL must not carry a user name or password")
     if "{" in parts.netloc or "}" in parts.netloc:
         raise ValueError("BWV_MAP_TILE_URL: placeholders go in the path or query, not the host")
+    if re.search(r"[\s\"'<>\\]", value) or not re.fullmatch(
+        r"[A-Za-z0-9.-]+(:\d{1,5})?", parts.netloc
+    ):
+        raise ValueError(f"BWV_MAP_TILE_URL has characters a URL cannot hold: {value[:80]!r}")
     missing = [p for p in TILE_PLACEHOLDERS if p not in value]
     if missing:
         raise ValueError(
