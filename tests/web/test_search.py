@@ -296,6 +296,7 @@ def test_the_map_names_the_boroughs_and_a_borough_or_rectangle_narrows_the_searc
     for name in ("Westminster", "Camden", "Islington", "Croydon"):
         expect(area_map.locator(".map-label", has_text=name)).to_be_visible()
     assert page.evaluate(LABEL_OVERLAPS) == []  # drawn, measured by the browser itself
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     page.get_by_label("Borough the track passes through").select_option("Westminster")
     page.get_by_role("button", name="Search", exact=True).click()
