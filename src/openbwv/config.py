@@ -8,10 +8,12 @@ Redis/RabbitMQ.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -117,6 +119,29 @@ class Settings(BaseSettings):
     )
     audit_batch_size: int = Field(default=2000, ge=1, le=100_000)
 
+    map_tile_url: str | None = Field(
+        default=None,
+        description="Map tiles under the borough outlines: an http(s) URL template with {z}, {x} "
+        "and {y} (e.g. the force's or Ordnance Survey's tile server). Unset: no tiles, nothing "
+        "fetched from elsewhere.",
+    )
+    map_tile_attribution: str = Field(
+        default="", max_length=300, description="Shown under a map drawn with tiles."
+    )
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _check_tile_url(cls, value: str | None) -> str | None:
+        return check_tile_url(value)
+
+    @property
+    def map_tile_origin(self) -> str | None:
+        """scheme://host[:port] of the tile server: what the Content-Security-Policy allows."""
+        if not self.map_tile_url:
+            return None
+        parts = urlsplit(self.map_tile_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()
@@ -156,6 +181,38 @@ class Settings(BaseSettings):
         if self.job_stale_seconds is not None:
             return self.job_stale_seconds
         return 45 if self.embedded_broker else 600
+
+
+TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}")
+
+
+def check_tile_url(value: str | None) -> str | None:
+    """BWV_MAP_TILE_URL, or a ValueError that says what is wrong with it (start-up refuses it)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"BWV_MAP_TILE_URL must be an http or https URL, not {value[:80]!r}")
+    if parts.username or parts.password:
+        raise ValueError("BWV_MAP_TILE_URL must not carry a user name or password")
+    if "{" in parts.netloc or "}" in parts.netloc:
+        raise ValueError("BWV_MAP_TILE_URL: placeholders go in the path or query, not the host")
+    if re.search(r"[\s\"'<>\\]", value) or not re.fullmatch(
+        r"[A-Za-z0-9.-]+(:\d{1,5})?", parts.netloc
+    ):
+        raise ValueError(f"BWV_MAP_TILE_URL has characters a URL cannot hold: {value[:80]!r}")
+    missing = [p for p in TILE_PLACEHOLDERS if p not in value]
+    if missing:
+        raise ValueError(
+            f"BWV_MAP_TILE_URL needs {', '.join(missing)} (e.g. …/{{z}}/{{x}}/{{y}}.png)"
+        )
+    unknown = set(re.findall(r"\{[^}]*\}", value)) - set(TILE_PLACEHOLDERS)
+    if unknown or value.count("{") != value.count("}"):
+        raise ValueError(
+            f"BWV_MAP_TILE_URL may hold only {{z}}, {{x}} and {{y}}, not {sorted(unknown)}"
+        )
+    return value
 
 
 @lru_cache(maxsize=1)

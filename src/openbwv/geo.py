@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_AREA_VERTICES = 100
+# A drawn area is part of a city: all London is 0.9° × 0.45°. Bigger ones are refused rather than
+# turned into a scan of everything.
+MAX_AREA_SPAN = 1.5
+MIN_AREA = 1e-10  # square degrees (about 1 m²): below this the corners are on one line
 Point = tuple[float, float]  # (lon, lat)
 
 
@@ -73,14 +77,67 @@ def parse_area(text: str) -> list[Point]:
             raise AreaError(f"not a number in {part[:40]!r}") from None
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise AreaError(f"{part[:40]!r} is outside longitude/latitude bounds")
-        vertices.append((lon, lat))
+        if not vertices or vertices[-1] != (lon, lat):  # a double click adds nothing
+            vertices.append((lon, lat))
     if len(vertices) > 1 and vertices[0] == vertices[-1]:
         vertices.pop()
     if len(vertices) < 3:
         raise AreaError("an area needs at least three corners")
     if len(vertices) > MAX_AREA_VERTICES:
         raise AreaError(f"an area has at most {MAX_AREA_VERTICES} corners")
+    check_polygon(vertices)
     return vertices
+
+
+def signed_area(polygon: Sequence[Point]) -> float:
+    """Shoelace area (positive when the corners run anticlockwise)."""
+    total = 0.0
+    for (x0, y0), (x1, y1) in zip(polygon, [*polygon[1:], polygon[0]], strict=True):
+        total += x0 * y1 - x1 * y0
+    return total / 2
+
+
+def self_intersects(polygon: Sequence[Point]) -> bool:
+    """True when two edges that are not neighbours touch or cross (a bow tie, a loop)."""
+    count = len(polygon)
+    edges = list(zip(polygon, [*polygon[1:], polygon[0]], strict=True))
+    for i in range(count):
+        for j in range(i + 2, count):
+            if i == 0 and j == count - 1:
+                continue  # the last edge meets the first at the first corner
+            if segments_cross(*edges[i], *edges[j]):
+                return True
+    return False
+
+
+def check_polygon(polygon: Sequence[Point]) -> None:
+    """Refuse an area that is too big, has no inside, or whose edges cross (its inside would be
+    ambiguous): the messages say what to change."""
+    box = bounding_box(polygon)
+    assert box is not None
+    if max(box.max_lon - box.min_lon, box.max_lat - box.min_lat) > MAX_AREA_SPAN:
+        raise AreaError(
+            f"an area is at most {MAX_AREA_SPAN:g} degrees across (all London is less than one)"
+        )
+    if self_intersects(polygon):
+        raise AreaError("the area's edges cross each other: give its corners in order around it")
+    if abs(signed_area(polygon)) < MIN_AREA:
+        raise AreaError("the area's corners lie on one line, so it has no inside")
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where a search looks: one or more polygons (a drawn area, a borough's outline, or the
+    outlines of a place's boroughs). A track is in the area when it passes through any of them."""
+
+    label: str
+    polygons: tuple[tuple[Point, ...], ...]
+
+    def boxes(self) -> list[Box]:
+        return [box for box in map(bounding_box, self.polygons) if box is not None]
+
+    def holds(self, points: Sequence[Point]) -> bool:
+        return any(track_passes_through(points, polygon) for polygon in self.polygons)
 
 
 def format_area(vertices: Sequence[Point]) -> str:
@@ -122,6 +179,10 @@ def segments_cross(p1: Point, p2: Point, q1: Point, q2: Point) -> bool:
     )
 
 
+def _in_box(point: Point, box: Box) -> bool:
+    return box.min_lon <= point[0] <= box.max_lon and box.min_lat <= point[1] <= box.max_lat
+
+
 def track_passes_through(points: Sequence[Point], polygon: Sequence[Point]) -> bool:
     """True when a point of the track lies in the polygon or a leg of it crosses an edge (a fast
     car between two fixes can pass through a small area without a fix inside it)."""
@@ -131,7 +192,8 @@ def track_passes_through(points: Sequence[Point], polygon: Sequence[Point]) -> b
     track_box = bounding_box(points)
     if area_box is None or track_box is None or not area_box.overlaps(track_box):
         return False
-    if any(point_in_polygon(p, polygon) for p in points):
+    # Only fixes inside the area's box can be inside it (a borough outline has hundreds of corners).
+    if any(point_in_polygon(p, polygon) for p in points if _in_box(p, area_box)):
         return True
     edges = list(zip(polygon, [*polygon[1:], polygon[0]], strict=True))
     for a, b in itertools.pairwise(points):

@@ -119,6 +119,8 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/auth/totp/enrol"): ALL,
     ("POST", "/api/v1/auth/totp/confirm"): ALL,
     ("GET", "/api/v1/evidence"): ALL,  # the list is filtered: see test_lists_show_exactly
+    ("GET", "/api/v1/search"): ALL,  # filtered like the list: tests/evidence/test_search_api.py
+    ("GET", "/api/v1/search/places"): ALL,  # reference data: names of boroughs, BCUs, stations
     ("POST", "/api/v1/uploads/"): {"officer", "supervisor", "device"},
     ("GET", "/api/v1/audit/checkpoint"): ALL,  # hashes only: anyone signed in may verify
     ("GET", "/api/v1/audit/public-key"): ALL,

@@ -204,6 +204,27 @@ def test_keyset_pages_cover_everything_once(stack: Stack, as_reviewer: httpx.Cli
     assert set(rows) | set(more) == made and not set(rows) & set(more)
 
 
+def _on_screen(page: Page, lon: float, lat: float) -> tuple[float, float]:
+    """Where a longitude/latitude is drawn on the area map, in page pixels."""
+    x, y = page.evaluate(
+        """([lon, lat]) => {
+            const svg = document.getElementById('area-map');
+            svg.scrollIntoView({block: 'center'});  // a mouse click needs it on screen
+            const [minLon, minLat, maxLon, maxLat] = svg.dataset.bbox.split(',').map(Number);
+            const w = Number(svg.dataset.width), h = Number(svg.dataset.height);
+            const sq = Math.cos((minLat + maxLat) / 2 * Math.PI / 180);
+            const s = Math.min(w / ((maxLon - minLon) * sq), h / (maxLat - minLat));
+            const ox = (w - (maxLon - minLon) * sq * s) / 2;
+            const oy = (h - (maxLat - minLat) * s) / 2;
+            const p = new DOMPoint(ox + (lon - minLon) * sq * s, oy + (maxLat - lat) * s)
+                .matrixTransform(svg.getScreenCTM());
+            return [p.x, p.y];
+        }""",
+        [lon, lat],
+    )
+    return x, y
+
+
 def test_draw_an_area_and_keep_the_search(page: Page, world: World, stack: Stack) -> None:
     from openbwv.db.session import unit_of_work
     from openbwv.evidence.search.models import SavedSearch
@@ -211,24 +232,10 @@ def test_draw_an_area_and_keep_the_search(page: Page, world: World, stack: Stack
     watch(page)
     reviewer = person(stack, "professional_standards")
     sign_in(page, reviewer.username, reviewer.password, f"/search?tag={world.tag}")
-    page.get_by_text("Where: draw an area on the map").click()
+    page.get_by_text("Where: a borough, a place or an area drawn on the map").click()
     # Three corners by mouse around Trafalgar Square ...
     for lon, lat in ((-0.1400, 51.5000), (-0.1200, 51.5000), (-0.1300, 51.5200)):
-        x, y = page.evaluate(
-            """([lon, lat]) => {
-                const svg = document.getElementById('area-map');
-                const [minLon, minLat, maxLon, maxLat] = svg.dataset.bbox.split(',').map(Number);
-                const w = Number(svg.dataset.width), h = Number(svg.dataset.height);
-                const sq = Math.cos((minLat + maxLat) / 2 * Math.PI / 180);
-                const s = Math.min(w / ((maxLon - minLon) * sq), h / (maxLat - minLat));
-                const ox = (w - (maxLon - minLon) * sq * s) / 2;
-                const oy = (h - (maxLat - minLat) * s) / 2;
-                const p = new DOMPoint(ox + (lon - minLon) * sq * s, oy + (maxLat - lat) * s)
-                    .matrixTransform(svg.getScreenCTM());
-                return [p.x, p.y];
-            }""",
-            [lon, lat],
-        )
+        x, y = _on_screen(page, lon, lat)
         page.mouse.click(x, y)
     corners = page.get_by_label("Area corners (longitude,latitude; …)").input_value()
     assert len(corners.split(";")) == 3
@@ -260,6 +267,53 @@ def test_draw_an_area_and_keep_the_search(page: Page, world: World, stack: Stack
     expect(page.locator("#saved-searches")).to_contain_text("None yet.")
     with unit_of_work() as session:
         assert session.query(SavedSearch).filter_by(user_id=reviewer.user.id).count() == 0
+    assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+LABEL_OVERLAPS = """() => {
+    const boxes = [...document.querySelectorAll('#area-map .map-label')].map((label) => {
+        const r = label.getBoundingClientRect();
+        return [label.textContent, r.left, r.top, r.right, r.bottom];
+    });
+    const hits = [];
+    boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
+        const crossing = a[1] < b[3] && a[3] > b[1] && a[2] < b[4] && a[4] > b[2];
+        if (crossing) hits.push(a[0] + ' / ' + b[0]);
+    }));
+    return hits;
+}"""
+
+
+def test_the_map_names_the_boroughs_and_a_borough_or_rectangle_narrows_the_search(
+    page: Page, world: World, stack: Stack
+) -> None:
+    watch(page)
+    reviewer = person(stack, "professional_standards")
+    sign_in(page, reviewer.username, reviewer.password, f"/search?tag={world.tag}")
+    page.get_by_text("Where: a borough, a place or an area drawn on the map").click()
+    area_map = page.locator("#area-map")
+    expect(area_map.locator(".map-label")).to_have_count(33)
+    for name in ("Westminster", "Camden", "Islington", "Croydon"):
+        expect(area_map.locator(".map-label", has_text=name)).to_be_visible()
+    assert page.evaluate(LABEL_OVERLAPS) == []  # drawn, measured by the browser itself
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.get_by_label("Borough the track passes through").select_option("Westminster")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator(".results-grid .card-title")).to_have_text(["Fight outside the pub"])
+    page.get_by_label("Borough the track passes through").select_option("Camden")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator(".results-grid .card")).to_have_count(0)
+
+    # A rectangle from two opposite corners around Trafalgar Square, in a borough-free search.
+    page.get_by_label("Borough the track passes through").select_option("")
+    page.get_by_label("Rectangle (two opposite corners)").check()
+    for lon, lat in ((-0.1330, 51.5100), (-0.1230, 51.5000)):
+        page.mouse.click(*_on_screen(page, lon, lat))
+    corners = page.get_by_label("Area corners (longitude,latitude; …)").input_value()
+    assert len(corners.split(";")) == 4
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator(".results-grid .card-title")).to_have_text(["Fight outside the pub"])
     assert page.js_errors == []  # type: ignore[attr-defined]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
@@ -40,6 +41,9 @@ def explain(exc: Exception) -> tuple[str, int]:
         return exc.detail, exc.exit_code
     if isinstance(exc, SQLAlchemyError):
         return _database_problem(exc)
+    if isinstance(exc, ValidationError):  # a BWV_* setting (config.Settings) that cannot be used
+        reasons = [str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()]
+        return f"configuration error: {'; '.join(reasons)}", 2
     return f"error: {type(exc).__name__}: {exc}", 1
 
 

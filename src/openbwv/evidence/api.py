@@ -74,7 +74,7 @@ def _recording(item: EvidenceItem, clips: dict[str, list[ClipRef]]) -> Recording
     )
 
 
-def _out(
+def evidence_out(
     request: Request, item: EvidenceItem, clips: dict[str, list[ClipRef]] | None = None
 ) -> EvidenceOut:
     out = EvidenceOut.model_validate(item)
@@ -113,7 +113,7 @@ def list_evidence(
         rows, next_cursor = queries.page(session, flt, limit=limit, cursor=cursor, base=base)
         keys = {item.recording_key for item in rows if item.recording_key}
         clips = visible_clips(session, principal, keys)
-        items = [_out(request, item, clips) for item in rows]
+        items = [evidence_out(request, item, clips) for item in rows]
         details = {"filters": flt.as_details(), "returned": len(items)}
         service.record_search(session, principal, client.ip, details)
     return EvidencePage(items=items, limit=limit, next_cursor=next_cursor)
@@ -125,10 +125,10 @@ def get_evidence(
 ) -> EvidenceOut:
     item = load_for(client, principal, evidence_id, roles.VIEW, "evidence.view")
     if not item.recording_key:
-        return _out(request, item)
+        return evidence_out(request, item)
     with unit_of_work() as session:  # read only: which of its recording's clips the caller sees
         clips = visible_clips(session, principal, [item.recording_key])
-    return _out(request, item, clips)
+    return evidence_out(request, item, clips)
 
 
 def _range_details(request: Request) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from openbwv.evidence.models import DerivativeKind, EvidenceItem
 from openbwv.evidence.recordings import queries as recording_queries
 from openbwv.evidence.schemas import REASON_MAX, REASON_MIN, BreakGlassIn
 from openbwv.web.auth import Viewer
-from openbwv.web.mapview import track_map
+from openbwv.web.mapview import tile_layer, track_map
 from openbwv.web.render import add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
@@ -87,6 +87,8 @@ def evidence_page(
                 session, principal, evidence_id, client.ip, details={"page": "evidence"}
             )
             context = _item_context(session, principal, item)
+        if context["track"] is not None:
+            context["tiles"] = tile_layer(request, context["track"].view_box)
     except AccessDenied as exc:
         if not _offers_break_glass(principal, exc, evidence_id):
             raise

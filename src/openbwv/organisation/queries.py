@@ -45,6 +45,12 @@ def station_named(session: Session, name: str) -> Station | None:
     return session.scalar(select(Station).where(Station.name == name))
 
 
+def station_boroughs(session: Session) -> list[tuple[str, str]]:
+    """(name, borough GSS code) of every station, by name."""
+    query = select(Station.name, Station.borough).order_by(Station.name)
+    return [(name, code) for name, code in session.execute(query)]
+
+
 def station_names(session: Session, ids: Iterable[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
     """Station names by id: of `ids`, or of every station when None."""
     query = select(Station.id, Station.name)

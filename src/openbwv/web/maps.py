@@ -3,7 +3,9 @@ from longitude/latitude to page coordinates on the server, so maps need no scrip
 
 Generic on purpose (the fleet dashboard and the evidence pages both draw on it): `project` turns
 one lon/lat into x/y inside a box, `borough_paths` gives every borough's SVG path and a label
-point, `attribution` the licence text that must be shown wherever the map is drawn.
+point, `borough_labels` places their names so they do not overlap, `tiles` lays a deployment's
+own tile server (BWV_MAP_TILE_URL) under them, and `attribution` is the licence text that must
+be shown wherever the map is drawn.
 """
 
 from __future__ import annotations
@@ -158,6 +160,160 @@ def borough_paths(
             )
         )
     return paths
+
+
+@dataclass(frozen=True)
+class Label:
+    lines: tuple[str, ...]
+    x: float
+    y: float  # the first line's middle
+    size: float
+
+    @property
+    def rows(self) -> list[tuple[str, float]]:
+        """Each line with its y."""
+        step = LINE_HEIGHT * self.size
+        return [(line, round(self.y + i * step, 1)) for i, line in enumerate(self.lines)]
+
+
+LINE_HEIGHT = 1.1  # em
+CHAR_WIDTH = 0.56  # em, an average sans-serif letter
+
+
+def _label_lines(name: str) -> tuple[str, ...]:
+    """A name in one line, or two of about equal length when it is long."""
+    name = name.replace(" and ", " & ")
+    words = name.split()
+    if len(name) <= 12 or len(words) < 2:
+        return (name,)
+    split = min(
+        range(1, len(words)),
+        key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))),
+    )
+    return (" ".join(words[:split]), " ".join(words[split:]))
+
+
+def _overlap(a: BBox, b: BBox) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _moves(width: float, height: float) -> list[tuple[float, float]]:
+    """Where a label may go instead of its point, nearest first."""
+    steps = [(0.0, 0.0)]
+    for k in (0.5, 1.0, 1.5):
+        steps += [(0.0, -k * height), (0.0, k * height)]
+        steps += [(-k * width / 2, 0.0), (k * width / 2, 0.0)]
+        steps += [(dx * k * width / 2, dy * k * height) for dx in (-1, 1) for dy in (-1, 1)]
+    return steps
+
+
+def borough_labels(paths: Sequence[BoroughPath], size: float = 11.0) -> list[Label]:
+    """Each borough's name at its label point, or moved a little (up, down, sideways) where it
+    would cover a name already placed: inner London is crowded. Where every move covers
+    something, the one covering least is taken. Small boroughs are placed first, as they have
+    the least room."""
+    placed: list[BBox] = []
+    labels: dict[str, Label] = {}
+    for path in sorted(paths, key=lambda p: len(p.d)):  # fewer path points: a smaller borough
+        lines = _label_lines(path.name)
+        width = max(len(line) for line in lines) * CHAR_WIDTH * size
+        height = len(lines) * LINE_HEIGHT * size
+        best: tuple[float, BBox] | None = None
+        for dx, dy in _moves(width, height):
+            cx, cy = path.label_x + dx, path.label_y + dy
+            box = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+            covered = sum(_overlap(box, other) for other in placed)
+            if best is None or covered < best[0]:
+                best = (covered, box)
+            if covered == 0:
+                break
+        assert best is not None
+        box = best[1]
+        placed.append(box)
+        first = box[1] + LINE_HEIGHT * size / 2
+        labels[path.gss_code] = Label(lines, round((box[0] + box[2]) / 2, 1), round(first, 1), size)
+    return [labels[path.gss_code] for path in paths]
+
+
+# --- tiles from the deployment's own server (BWV_MAP_TILE_URL) ---------------------------------
+
+TILE_PIXELS = 256
+MAX_TILES = 48
+MAX_ZOOM = 19
+MERCATOR_LIMIT = 85.0511
+
+
+@dataclass(frozen=True)
+class Tile:
+    href: str
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def unproject(x: float, y: float, bbox: BBox, width: float, height: float) -> tuple[float, float]:
+    """The lon/lat `project` put at page coordinates x, y (its exact inverse)."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    squeeze = math.cos(math.radians((min_lat + max_lat) / 2))
+    span_x = max((max_lon - min_lon) * squeeze, 1e-12)
+    span_y = max(max_lat - min_lat, 1e-12)
+    scale = min(width / span_x, height / span_y)
+    offset_x = (width - span_x * scale) / 2
+    offset_y = (height - span_y * scale) / 2
+    return min_lon + (x - offset_x) / (squeeze * scale), max_lat - (y - offset_y) / scale
+
+
+def _tile_x(lon: float, zoom: int) -> float:
+    return (lon + 180) / 360 * 2**zoom
+
+
+def _tile_y(lat: float, zoom: int) -> float:
+    lat = max(-MERCATOR_LIMIT, min(MERCATOR_LIMIT, lat))
+    return (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**zoom
+
+
+def _tile_lon(x: int, zoom: int) -> float:
+    return x / 2**zoom * 360 - 180
+
+
+def _tile_lat(y: int, zoom: int) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / 2**zoom))))
+
+
+def tiles(
+    template: str,
+    bbox: BBox,
+    size: tuple[float, float],
+    view: tuple[float, float, float, float],
+    screen_width: float = 700,
+) -> list[Tile]:
+    """The web-Mercator tiles (the usual z/x/y scheme) covering `view` (x, y, width, height in
+    page units) of a map of `bbox` drawn at `size`, at the zoom where one tile is about a tile's
+    width on a screen `screen_width` pixels wide. Each tile is stretched to its own corners'
+    projected positions, so the outlines stay on the streets they follow."""
+    width, height = size
+    vx, vy, vw, vh = view
+    west, north = unproject(vx, vy, bbox, width, height)
+    east, south = unproject(vx + vw, vy + vh, bbox, width, height)
+    degrees_per_tile = (east - west) * TILE_PIXELS / screen_width
+    zoom = max(0, min(MAX_ZOOM, round(math.log2(360 / max(degrees_per_tile, 1e-9)))))
+    while True:
+        columns = range(int(_tile_x(west, zoom)), int(_tile_x(east, zoom)) + 1)
+        rows = range(int(_tile_y(north, zoom)), int(_tile_y(south, zoom)) + 1)
+        if len(columns) * len(rows) <= MAX_TILES or zoom == 0:
+            break
+        zoom -= 1
+    found = []
+    for tx in columns:
+        for ty in rows:
+            x0, y0 = project(_tile_lon(tx, zoom), _tile_lat(ty, zoom), bbox, width, height)
+            x1, y1 = project(_tile_lon(tx + 1, zoom), _tile_lat(ty + 1, zoom), bbox, width, height)
+            href = template.replace("{z}", str(zoom)).replace("{x}", str(tx))
+            found.append(Tile(href.replace("{y}", str(ty)), x0, y0, x1 - x0, y1 - y0))
+    return found
 
 
 @cache

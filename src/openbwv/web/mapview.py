@@ -14,11 +14,14 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from starlette.requests import Request
+
 from openbwv import geo
 from openbwv.timeutil import parse_rfc3339
 from openbwv.web import maps
 
 WIDTH, HEIGHT = 800.0, 620.0
+LABEL_SIZE = 12.0  # map units: about 10 px where the search's map is drawn 700 px wide
 TRACK_MARGIN = 6.0  # map units (about 400 m) around a track
 MIN_TRACK_SPAN = 24.0  # a track map shows at least this many units (about 1.7 km) across
 TRACK_ASPECT = 1.5
@@ -30,6 +33,7 @@ class MapView:
     height: float
     bbox: maps.BBox
     boroughs: list[maps.BoroughPath]
+    labels: list[maps.Label]
     attribution: str
 
     @property
@@ -69,7 +73,29 @@ class TrackMap:
 def area_map() -> MapView:
     """All of London: for drawing a search area, and (zoomed) under every track."""
     bbox = maps.london_bbox()
-    return MapView(WIDTH, HEIGHT, bbox, maps.borough_paths(WIDTH, HEIGHT, bbox), maps.attribution())
+    paths = maps.borough_paths(WIDTH, HEIGHT, bbox)
+    labels = maps.borough_labels(paths, LABEL_SIZE)
+    return MapView(WIDTH, HEIGHT, bbox, paths, labels, maps.attribution())
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    tiles: list[maps.Tile]
+    attribution: str
+
+
+def tile_layer(request: Request, view_box: str | None = None) -> TileLayer | None:
+    """Tiles for the area map (or, zoomed, a track map's `view_box`) from the deployment's own
+    tile server; None without BWV_MAP_TILE_URL. The server and the Content-Security-Policy that
+    allows it both come from `web.views.install`, so a page never asks for what is blocked."""
+    template, attribution = getattr(request.app.state, "map_tiles", (None, ""))
+    if not template:
+        return None
+    view = area_map()
+    box = view_box or view.view_box
+    x, y, width, height = (float(part) for part in box.split())
+    tiles = maps.tiles(template, view.bbox, (view.width, view.height), (x, y, width, height))
+    return TileLayer(tiles, attribution)
 
 
 def _zoom(points: Sequence[tuple[float, float]]) -> tuple[str, float]:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from openbwv.access.deps import signed_in_browser
 from openbwv.api import problems
+from openbwv.config import get_settings
 from openbwv.web import auth, security
 from openbwv.web.render import render
 
@@ -33,6 +34,9 @@ def _html_error(request: Request, status: int, title: str, detail: str | None) -
 def install(app: FastAPI) -> None:
     """Static files, security headers, page sign-in redirects and HTML error pages."""
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    app.add_middleware(security.SecurityHeaders)
+    settings = get_settings()
+    # The maps draw tiles only when the policy allows their origin: both come from here.
+    app.state.map_tiles = (settings.map_tile_url, settings.map_tile_attribution)
+    app.add_middleware(security.SecurityHeaders, tile_origin=settings.map_tile_origin)
     auth.install(app)
     problems.html_renderer = _html_error

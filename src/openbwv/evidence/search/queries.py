@@ -38,8 +38,10 @@ from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.evidence.queries import decode_cursor, encode_cursor, reach_branches
 from openbwv.evidence.recordings.queries import Batch, Scan, by_key, newest, paginate
+from openbwv.evidence.search import places
 from openbwv.evidence.search.models import SavedSearch
 from openbwv.evidence.search.schemas import Criteria, Results, SearchForm, london_to_utc
+from openbwv.organisation import queries as organisation
 
 UNCATEGORISED = "none"
 PAGE_SIZE = 24  # a 4 × 6 grid of thumbnails
@@ -94,12 +96,49 @@ def validate(
         if case is None:
             errors["case"] = f"No case you can see has the crime reference {form.case[:32]}"
         crit.case_id = case.id if case else None
+    _validate_where(session, form, crit, errors)
+    return crit, errors
+
+
+def place_list(session: Session) -> list[places.Place]:
+    """What an area search can name (see `places`): boroughs, BCUs, inner and outer London and
+    the force's stations."""
+    boroughs = [
+        places.BoroughRef(b.gss_code, b.name, b.inner_london, b.bcu)
+        for b in organisation.boroughs(session)
+    ]
+    return places.place_list(boroughs, organisation.station_boroughs(session))
+
+
+def _validate_where(
+    session: Session, form: SearchForm, crit: Criteria, errors: dict[str, str]
+) -> None:
+    """The drawn area, the borough and the place, each becoming an area the track must enter."""
     if form.area:
         try:
-            crit.area = geo.parse_area(form.area)
+            crit.areas.append(geo.Area("drawn area", (tuple(geo.parse_area(form.area)),)))
         except geo.AreaError as exc:
             errors["area"] = str(exc).capitalize()
-    return crit, errors
+    if not (form.area_borough or form.place):
+        return
+    known = place_list(session)
+    if form.area_borough:
+        found = organisation.find_borough(session, form.area_borough[:64])  # a GSS code
+        by_name = found.name if found else form.area_borough[:64]
+        place = places.find((p for p in known if p.kind == "borough"), by_name)
+        if place is None:
+            errors["area_borough"] = f"There is no borough called {form.area_borough[:64]!r}"
+        else:
+            crit.areas.append(places.area_of(place))
+    if form.place:
+        place = places.find(known, form.place[:120])
+        if place is None:
+            errors["place"] = (
+                f"{form.place[:64]!r} is not in the place list: choose a borough, BCU, "
+                "inner or outer London, or a station"
+            )
+        else:
+            crit.areas.append(places.area_of(place))
 
 
 def _like(text: str) -> tuple[str, str | None]:
@@ -146,9 +185,13 @@ def _category_clause(category: str) -> ColumnElement[bool]:
     )
 
 
-def _area_clause(area: list[geo.Point], dialect: str) -> ColumnElement[bool]:
-    box = geo.bounding_box(area)
-    assert box is not None
+def _area_clause(area: geo.Area, dialect: str) -> ColumnElement[bool]:
+    """Tracks whose box overlaps the box of one of the area's polygons (a place's boroughs each
+    have their own box: one box around all of them would let most of London through)."""
+    return or_(*(_box_clause(box, dialect) for box in area.boxes()))
+
+
+def _box_clause(box: geo.Box, dialect: str) -> ColumnElement[bool]:
     overlaps = and_(
         EvidenceItem.track_min_lat <= box.max_lat,
         EvidenceItem.track_max_lat >= box.min_lat,
@@ -196,8 +239,7 @@ def filters(crit: Criteria, dialect: str) -> list[ColumnElement[bool]]:
         where.append(exists(select(Marker.id).where(Marker.evidence_id == EvidenceItem.id)))
     if crit.text:
         where.append(_text_clause(crit.text, dialect))
-    if crit.area:
-        where.append(_area_clause(crit.area, dialect))
+    where.extend(_area_clause(area, dialect) for area in crit.areas)
     return where
 
 
@@ -289,14 +331,14 @@ class _AreaScan:
 
 
 def _scanner(
-    session: Session, queries: list[Select[EvidenceItem]], area: list[geo.Point] | None
+    session: Session, queries: list[Select[EvidenceItem]], areas: list[geo.Area]
 ) -> tuple[Scan, _AreaScan]:
     """The search's items after a cursor, newest first (for an area: those whose track passes
     through it, looking at no more than AREA_MAX_SCAN candidates per page)."""
     state = _AreaScan()
 
     def scan(after: str | None, size: int) -> Batch:
-        if area is None:
+        if not areas:
             rows = fetch(session, queries, after, size)
             return Batch(rows, encode_cursor(rows[-1]) if rows else None, len(rows) < size)
         kept: list[EvidenceItem] = []
@@ -308,7 +350,7 @@ def _scanner(
             for item in batch:
                 state.scanned += 1
                 state.last = item
-                if geo.track_passes_through(geo.track_points(item.gps_track), area):
+                if _in_areas(item, areas):
                     kept.append(item)
             if len(batch) < AREA_BATCH:
                 return Batch(kept, None, True)
@@ -316,6 +358,12 @@ def _scanner(
         return Batch(kept, after, state.stopped)
 
     return scan, state
+
+
+def _in_areas(item: EvidenceItem, areas: list[geo.Area]) -> bool:
+    """The track passes through every area given (drawn, borough, place)."""
+    points = geo.track_points(item.gps_track)
+    return all(area.holds(points) for area in areas)
 
 
 def _members(
@@ -330,11 +378,8 @@ def _members(
             EvidenceItem.recording_key.in_(keys),
         )
         found = list(session.scalars(query))
-        if crit.area:
-            area = crit.area
-            found = [
-                i for i in found if geo.track_passes_through(geo.track_points(i.gps_track), area)
-            ]
+        if crit.areas:
+            found = [item for item in found if _in_areas(item, crit.areas)]
         return by_key(found)
 
     return members
@@ -355,9 +400,9 @@ def run(
     if cursor:
         decode_cursor(cursor)
     queries = plan(session, principal, crit)
-    scan, area = _scanner(session, queries, crit.area)
+    scan, area = _scanner(session, queries, crit.areas)
     found, more = paginate(scan, cursor, _members(session, principal, crit), newest, limit)
-    count = session.scalar(count_query(queries)) if with_count and not crit.area else None
+    count = session.scalar(count_query(queries)) if with_count and not crit.areas else None
     next_cursor = encode_cursor(found[-1].head) if more else None
     if not more and area.stopped and area.last is not None:
         next_cursor = encode_cursor(area.last)

@@ -9,8 +9,12 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
+
 from openbwv import geo
 from openbwv.evidence.models import EvidenceItem
+from openbwv.evidence.schemas import EvidencePage
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -30,7 +34,9 @@ class SearchForm:
     tag: str = ""
     has_notes: str = ""
     has_markers: str = ""
-    area: str = ""
+    area: str = ""  # corners drawn or typed: "lon,lat; lon,lat; ..."
+    area_borough: str = ""  # a borough the track passes through (name or GSS code)
+    place: str = ""  # a name from the place list (evidence.search.places)
     view: str = "grid"
 
     @classmethod
@@ -76,7 +82,8 @@ class Criteria:
     tag: str | None = None
     has_notes: bool = False
     has_markers: bool = False
-    area: list[geo.Point] | None = None
+    # Drawn area, borough and place: the track must pass through each one given.
+    areas: list[geo.Area] = field(default_factory=list)
 
 
 @dataclass
@@ -93,6 +100,31 @@ class Results:
 def london_to_utc(value: str) -> datetime:
     """'2026-11-24T10:30' read as Europe/London wall time, returned in UTC."""
     parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(UTC)
-    return parsed.replace(tzinfo=LONDON).astimezone(UTC)
+    try:
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=LONDON).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first UTC instant
+        raise ValueError(f"{value!r} is outside the calendar") from None
+
+
+class SearchPage(EvidencePage):
+    """A page of the JSON search: `count` is exact up to `count_cap` (more: `count_capped`) and
+    absent for an area search, which counts as it goes; `scanned_out` says an area search
+    stopped looking before the page was full (the next page goes on from there)."""
+
+    count: int | None
+    count_capped: bool
+    scanned_out: bool
+
+
+class PlaceBorough(BaseModel):
+    gss_code: str
+    name: str
+
+
+class PlaceOut(BaseModel):
+    name: str
+    kind: str = PydanticField(description="borough, bcu, london (inner/outer) or station")
+    label: str
+    boroughs: list[PlaceBorough]

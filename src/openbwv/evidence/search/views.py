@@ -26,7 +26,7 @@ from openbwv.evidence.search.errors import SavedSearchError
 from openbwv.evidence.search.schemas import Results, SearchForm
 from openbwv.evidence.views import is_htmx
 from openbwv.web.auth import Viewer
-from openbwv.web.mapview import area_map
+from openbwv.web.mapview import area_map, tile_layer
 from openbwv.web.render import render
 
 if TYPE_CHECKING:
@@ -42,12 +42,14 @@ def _add_to_case(session: Session, principal: Principal, case_id: str | None) ->
     return find_visible(session, principal, case_id)
 
 
-def _form_context(session: Session, principal: Principal) -> dict[str, Any]:
+def _form_context(request: Request, session: Session, principal: Principal) -> dict[str, Any]:
     return {
         "boroughs": sorted(evidence.borough_names(session).items(), key=lambda pair: pair[1]),
         "catalogue": list(evidence.category_catalogue(session).values()),
         "saved": queries.saved_for(session, principal.user_id) if principal.user_id else [],
         "map": area_map(),
+        "tiles": tile_layer(request),
+        "places": queries.place_list(session),
     }
 
 
@@ -83,7 +85,7 @@ def search_page(
         pictures = evidence_service.record_thumbnail_batch(
             session, principal, pictured, client.ip, "search"
         )
-        context = _form_context(session, principal)
+        context = _form_context(request, session, principal)
         case = _add_to_case(session, principal, add_to)
         context.update(
             title="Search",

@@ -1,5 +1,6 @@
 // openbwv maps: the dot that follows the video along a GPS track, and drawing a search area on
-// the borough map (mouse or keyboard). The projection mirrors openbwv.web.maps.project.
+// the borough map (mouse or keyboard), as corners or as a rectangle from two opposite corners.
+// The projection mirrors openbwv.web.maps.project.
 "use strict";
 
 (function () {
@@ -91,8 +92,23 @@
     draw();
   }
 
+  const rectangleMode = document.getElementById("draw-rectangle");
+  let rectangleStart = null; // the first corner of a rectangle being drawn
+
   function addCorner(x, y) {
-    points.push(map.lonlat(x, y));
+    const point = map.lonlat(x, y);
+    if (rectangleMode && rectangleMode.checked) {
+      if (rectangleStart === null) {
+        rectangleStart = point;
+        points = [point];
+      } else {
+        const [[lon0, lat0], [lon1, lat1]] = [rectangleStart, point];
+        points = [[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1]];
+        rectangleStart = null;
+      }
+    } else {
+      points.push(point);
+    }
     write();
   }
 
@@ -136,8 +152,14 @@
   });
   document.getElementById("area-clear").addEventListener("click", () => {
     points = [];
+    rectangleStart = null;
     write();
   });
+  document.querySelectorAll('input[name="draw"]').forEach((radio) =>
+    radio.addEventListener("change", () => {
+      rectangleStart = null;
+    }),
+  );
   field.addEventListener("change", () => {
     points = parse(field.value);
     draw();

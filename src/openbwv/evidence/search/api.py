@@ -1,0 +1,107 @@
+"""The search as JSON: the search page's criteria (words, officer, camera, borough, time,
+category, case, tag, notes, markers) and its three kinds of area (corners drawn or typed, a
+borough, a place from the place list), through the same access policy and audit record."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from openbwv.access.deps import require_principal
+from openbwv.access.principal import Principal
+from openbwv.api.context import Client
+from openbwv.api.problems import Problem
+from openbwv.db.session import unit_of_work
+from openbwv.evidence import service as evidence_service
+from openbwv.evidence.api import evidence_out
+from openbwv.evidence.recordings.queries import visible_clips
+from openbwv.evidence.search import queries
+from openbwv.evidence.search.schemas import PlaceBorough, PlaceOut, SearchForm, SearchPage
+
+router = APIRouter(prefix="/api/v1/search", tags=["search"])
+Authed = Annotated[Principal, Depends(require_principal)]
+Text = Annotated[str, Query(max_length=4000)]
+WHEN = "RFC 3339 with an offset, or London wall time without one (2026-06-15T10:30)"
+
+
+@router.get("", response_model=SearchPage, summary="Search evidence, newest first")
+def search(
+    request: Request,
+    client: Client,
+    principal: Authed,
+    text: Text = "",
+    officer: Text = "",
+    camera: Text = "",
+    borough: Annotated[str, Query(max_length=9, description="owning borough (GSS code)")] = "",
+    start: Annotated[str, Query(max_length=64, description=f"recorded at or after: {WHEN}")] = "",
+    end: Annotated[str, Query(max_length=64, description=f"recorded before: {WHEN}")] = "",
+    category: Text = "",
+    case: Annotated[str, Query(max_length=64, description="crime reference")] = "",
+    tag: Text = "",
+    has_notes: bool = False,
+    has_markers: bool = False,
+    area: Annotated[
+        str, Query(max_length=4000, description="polygon: 'lon,lat; lon,lat; …' (3-100 corners)")
+    ] = "",
+    area_borough: Annotated[
+        str, Query(max_length=64, description="a borough the track passes through (name or code)")
+    ] = "",
+    place: Annotated[
+        str, Query(max_length=120, description="a name from GET /api/v1/search/places")
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> SearchPage:
+    form = SearchForm.from_params(
+        {
+            "text": text,
+            "officer": officer,
+            "camera": camera,
+            "borough": borough,
+            "start": start,
+            "end": end,
+            "category": category,
+            "case": case,
+            "tag": tag,
+            "has_notes": "1" if has_notes else "",
+            "has_markers": "1" if has_markers else "",
+            "area": area,
+            "area_borough": area_borough,
+            "place": place,
+        }
+    )
+    with unit_of_work() as session:
+        criteria, errors = queries.validate(session, principal, form)
+        if errors:
+            detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
+            raise Problem(422, "Invalid search", detail, errors=errors)
+        results = queries.run(session, principal, criteria, cursor=cursor, limit=limit)
+        keys = {item.recording_key for item in results.items if item.recording_key}
+        clips = visible_clips(session, principal, keys)
+        items = [evidence_out(request, item, clips) for item in results.items]
+        details = {"page": "api", "criteria": form.as_details(), "returned": len(items)}
+        evidence_service.record_search(session, principal, client.ip, details)
+    return SearchPage(
+        items=items,
+        limit=limit,
+        next_cursor=results.next_cursor,
+        count=results.count,
+        count_capped=results.count_capped,
+        scanned_out=results.scanned_out,
+    )
+
+
+@router.get("/places", response_model=list[PlaceOut], summary="The places an area search takes")
+def list_places(principal: Authed) -> list[PlaceOut]:
+    with unit_of_work() as session:
+        found = queries.place_list(session)
+    return [
+        PlaceOut(
+            name=p.name,
+            kind=p.kind,
+            label=p.label,
+            boroughs=[PlaceBorough(gss_code=b.gss_code, name=b.name) for b in p.boroughs],
+        )
+        for p in found
+    ]
