@@ -93,16 +93,21 @@ def project(lon: float, lat: float, bbox: BBox, width: float, height: float) -> 
     """Page coordinates (x right, y down) of a point, for a map of `bbox` fitted and centred in
     width × height. Equirectangular, with longitudes shortened by cos(mid-latitude): over an
     area the size of London that is within a fraction of a percent of a conformal projection."""
+    min_lon, _, _, max_lat = bbox
+    squeeze, scale, offset_x, offset_y = _fit(bbox, width, height)
+    x = offset_x + (lon - min_lon) * squeeze * scale
+    y = offset_y + (max_lat - lat) * scale
+    return x, y
+
+
+def _fit(bbox: BBox, width: float, height: float) -> tuple[float, float, float, float]:
+    """How `bbox` sits in width × height: the longitude squeeze, the scale and the offsets."""
     min_lon, min_lat, max_lon, max_lat = bbox
     squeeze = math.cos(math.radians((min_lat + max_lat) / 2))
     span_x = max((max_lon - min_lon) * squeeze, 1e-12)
     span_y = max(max_lat - min_lat, 1e-12)
     scale = min(width / span_x, height / span_y)
-    offset_x = (width - span_x * scale) / 2
-    offset_y = (height - span_y * scale) / 2
-    x = offset_x + (lon - min_lon) * squeeze * scale
-    y = offset_y + (max_lat - lat) * scale
-    return x, y
+    return squeeze, scale, (width - span_x * scale) / 2, (height - span_y * scale) / 2
 
 
 def _ring_path(points: Sequence[tuple[float, float]], min_step: float = 0.75) -> str:
@@ -256,13 +261,8 @@ class Tile:
 
 def unproject(x: float, y: float, bbox: BBox, width: float, height: float) -> tuple[float, float]:
     """The lon/lat `project` put at page coordinates x, y (its exact inverse)."""
-    min_lon, min_lat, max_lon, max_lat = bbox
-    squeeze = math.cos(math.radians((min_lat + max_lat) / 2))
-    span_x = max((max_lon - min_lon) * squeeze, 1e-12)
-    span_y = max(max_lat - min_lat, 1e-12)
-    scale = min(width / span_x, height / span_y)
-    offset_x = (width - span_x * scale) / 2
-    offset_y = (height - span_y * scale) / 2
+    min_lon, _, _, max_lat = bbox
+    squeeze, scale, offset_x, offset_y = _fit(bbox, width, height)
     return min_lon + (x - offset_x) / (squeeze * scale), max_lat - (y - offset_y) / scale
 
 
