@@ -122,7 +122,8 @@ def gather(run_id: str, settings: Settings | None = None) -> dict[str, object]:
         found = queries.find_run(session, run_id)
         if found is None:
             raise NoSuchRun(f"no retention run {run_id}")
-        disposals = queries.disposals_of_run(session, found.id)
+        found_id = found.id
+        disposals = queries.disposals_of_run(session, found_id)
         facts = {
             fact.id: fact
             for fact in evidence_facts.retention_batch(
@@ -132,6 +133,7 @@ def gather(run_id: str, settings: Settings | None = None) -> dict[str, object]:
         leaves = leaves_of_events(session, [d.audit_event_id for d in disposals])
         checkpoint = latest_checkpoint(session)
         size = checkpoint.tree_size if checkpoint else 0
+        note = checkpoint.note if checkpoint else ""
         indexes = [leaves[d.audit_event_id][0] for d in disposals]
         if any(index is None or index >= size for index in indexes):
             raise RetentionError("the run's audit events are not yet in a signed checkpoint")
@@ -148,10 +150,10 @@ def gather(run_id: str, settings: Settings | None = None) -> dict[str, object]:
     return {
         "kind": "openbwv disposal certificate",
         "version": 1,
-        "run_id": str(found.id),
+        "run_id": str(found_id),
         "run": run_facts,
         "generated_at": isoformat_z(utcnow()),
-        "checkpoint": checkpoint.note if checkpoint else "",
+        "checkpoint": note,
         "tree_size": size,
         "public_key": get_signer(settings).verifier.key,
         "items": items,

@@ -133,12 +133,11 @@ def _evaluate_all(
             policy = queries.policy(session, settings)
             facts = queries.facts_for(session, items)
             verdicts = [(fact, evaluate(fact, policy, now)) for fact in facts]
-            states = queries.states_of(session, [item.id for item in items])
         after = items[-1].id
         _tally(report, verdicts, now)
         if not report.dry_run:
             with unit_of_work(settings) as session:
-                _write_batch(session, verdicts, states, now, policy.grace_days, report)
+                _write_batch(session, verdicts, now, policy.grace_days, report)
 
 
 def _tally(
@@ -163,11 +162,11 @@ def _tally(
 def _write_batch(
     session: Session,
     verdicts: list[tuple[ItemRetention, Evaluation]],
-    states: dict[uuid.UUID, ItemState],
     now: datetime,
     grace_days: int,
     report: RunReport,
 ) -> None:
+    states = queries.states_of(session, [fact.item.id for fact, _verdict in verdicts])
     leaving = []
     for fact, verdict in verdicts:
         item = fact.item
