@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from openbwv.cases.models import Case
 from openbwv.composition import cli
 from openbwv.config import Settings, reset_settings
 from openbwv.db.session import unit_of_work
-from openbwv.evidence.service import Arrival, NewOriginal, record_original
+from openbwv.evidence.service import Arrival, NewOriginal, fsck, record_original
 from openbwv.retention import certificate, queries, service, tasks
 from openbwv.retention.cli import OPERATOR
 from openbwv.retention.models import ByteDeletion, QueueEntry
@@ -64,7 +65,7 @@ def _original_gone(sha256: str) -> bool:
     return not originals().exists(sha256)
 
 
-def test_queue_grace_disposal_restore_and_certificate(stack: Stack) -> None:
+def test_queue_grace_disposal_restore_and_certificate(stack: Stack, tmp_path: Path) -> None:
     officer = factories.officer()
     gone, restored, kept = (
         old_item(officer, 40),
@@ -110,6 +111,13 @@ def test_queue_grace_disposal_restore_and_certificate(stack: Stack) -> None:
         assert not check["included"](leaf + b" ", audit["leaf_index"], size, proof, root)
         assert b'"retention.dispose"' in leaf
     assert certificate.to_pdf(document).startswith(b"%PDF")
+    checked = fsck()  # the tombstone is known: its original is not "missing"
+    assert checked.disposed >= 1 and str(gone) not in {item for item, _ in checked.missing}
+    written = CliRunner().invoke(
+        cli(), ["retention", "certificate", str(second.run_id), "--out", str(tmp_path)]
+    )
+    assert written.exit_code == 0 and "1 items certified" in written.output, written.output
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".pdf"]
     result = CliRunner().invoke(cli(), ["audit", "verify"])
     assert result.exit_code == 0, result.output
 
