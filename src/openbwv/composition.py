@@ -27,10 +27,22 @@ from openbwv.fleet import install as fleet
 from openbwv.ingest import install as ingest
 from openbwv.organisation import install as organisation
 from openbwv.platform import Platform
+from openbwv.retention import install as retention
 from openbwv.simulate import install as simulate
 
 # In order: a domain's reference data may rely on an earlier one's (teams need boroughs).
-DOMAINS = (organisation, categories, fleet, access, audit, evidence, cases, ingest, simulate)
+DOMAINS = (
+    organisation,
+    categories,
+    fleet,
+    access,
+    audit,
+    evidence,
+    cases,
+    retention,
+    ingest,
+    simulate,
+)
 APP_FACTORY = "openbwv.composition:create_app"  # for uvicorn (`bwv serve`, the embedded API)
 
 

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     retention_non_evidential_days: int = Field(
         default=31,
         ge=1,
+        le=3650,
         description="Non-evidential footage is disposed of this long after it "
         "was recorded (the shortest retention).",
     )
@@ -141,6 +142,17 @@ class Settings(BaseSettings):
             return None
         parts = urlsplit(self.map_tile_url)
         return f"{parts.scheme}://{parts.netloc}".lower()
+
+    retention_grace_days: int = Field(
+        default=7, ge=0, le=365, description="Days in the deletion queue; 0 disposes at once."
+    )
+    retention_warning_days: int = Field(
+        default=7, ge=0, le=365, description="Warn about uncategorised footage due this soon."
+    )
+    retention_interval_minutes: float = Field(
+        default=60, gt=0, description="How often the workers' maintenance runs the sweep."
+    )
+    retention_batch_size: int = Field(default=1000, ge=10, le=50_000)
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -71,6 +71,7 @@ ITEM_ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/evidence/{evidence_id}/tags"): "view",
     ("PUT", "/api/v1/evidence/{evidence_id}/tags"): "edit",
     ("PUT", "/api/v1/evidence/{evidence_id}/title"): "edit",
+    ("GET", "/api/v1/evidence/{evidence_id}/retention"): "view",
 }
 # Bodies for the item endpoints that change something (valid, so only the policy can refuse).
 ITEM_BODIES: dict[tuple[str, str], dict[str, object]] = {
@@ -86,6 +87,17 @@ FLEET_READERS = {"supervisor", "fleet_manager", "administrator"}
 FLEET_MANAGERS = {"fleet_manager", "administrator"}
 # Roll-out aggregates carry no personal data: fleet readers and report readers.
 ROLLOUT_READERS = FLEET_READERS | {"professional_standards", "auditor"}
+# Retention: holds of items need `evidence.hold` (holds of any scope `retention.hold`); the lists
+# `retention.read`; restores `retention.restore`; reviews `retention.review`; the policy itself
+# `retention.policy` (docs/retention.md).
+HOLDERS = {
+    "supervisor",
+    "investigator",
+    "disclosure_officer",
+    "professional_standards",
+    "information_rights",
+}
+RETENTION_READERS = {"professional_standards", "information_rights", "administrator", "auditor"}
 # System endpoints: which roles may call them.
 SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/admin/users"): ADMIN,
@@ -158,6 +170,25 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/fleet/import/{kind}"): FLEET_MANAGERS,
     ("GET", "/api/v1/fleet/export/{name}"): FLEET_READERS,
     ("POST", "/api/v1/axis/connection-file"): ADMIN,
+    ("GET", "/api/v1/retention/warnings"): ALL,  # one's own footage (none for a device)
+    ("POST", "/api/v1/retention/holds"): HOLDERS,
+    ("GET", "/api/v1/retention/holds"): RETENTION_READERS,
+    ("GET", "/api/v1/retention/holds/{hold_id}"): RETENTION_READERS,
+    ("POST", "/api/v1/retention/holds/{hold_id}/release"): HOLDERS,  # the service checks more
+    ("POST", "/api/v1/retention/holds/preview"): HOLDERS,
+    ("GET", "/api/v1/retention/queue"): RETENTION_READERS,
+    ("POST", "/api/v1/retention/queue/{evidence_id}/restore"): {
+        "administrator",
+        "professional_standards",
+    },
+    ("GET", "/api/v1/retention/reviews"): RETENTION_READERS,
+    ("POST", "/api/v1/retention/reviews/{evidence_id}"): {
+        "professional_standards",
+        "information_rights",
+    },
+    ("GET", "/api/v1/retention/policy"): RETENTION_READERS,
+    ("PUT", "/api/v1/retention/policy"): ADMIN,
+    ("GET", "/api/v1/retention/forecast"): RETENTION_READERS,
 }
 QUERIES = {
     "/api/v1/audit/entries": {"start": 0, "end": 1},
@@ -174,6 +205,8 @@ PLACEHOLDERS = {
     "{borough}": "E09000033",
     "{kind}": "officers",
     "{name}": "officers.csv",
+    "{hold_id}": "00000000-0000-7000-8000-000000000000",
+    "{evidence_id}": "00000000-0000-7000-8000-000000000000",
 }
 
 # Reached without a principal, or covered by their own tests (named here).
@@ -322,6 +355,7 @@ OWN_TESTS = {
     ("DELETE", "/api/v1/uploads/{upload_id}"): "tests/ingest: terminated upload",
     ("POST", "/api/v1/uploads/{upload_id}"): "tests/ingest: method override",
     ("POST", "/api/v1/evidence/{evidence_id}/break-glass"): "tests/access/test_break_glass.py",
+    ("PUT", "/api/v1/cases/{case_id}/stage"): "tests/retention/test_api.py: case managers only",
     **{
         (method, path): "tests/web/test_case_membership.py: the OIC and case managers only"
         for method, path in (

@@ -206,6 +206,22 @@ def tree_size(session: Session) -> int:
     return checkpoint.tree_size if checkpoint else 0
 
 
+def leaves_of_events(
+    session: Session, event_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int | None, str]]:
+    """(leaf index, exact entry) of each event (index None until integrated): what another
+    domain's certificate proves with `inclusion_proofs`."""
+    wanted = list(event_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(AuditEvent.event_id, AuditEvent.leaf_index, AuditEvent.entry).where(
+            AuditEvent.event_id.in_(wanted)
+        )
+    ).all()
+    return {event_id: (index, entry) for event_id, index, entry in rows}
+
+
 def entries_between(session: Session, start: int, last: int) -> list[tuple[int, str]]:
     """The leaf entries from index `start` to `last` inclusive, in order."""
     rows = session.execute(

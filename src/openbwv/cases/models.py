@@ -12,6 +12,17 @@ from openbwv.db.base import Base, IdMixin, TimestampMixin
 from openbwv.timeutil import utcnow
 
 CASE_STATUSES = ("open", "closed")  # a closed case is read-only: nothing linked, nobody added
+# Where the case stands under the CPIA 1996 Code of Practice: it drives how long linked material
+# is kept (the retention domain reads it through `queries.retention_links`).
+CASE_STAGES = (
+    "under_investigation",
+    "no_further_action",
+    "charged",
+    "convicted",
+    "acquitted",
+    "discontinued",
+    "appeal_pending",
+)
 
 
 class Case(IdMixin, TimestampMixin, Base):
@@ -25,6 +36,13 @@ class Case(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     created_by: Mapped[uuid.UUID | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()  # when it was last closed
+    stage: Mapped[str] = mapped_column(
+        String(24), default="under_investigation", server_default="under_investigation"
+    )
+    # When the current stage was decided (the decision not to charge, the verdict, ...).
+    stage_at: Mapped[datetime | None] = mapped_column()
+    sentence: Mapped[str | None] = mapped_column(String(200))  # convicted: as the court gave it
+    expected_release_at: Mapped[datetime | None] = mapped_column()  # convicted: from custody
 
 
 class CaseMember(Base):

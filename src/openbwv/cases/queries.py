@@ -4,6 +4,10 @@ force-wide, all), their members, and their linked items as far as the access pol
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
@@ -232,3 +236,53 @@ def evidence_of_member(user_id: uuid.UUID | None) -> Select[uuid.UUID]:
         .join(CaseMember, CaseMember.case_id == CaseItem.case_id)
         .where(CaseMember.user_id == user_id, current_membership())
     )
+
+
+# --- what retention needs: the stage and outcome of every case an item is linked to ----------
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """A linked case as retention sees it (CPIA stage and outcome)."""
+
+    case_id: uuid.UUID
+    crime_reference: str
+    stage: str
+    stage_at: datetime | None
+    expected_release_at: datetime | None
+
+
+def retention_links(
+    session: Session, evidence_ids: Iterable[uuid.UUID], *, lock: bool = False
+) -> dict[uuid.UUID, list[CaseFacts]]:
+    """The cases each item is linked to, in one query (unfiltered: retention is not a person).
+    `lock` takes a share lock on the cases (PostgreSQL), so a stage change waits for a disposal
+    transaction that has read it, and one committed before is seen."""
+    wanted = list(evidence_ids)
+    found: dict[uuid.UUID, list[CaseFacts]] = defaultdict(list)
+    if not wanted:
+        return found
+    query = (
+        select(
+            CaseItem.evidence_id,
+            Case.id.label("case_id"),
+            Case.crime_reference,
+            Case.stage,
+            Case.stage_at,
+            Case.expected_release_at,
+        )
+        .join(Case, Case.id == CaseItem.case_id)
+        .where(CaseItem.evidence_id.in_(wanted))
+        .order_by(Case.crime_reference)
+    )
+    if lock:
+        query = query.with_for_update(read=True, of=Case)
+    for row in session.execute(query).all():
+        fields = dict(row._mapping)
+        found[fields.pop("evidence_id")].append(CaseFacts(**fields))
+    return found
+
+
+def case_by_reference(session: Session, reference: str) -> Case | None:
+    """The case with this crime reference, whoever may see it (for holds placed on a case)."""
+    return session.scalar(select(Case).where(Case.crime_reference == reference))

@@ -26,6 +26,22 @@ class CaseOut(BaseModel):
     status: str  # open | closed
     closed_at: datetime | None
     created_at: datetime
+    stage: str  # CPIA: under_investigation, no_further_action, charged, convicted, ...
+    stage_at: datetime | None
+    sentence: str | None
+    expected_release_at: datetime | None
+
+
+class StageIn(BaseModel):
+    stage: str = Field(
+        pattern="^(under_investigation|no_further_action|charged|convicted|acquitted|"
+        "discontinued|appeal_pending)$"
+    )
+    # When it was decided (with a time zone); needed for no further action, a verdict or a
+    # discontinuance. None: now.
+    decided_at: AwareDatetime | None = None
+    sentence: str | None = Field(default=None, max_length=200)
+    expected_release_at: AwareDatetime | None = None
 
 
 class MemberIn(BaseModel):

@@ -19,7 +19,7 @@ from openbwv.access.principal import Principal
 from openbwv.audit.events import record
 from openbwv.cases import queries
 from openbwv.cases.errors import CaseClosed, CaseConflict, CaseError, NoSuchMember
-from openbwv.cases.models import CASE_STATUSES, Case, CaseItem, CaseMember
+from openbwv.cases.models import CASE_STAGES, CASE_STATUSES, Case, CaseItem, CaseMember
 from openbwv.organisation.queries import resolve_borough
 from openbwv.timeutil import utcnow
 
@@ -204,6 +204,51 @@ def set_status(
     action = "case.close" if status == "closed" else "case.reopen"
     details = {"crime_reference": case.crime_reference}
     record_event(session, principal, action, case, source_ip=source_ip, details=details)
+    session.flush()
+    return case
+
+
+# Stages after which the case's material waits on a decision date (the CPIA clock starts there).
+DECIDED_STAGES = ("no_further_action", "convicted", "acquitted", "discontinued")
+
+
+def set_stage(
+    session: Session,
+    principal: Principal,
+    case: Case,
+    stage: str,
+    *,
+    decided_at: datetime | None,
+    sentence: str | None = None,
+    expected_release_at: datetime | None = None,
+    source_ip: str | None,
+) -> Case:
+    """Record where the case stands (CPIA): investigation, no further action, charged, convicted
+    (sentence, expected release from custody), acquitted, discontinued, appeal pending. Whoever
+    may manage the case may; a decided stage needs its date (retention counts from it)."""
+    _require_manager(session, principal, case)
+    if stage not in CASE_STAGES:
+        raise CaseError(f"a case's stage is one of: {', '.join(CASE_STAGES)}")
+    if stage in DECIDED_STAGES and decided_at is None:
+        raise CaseError(f"a case that reached {stage} needs the date it was decided")
+    if decided_at is not None and decided_at > utcnow():
+        raise CaseError("a decision's date cannot be in the future")
+    if stage != "convicted" and (sentence or expected_release_at):
+        raise CaseError("a sentence and a release date belong to a conviction")
+    before = case.stage
+    case.stage, case.stage_at = stage, decided_at or utcnow()
+    case.sentence, case.expected_release_at = sentence, expected_release_at
+    details: dict[str, Any] = {
+        "crime_reference": case.crime_reference,
+        "before": before,
+        "stage": stage,
+        "decided_at": case.stage_at.isoformat(),
+    }
+    if expected_release_at is not None:
+        details["expected_release_at"] = expected_release_at.isoformat()
+    if sentence:
+        details["sentence"] = sentence
+    record_event(session, principal, "case.stage", case, source_ip=source_ip, details=details)
     session.flush()
     return case
 

@@ -20,7 +20,8 @@ from openbwv.api.problems import Problem
 from openbwv.api.ranges import object_response
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import queries, service, thumbnails
-from openbwv.evidence.models import DerivativeKind, DerivativeStatus, EvidenceItem
+from openbwv.evidence.errors import Disposed
+from openbwv.evidence.models import DerivativeKind, DerivativeStatus, EvidenceItem, EvidenceStatus
 from openbwv.evidence.recordings.queries import ClipRef, visible_clips
 from openbwv.evidence.schemas import (
     BreakGlassIn,
@@ -57,6 +58,18 @@ def load_for(
             details=details,
         )
         session.expunge(item)
+    return item
+
+
+def _bytes_of(item: EvidenceItem) -> EvidenceItem:
+    """The item, if it still has bytes: a tombstone's original and derivatives are gone (410)."""
+    if item.status == EvidenceStatus.DISPOSED:
+        when = item.disposed_at.date().isoformat() if item.disposed_at else "earlier"
+        raise Disposed(
+            f"this item was disposed of on {when} under a retention rule: its bytes are gone, "
+            "its record remains at its own address",
+            disposed_at=item.disposed_at.isoformat() if item.disposed_at else None,
+        )
     return item
 
 
@@ -146,6 +159,7 @@ def get_original(evidence_id: str, request: Request, client: Client, principal: 
         "evidence.download",
         _range_details(request),
     )
+    _bytes_of(item)
     return object_response(
         request,
         originals(),
@@ -157,7 +171,7 @@ def get_original(evidence_id: str, request: Request, client: Client, principal: 
 
 
 def _derivative_response(request: Request, item: EvidenceItem, kind: str) -> Response:
-    derivative = item.derivative(kind)
+    derivative = _bytes_of(item).derivative(kind)
     if derivative is None or derivative.storage_key is None:
         raise Problem(404, "Not available yet", f"the {kind} of this item is not ready")
     return object_response(
@@ -177,6 +191,7 @@ def get_playback(evidence_id: str, request: Request, client: Client, principal: 
     item = load_for(
         client, principal, evidence_id, roles.PLAY, "evidence.play", _range_details(request)
     )
+    _bytes_of(item)
     not_needed = any(
         d.kind == DerivativeKind.PLAYBACK and d.status == DerivativeStatus.NOT_NEEDED
         for d in item.derivatives

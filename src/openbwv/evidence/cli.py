@@ -19,6 +19,11 @@ def fsck_command() -> None:
         typer.echo(f"MISSING  evidence {item_id}: original {key} is not in storage")
     for namespace, key in report.orphans:
         typer.echo(f"ORPHAN   {namespace}/{key}: stored but not referenced")
+    if report.disposed:
+        typer.echo(
+            f"Disposed: {report.disposed} tombstones (bytes gone by rule), "
+            f"{len(report.awaiting_deletion)} awaiting byte deletion."
+        )
     typer.echo(
         f"Checked {report.checked} originals ({report.bytes_checked / 1e6:.1f} MB): "
         f"{len(report.mismatched)} mismatched, {len(report.missing)} missing, "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openbwv.errors import Conflict, DomainError
+from openbwv.errors import Conflict, DomainError, Gone
 
 
 class BadCursor(DomainError):
@@ -27,3 +27,9 @@ class AlreadyVisible(Conflict):
 
 class NoSuchCase(DomainError):
     """Linking to a crime reference that names no case the person can see."""
+
+
+class Disposed(Gone):
+    """The item was disposed of under a retention rule: its bytes are gone, its record stays."""
+
+    title = "Disposed"

@@ -20,6 +20,7 @@ class EvidenceStatus(enum.StrEnum):
     READY = "ready"  # probed, thumbnails and playback copy made
     UNREADABLE = "unreadable"  # kept as received, but not decodable as video
     FAILED = "failed"  # processing gave up after retries (original is safe)
+    DISPOSED = "disposed"  # a tombstone: the bytes went under a retention rule, the facts stay
 
 
 class EvidenceSource(enum.StrEnum):
@@ -74,6 +75,9 @@ class EvidenceItem(IdMixin, TimestampMixin, Base):
     recording_key: Mapped[str | None] = mapped_column(String(64))
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
     ingested_by: Mapped[uuid.UUID | None] = mapped_column()
+    disposed_at: Mapped[datetime | None] = mapped_column()
+    # The tombstone's account: rule applied, reasons, who authorised, the categories it had.
+    disposal: Mapped[dict[str, Any] | None] = mapped_column()
 
     derivatives: Mapped[list[Derivative]] = relationship(
         back_populates="evidence", cascade="all, delete-orphan", lazy="selectin"

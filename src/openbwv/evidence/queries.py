@@ -37,7 +37,7 @@ from openbwv.cases.queries import evidence_of_member
 from openbwv.categories.queries import all_categories
 from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.errors import BadCursor, BadPage
-from openbwv.evidence.models import Derivative, EvidenceCategory, EvidenceItem
+from openbwv.evidence.models import Derivative, EvidenceCategory, EvidenceItem, EvidenceStatus
 from openbwv.evidence.presenters import CategoryView, ItemCard, Person, heading, person_label
 from openbwv.evidence.recordings.queries import Batch, Recording, by_key, newest, paginate
 from openbwv.organisation.models import Borough, Team
@@ -238,7 +238,8 @@ def _whose(principal: Principal, team: bool) -> ColumnElement[bool]:
         if team
         else EvidenceItem.officer_user_id == principal.user_id
     )
-    return and_(owner, visible_clause(principal, roles.VIEW))
+    live = EvidenceItem.status != EvidenceStatus.DISPOSED  # tombstones are not footage to sort
+    return and_(owner, live, visible_clause(principal, roles.VIEW))
 
 
 def uncategorised_count(session: Session, principal: Principal, *, team: bool = False) -> int:
@@ -426,10 +427,12 @@ def cards(
 
 
 def stored_originals(session: Session) -> list[tuple[uuid.UUID, str]]:
-    """(id, SHA-256) of every item: the key of its original."""
-    return [
-        (row[0], row[1]) for row in session.execute(select(EvidenceItem.id, EvidenceItem.sha256))
-    ]
+    """(id, SHA-256) of every live item: the key of its original (a disposed item's bytes are
+    gone, or about to go: see `disposed_originals`)."""
+    query = select(EvidenceItem.id, EvidenceItem.sha256).where(
+        EvidenceItem.status != EvidenceStatus.DISPOSED
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]
 
 
 def derivative_keys(session: Session) -> set[str]:
@@ -441,6 +444,32 @@ def derivative_keys(session: Session) -> set[str]:
 def item_count(session: Session) -> int:
     """How many evidence items are held, all told (unfiltered: for the demo and tools)."""
     return session.scalar(select(func.count()).select_from(EvidenceItem)) or 0
+
+
+# --- retention: who a hold names, what a warning is about -------------------------------------
+
+
+def officer_user_id(session: Session, reference: str) -> uuid.UUID | None:
+    """The user a warrant number (or username) names, if any."""
+    for column in (User.warrant_number, User.username):
+        found = session.scalar(select(User.id).where(column == reference))
+        if found is not None:
+            return found
+    return None
+
+
+def uncategorised_before(
+    session: Session, principal: Principal, recorded_before: datetime, *, team: bool = False
+) -> list[uuid.UUID]:
+    """The officer's (or team's) live, uncategorised items recorded before a date: the ones a
+    warning may be about (retention evaluates them)."""
+    query = select(EvidenceItem.id).where(
+        _whose(principal, team),
+        ~_categorised(),
+        EvidenceItem.status != EvidenceStatus.DISPOSED,
+        EvidenceItem.occurred_at < recorded_before,
+    )
+    return list(session.scalars(query.limit(5000)))
 
 
 def visible_statuses(

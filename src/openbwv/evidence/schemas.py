@@ -62,6 +62,10 @@ class EvidenceOut(BaseModel):
     probe: dict[str, Any] | None
     ingested_at: datetime
     derivatives: list[DerivativeOut]
+    # A tombstone's account (status "disposed"): when, the rule, the reasons, who authorised it
+    # and the categories it had.
+    disposed_at: datetime | None = None
+    disposal: dict[str, Any] | None = None
     links: EvidenceLinks | None = None
     recording_key: str | None = Field(
         None, description="the recording it is a clip of; null: a recording of its own"

@@ -27,6 +27,8 @@ from openbwv.categories.queries import unknown_names
 from openbwv.config import Settings, get_settings
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import queries, thumbnails
+from openbwv.evidence.disposal import queries as disposal_queries
+from openbwv.evidence.disposal.service import arrived
 from openbwv.evidence.errors import AlreadyVisible
 from openbwv.evidence.models import EvidenceCategory, EvidenceFlag, EvidenceItem
 from openbwv.fleet.cameras.queries import attribution
@@ -177,6 +179,7 @@ def _item_for(session: Session, new: NewOriginal) -> IngestOutcome:
         if winner is None:
             raise
         return IngestOutcome(winner, created=False)
+    arrived(session, item)  # e.g. retention: an open hold's scope holds it on arrival
     if new.start_processing:
         ensure_job(session, "probe", item.id)
     return IngestOutcome(item, created=True)
@@ -320,6 +323,8 @@ class FsckReport:
     mismatched: list[tuple[str, str, str]] = field(default_factory=list)  # id, expected, actual
     missing: list[tuple[str, str]] = field(default_factory=list)  # id, key
     orphans: list[tuple[str, str]] = field(default_factory=list)  # namespace, key
+    disposed: int = 0  # tombstones: their bytes are meant to be gone
+    awaiting_deletion: list[str] = field(default_factory=list)  # disposed, bytes not yet deleted
 
     @property
     def ok(self) -> bool:
@@ -336,6 +341,8 @@ def fsck(
     with unit_of_work(settings) as session:
         items = queries.stored_originals(session)
         derived = queries.derivative_keys(session)
+        tombstones = disposal_queries.disposed_originals(session)
+    report.disposed = len(tombstones)
     store = originals(settings)
     for item_id, sha256 in items:
         try:
@@ -350,7 +357,11 @@ def fsck(
         if actual != sha256:
             report.mismatched.append((str(item_id), sha256, actual))
     known = {sha256 for _id, sha256 in items}
-    report.orphans.extend(("originals", key) for key in store.iter_keys() if key not in known)
+    for key in store.iter_keys():
+        if key in tombstones:  # a disposal whose byte deletion is pending (e.g. Object Lock)
+            report.awaiting_deletion.append(key)
+        elif key not in known:
+            report.orphans.append(("originals", key))
     report.orphans.extend(
         ("derivatives", key) for key in derivatives(settings).iter_keys() if key not in derived
     )

@@ -46,6 +46,8 @@ def _item(session: Session, job: Job) -> EvidenceItem:
     item = session.get(EvidenceItem, job.evidence_id)
     if item is None:
         raise LookupError(f"evidence {job.evidence_id} no longer exists")
+    if item.status == EvidenceStatus.DISPOSED:  # disposed while the job ran: make nothing
+        raise LookupError(f"evidence {job.evidence_id} was disposed of")
     return item
 
 

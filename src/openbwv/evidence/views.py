@@ -38,6 +38,10 @@ from openbwv.evidence.errors import AlreadyVisible, NoSuchCase
 from openbwv.evidence.models import DerivativeKind, EvidenceItem
 from openbwv.evidence.recordings import queries as recording_queries
 from openbwv.evidence.schemas import REASON_MAX, REASON_MIN, BreakGlassIn
+from openbwv.retention import queries as retention
+from openbwv.retention import service as retention_service
+from openbwv.retention.evaluation import warning_text
+from openbwv.timeutil import utcnow
 from openbwv.web.auth import Viewer
 from openbwv.web.mapview import tile_layer, track_map
 from openbwv.web.render import add_template_dir, render
@@ -112,6 +116,8 @@ def _item_context(session: Session, principal: Principal, item: EvidenceItem) ->
         speeds=SPEEDS,
         trail=latest_for_item(session, item.id, TRAIL_ROWS),
         siblings=_siblings(session, principal, item),
+        # Why it is kept and until when: the same evaluation as the API and the sweep.
+        retention=retention.item_retention(session, item.id, utcnow()),
     )
     return context
 
@@ -241,6 +247,9 @@ def _footage(
         service.record_search(session, principal, client.ip, details)
         pictured = [row.id for row in items if row.item.derivative(DerivativeKind.POSTER)]
         pictures = service.record_thumbnail_batch(session, principal, pictured, client.ip, page)
+        now = utcnow()
+        warned = retention.warnings_for(session, principal, now, team=team)
+        retention_service.record_notices(session, principal, warned, now)
     return render(
         request,
         "footage.html",
@@ -249,6 +258,7 @@ def _footage(
             "groups": groups,
             "pictures": pictures,
             "uncategorised": uncategorised,
+            "retention_warning": warning_text([w.until for w in warned], now),
             "next_cursor": next_cursor,
             "first_page": cursor is None,
             "catalogue": list(catalogue.values()),

@@ -50,6 +50,15 @@ ROLES_MANAGE = "roles.manage"
 CATEGORIES_MANAGE = "categories.manage"
 TOKENS_MANAGE = "tokens.manage"
 SAR_HANDLE = "sar.handle"
+# Retention: holds of any scope (a case, an officer or an area in a time window), releasing them,
+# restoring from the deletion queue, deciding MoPI reviews, the policy itself, and reading it all.
+# Holds on single items need only `evidence.hold` on the item.
+RETENTION_READ = "retention.read"
+RETENTION_HOLD = "retention.hold"
+RETENTION_RELEASE = "retention.release"
+RETENTION_RESTORE = "retention.restore"
+RETENTION_REVIEW = "retention.review"
+RETENTION_POLICY = "retention.policy"
 
 SCOPES = ("none", "own", "team", "borough", "force", "shared")
 
@@ -117,13 +126,37 @@ DEFAULT_ROLE_SPECS = (
         "professional_standards",
         "Complaints and conduct: force-wide",
         "force",
-        (*_REVIEW, EDIT, CATEGORISE, LINK, HOLD, CASE_CREATE, CASE_MANAGE, REPORTS_READ),
+        (
+            *_REVIEW,
+            EDIT,
+            CATEGORISE,
+            LINK,
+            HOLD,
+            CASE_CREATE,
+            CASE_MANAGE,
+            REPORTS_READ,
+            RETENTION_READ,
+            RETENTION_HOLD,
+            RETENTION_RELEASE,
+            RETENTION_RESTORE,
+            RETENTION_REVIEW,
+        ),
     ),
     RoleSpec(
         "information_rights",
         "Subject access and FOI requests: force-wide",
         "force",
-        (*_REVIEW, REDACT, EXPORT, SAR_HANDLE),
+        (
+            *_REVIEW,
+            REDACT,
+            EXPORT,
+            SAR_HANDLE,
+            HOLD,
+            RETENTION_READ,
+            RETENTION_HOLD,
+            RETENTION_RELEASE,
+            RETENTION_REVIEW,
+        ),
     ),
     RoleSpec(
         "fleet_manager",
@@ -135,13 +168,23 @@ DEFAULT_ROLE_SPECS = (
         "administrator",
         "Users, roles, categories, integrations: no footage",
         "none",
-        (USERS_MANAGE, ROLES_MANAGE, CATEGORIES_MANAGE, TOKENS_MANAGE, FLEET_READ, FLEET_MANAGE),
+        (
+            USERS_MANAGE,
+            ROLES_MANAGE,
+            CATEGORIES_MANAGE,
+            TOKENS_MANAGE,
+            FLEET_READ,
+            FLEET_MANAGE,
+            RETENTION_READ,
+            RETENTION_RESTORE,
+            RETENTION_POLICY,
+        ),
     ),
     RoleSpec(
         "auditor",
         "Oversight (e.g. IOPC): the audit log, read-only, no footage",
         "none",
-        (AUDIT_READ, REPORTS_READ),
+        (AUDIT_READ, REPORTS_READ, RETENTION_READ),
     ),
     RoleSpec("device", "A dock, camera system or integration that uploads", "own", (UPLOAD,)),
     RoleSpec("external", "CPS or defence: only what is shared with them", "shared", _REVIEW),

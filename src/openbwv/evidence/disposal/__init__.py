@@ -1,0 +1,1 @@
+"""Evidence at the end of its life: the facts retention reads, and the tombstone it leaves."""
