@@ -342,6 +342,22 @@ PAGES = {
         )
     },
     **{
+        (method, path): "tests/web/test_retention_pages.py; tests/retention/test_pages.py"
+        for method, path in (
+            ("GET", "/retention/queue"),
+            ("POST", "/retention/queue/{evidence_id}/restore"),
+            ("GET", "/retention/holds"),
+            ("POST", "/retention/holds"),
+            ("POST", "/retention/holds/preview"),
+            ("POST", "/retention/holds/{hold_id}/release"),
+            ("GET", "/retention/reviews"),
+            ("POST", "/retention/reviews/{evidence_id}"),
+            ("GET", "/retention/policy"),
+            ("POST", "/retention/policy"),
+            ("GET", "/retention/forecast"),
+        )
+    },
+    **{
         (method, path): "tests/web/test_break_glass_pages.py"
         for method, path in (
             ("POST", "/evidence/{evidence_id}/break-glass"),
