@@ -289,10 +289,17 @@ def due_for_disposal(session: Session, now: datetime, *, limit: int) -> list[uui
     return list(session.scalars(query))
 
 
-def reviews_due(session: Session, *, limit: int = 500) -> list[ItemState]:
-    """Items the last sweep found due for a MoPI review, longest waiting first."""
+def reviews_due(
+    session: Session, *, limit: int = 500, now: datetime | None = None
+) -> list[ItemState]:
+    """Items the last sweep found due for a MoPI review, longest waiting first; with `now`,
+    only those still due (a decision since the sweep takes an item off the page at once)."""
     query = select(ItemState).where(ItemState.state == "review").order_by(ItemState.until)
-    return list(session.scalars(query.limit(limit)))
+    found = list(session.scalars(query.limit(limit)))
+    if now is None or not found:
+        return found
+    verdicts = evaluate_ids(session, [state.evidence_id for state in found], now)
+    return [s for s in found if getattr(verdicts.get(s.evidence_id), "state", None) == "review"]
 
 
 def latest_run(session: Session) -> Run | None:

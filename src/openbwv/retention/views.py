@@ -17,7 +17,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -81,6 +81,7 @@ def _page(
     done: str = "",
     status_code: int = 200,
 ) -> Response:
+    status_code = context.pop("status_code", status_code)  # a refusal's page keeps its status
     context = {
         "sections": _sections(principal),
         "notice": DONE.get(done),
@@ -136,7 +137,8 @@ def _queue_page(
         states = queries.states_of(session, [e.evidence_id for e in entries])
         service.record_read(session, principal, "queue", len(entries))
         rows = [{"entry": e, "state": states.get(e.evidence_id)} for e in entries]
-    context = {"title": "Deletion queue", "rows": rows, "now": utcnow()}
+        names = {b.gss_code: b.name for b in boroughs(session)}
+    context = {"title": "Deletion queue", "rows": rows, "now": utcnow(), "names": names}
     context["may_restore"] = principal.can(roles.RETENTION_RESTORE)
     return _page(request, principal, "queue", {**context, **extra}, done=done)
 
@@ -216,30 +218,19 @@ def holds_page(
     return _holds_page(request, principal, released=released, done=done)
 
 
-def _typed_hold(
-    type: str,
-    reference: str,
-    reason: str,
-    scope: str,
-    items: str,
-    case: str,
-    officer: str,
-    borough: str,
-    start: str,
-    end: str,
-) -> dict[str, str]:
-    return {
-        "type": type,
-        "reference": reference,
-        "reason": reason,
-        "scope": scope,
-        "items": items,
-        "case": case,
-        "officer": officer,
-        "borough": borough,
-        "start": start,
-        "end": end,
-    }
+HOLD_FIELDS = ("type", "reference", "reason", "scope", "items", "case", "officer", "borough")
+
+
+async def _hold_form(request: Request) -> dict[str, str]:
+    """The hold form's fields as typed (kept to show again on a refusal or after a preview)."""
+    form = await request.form()
+    typed = {name: str(form.get(name, ""))[:2000] for name in (*HOLD_FIELDS, "start", "end")}
+    typed["items"] = str(form.get("items", ""))[:40_000]  # up to a thousand ids
+    typed["scope"] = typed["scope"] or "items"
+    return typed
+
+
+HoldForm = Annotated[dict[str, str], Depends(_hold_form)]
 
 
 def _hold_request(typed: dict[str, str]) -> service.HoldRequest:
@@ -267,6 +258,8 @@ def _preview(session: Session, request: service.HoldRequest) -> list[uuid.UUID]:
     """What the hold would hold now: the API's preview (`queries.scope_preview`)."""
     if request.scope in ("officer", "area") and (request.start is None or request.end is None):
         raise RetentionError("a scope of an officer or an area needs from and to")
+    if request.scope == "items" and not request.item_ids:
+        raise RetentionError("a hold of items names at least one item")
     case_id = None
     if request.scope == "case":
         case_id, _reference = service.case_for_hold(session, request.case_reference)
@@ -283,27 +276,10 @@ def _preview(session: Session, request: service.HoldRequest) -> list[uuid.UUID]:
     )
 
 
-HoldForm = dict[str, Any]
-
-
 @router.post("/retention/holds/preview")
-def preview_hold(
-    request: Request,
-    principal: Viewer,
-    type: Short = "",
-    reference: Short = "",
-    reason: Text = "",
-    scope: Short = "items",
-    items: Annotated[str, Form(max_length=40_000)] = "",
-    case: Short = "",
-    officer: Short = "",
-    borough: Short = "",
-    start: Short = "",
-    end: Short = "",
-) -> Response:
+def preview_hold(request: Request, principal: Viewer, typed: HoldForm) -> Response:
     """Step one of placing a hold: what it would hold, before confirming."""
     _require_any(principal, *HOLDING)
-    typed = _typed_hold(type, reference, reason, scope, items, case, officer, borough, start, end)
     try:
         with unit_of_work() as session:
             found = _preview(session, _hold_request(typed))
@@ -317,23 +293,8 @@ def preview_hold(
 
 
 @router.post("/retention/holds")
-def place_hold(
-    request: Request,
-    client: Client,
-    principal: Viewer,
-    type: Short = "",
-    reference: Short = "",
-    reason: Text = "",
-    scope: Short = "items",
-    items: Annotated[str, Form(max_length=40_000)] = "",
-    case: Short = "",
-    officer: Short = "",
-    borough: Short = "",
-    start: Short = "",
-    end: Short = "",
-) -> Response:
+def place_hold(request: Request, client: Client, principal: Viewer, typed: HoldForm) -> Response:
     _require_any(principal, *HOLDING)
-    typed = _typed_hold(type, reference, reason, scope, items, case, officer, borough, start, end)
 
     def work(session: Session) -> None:
         service.place_hold(session, principal, _hold_request(typed), source_ip=client.ip)
@@ -367,11 +328,13 @@ def _reviews_page(
     request: Request, principal: Principal, *, done: str = "", **extra: Any
 ) -> Response:
     with unit_of_work() as session:
-        due = queries.reviews_due(session)
+        due = queries.reviews_due(session, now=utcnow())
         service.record_read(session, principal, "reviews", len(due))
+        names = {b.gss_code: b.name for b in boroughs(session)}
     context = {
         "title": "MoPI reviews due",
         "due": due,
+        "names": names,
         "may_review": principal.can(roles.RETENTION_REVIEW),
     }
     status_code = extra.pop("status_code", 200)
