@@ -92,3 +92,18 @@ def test_the_team_page_warns_and_a_disposed_item_shows_its_tombstone(
     assert "retention policy" in text  # who authorised it
     assert "<video" not in text and f"/api/v1/evidence/{gone}/original" not in text
     assert f"/api/v1/evidence/{gone}/thumbnail" not in text
+
+
+def test_an_administrator_changes_the_policy(live_server: str, stack: Stack) -> None:
+    admin = stack.user("administrator", borough="E09000033")
+    with _client(live_server, stack, admin) as client:
+        bad = client.post("/retention/policy", data={"rule:grace_days": "400"})
+        assert bad.status_code == 422 and "grace_days must be between 0 and 365" in bad.text
+        assert 'value="400"' in bad.text  # what was typed stays
+        done = client.post("/retention/policy", data={"rule:warning_days": "10"})
+        assert done.status_code == 303
+        page = client.get(done.headers["location"]).text
+        assert "The retention policy is changed" in page
+        assert 'id="rule-warning_days"' in page and "10 days" in page
+        assert client.post("/retention/policy", data={"rule:warning_days": ""}).status_code == 303
+        assert client.get("/api/v1/retention/policy").json()[-1]["configured"] is None
