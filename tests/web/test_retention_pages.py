@@ -52,6 +52,7 @@ def test_queue_holds_reviews_forecast_and_policy(
 
     # Holds: an officer in a time window, previewed, placed, then released.
     page.get_by_role("link", name="Holds", exact=True).click()
+    expect(page.get_by_label("Item ids (for items)")).to_have_value("")
     page.get_by_label("Type", exact=True).select_option("complaint")
     reference = factories.unique("CO/2026/")
     page.get_by_label("Reference", exact=True).fill(reference)
