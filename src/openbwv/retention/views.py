@@ -411,12 +411,21 @@ def policy_page(request: Request, principal: Viewer, done: str = "") -> Response
     return _policy_page(request, principal, done=done)
 
 
+async def _rule_form(request: Request) -> dict[str, str]:
+    """The policy form's fields (`rule:KEY`) as typed."""
+    form = await request.form()
+    return {key[5:]: str(value)[:16] for key, value in form.items() if key.startswith("rule:")}
+
+
 @router.post("/retention/policy")
-async def change_policy(request: Request, client: Client, principal: Viewer) -> Response:
+def change_policy(
+    request: Request,
+    client: Client,
+    principal: Viewer,
+    typed: Annotated[dict[str, str], Depends(_rule_form)],
+) -> Response:
     """Each rule's field: a whole number, or empty for the configured default."""
     require(principal, roles.RETENTION_POLICY)
-    form = await request.form()
-    typed = {key[5:]: str(value)[:16] for key, value in form.items() if key.startswith("rule:")}
 
     def work(session: Session) -> None:
         values: dict[str, int | None] = {}
