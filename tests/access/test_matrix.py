@@ -189,6 +189,7 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/retention/policy"): RETENTION_READERS,
     ("PUT", "/api/v1/retention/policy"): ADMIN,
     ("GET", "/api/v1/retention/forecast"): RETENTION_READERS,
+    ("GET", "/api/v1/retention/growth"): RETENTION_READERS,
 }
 QUERIES = {
     "/api/v1/audit/entries": {"start": 0, "end": 1},

@@ -107,3 +107,8 @@ def test_an_administrator_changes_the_policy(live_server: str, stack: Stack) -> 
         assert 'id="rule-warning_days"' in page and "10 days" in page
         assert client.post("/retention/policy", data={"rule:warning_days": ""}).status_code == 303
         assert client.get("/api/v1/retention/policy").json()[-1]["configured"] is None
+        growth = client.get("/api/v1/retention/growth").json()  # the forecast page's figure
+        assert [g["window_days"] for g in growth] == [30, 90]
+        assert all(
+            g["net_bytes_per_month"] == g["bytes_per_month"] - g["bytes_leaving"] for g in growth
+        )
