@@ -189,6 +189,7 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/retention/policy"): RETENTION_READERS,
     ("PUT", "/api/v1/retention/policy"): ADMIN,
     ("GET", "/api/v1/retention/forecast"): RETENTION_READERS,
+    ("GET", "/api/v1/retention/growth"): RETENTION_READERS,
 }
 QUERIES = {
     "/api/v1/audit/entries": {"start": 0, "end": 1},
@@ -339,6 +340,22 @@ PAGES = {
             ("POST", "/admin/tokens/{token_id}/revoke"),
             ("GET", "/admin/axis"),
             ("POST", "/admin/axis/connection-file"),
+        )
+    },
+    **{
+        (method, path): "tests/web/test_retention_pages.py; tests/retention/test_pages.py"
+        for method, path in (
+            ("GET", "/retention/queue"),
+            ("POST", "/retention/queue/{evidence_id}/restore"),
+            ("GET", "/retention/holds"),
+            ("POST", "/retention/holds"),
+            ("POST", "/retention/holds/preview"),
+            ("POST", "/retention/holds/{hold_id}/release"),
+            ("GET", "/retention/reviews"),
+            ("POST", "/retention/reviews/{evidence_id}"),
+            ("GET", "/retention/policy"),
+            ("POST", "/retention/policy"),
+            ("GET", "/retention/forecast"),
         )
     },
     **{

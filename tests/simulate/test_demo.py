@@ -81,5 +81,20 @@ def test_the_demo_shows_a_force_mid_roll_out_with_people_and_footage(
         assert timeline.status_code == 200
         assert timeline.text.count('class="lane-label"') == len(officers)
 
+    # Retention: the incident's footage held for a complaint; weeks-old clips queued or warned.
+    held = re.search(r"Complaint hold (CO/DEMO/\d+) on the (\d+) clips", result)
+    assert held and int(held[2]) == len(linked), result
+    swept = re.search(r"the sweep evaluated \d+ items, (\d+) in the deletion queue", result)
+    assert swept and int(swept[1]) >= 1, result
+    with httpx.Client(base_url=live_server) as client:
+        client.post(
+            "/api/v1/auth/login", json={"username": "standards.demo", "password": DEMO_PASSWORD}
+        )
+        holds = client.get("/api/v1/retention/holds").json()
+        assert any(h["reference"] == held[1] and h["type"] == "complaint" for h in holds)
+        assert client.get("/api/v1/retention/queue").json()
+        kept = client.get(f"/api/v1/evidence/{linked[0].id}/retention").json()
+        assert kept["state"] == "held" and held[1] in kept["reasons"][0]
+
     again = load_demo(clips=5, if_empty=True, settings=stack.settings())
     assert again == "Demo data already loaded."

@@ -95,8 +95,15 @@ ROLE_PAGES = {
         "/admin/categories/new",
         "/admin/tokens",
         "/admin/axis",
+        "/retention/policy",
     ),
     "auditor": ("/audit", "/audit/checkpoint"),
+    "professional_standards": (
+        "/retention/queue",
+        "/retention/holds",
+        "/retention/reviews",
+        "/retention/forecast",
+    ),
 }
 
 

@@ -21,6 +21,7 @@ from openbwv.retention.errors import NoSuchHold, RetentionError
 from openbwv.retention.evaluation import warning_text
 from openbwv.retention.schemas import (
     ForecastOut,
+    GrowthOut,
     HoldIn,
     HoldOut,
     PolicyIn,
@@ -248,6 +249,15 @@ def forecast(
         rows = queries.forecast(session, utcnow(), horizons)
         service.record_read(session, principal, "forecast", len(rows))
     return [ForecastOut(**row.__dict__) for row in rows]
+
+
+@router.get(f"{PREFIX}/growth", response_model=list[GrowthOut], summary="Storage growth a month")
+def growth(principal: Reader) -> list[GrowthOut]:
+    """The ingest measured over the last 30 and 90 days, per 30 days, net of what leaves."""
+    with unit_of_work() as session:
+        rows = queries.storage_growth(session, utcnow())
+        service.record_read(session, principal, "growth", len(rows))
+    return [GrowthOut.model_validate(row) for row in rows]
 
 
 def _uuid(value: str) -> uuid.UUID:

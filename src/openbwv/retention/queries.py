@@ -105,8 +105,18 @@ def find_hold(session: Session, hold_id: uuid.UUID | str) -> Hold | None:
         return None
 
 
-def holds_page(session: Session, *, include_released: bool = False, limit: int = 500) -> list[Hold]:
+def holds_page(
+    session: Session,
+    *,
+    include_released: bool = False,
+    placed_by: uuid.UUID | None = None,
+    limit: int = 500,
+) -> list[Hold]:
+    """Holds, newest first; `placed_by`: only that person's (what a page shows someone who may
+    place holds but not read everyone's)."""
     query = select(Hold).order_by(Hold.placed_at.desc()).limit(limit)
+    if placed_by is not None:
+        query = query.where(Hold.placed_by_id == placed_by)
     if not include_released:
         query = query.where(Hold.released_at.is_(None))
     return list(session.scalars(query))
@@ -279,10 +289,17 @@ def due_for_disposal(session: Session, now: datetime, *, limit: int) -> list[uui
     return list(session.scalars(query))
 
 
-def reviews_due(session: Session, *, limit: int = 500) -> list[ItemState]:
-    """Items the last sweep found due for a MoPI review, longest waiting first."""
+def reviews_due(
+    session: Session, *, limit: int = 500, now: datetime | None = None
+) -> list[ItemState]:
+    """Items the last sweep found due for a MoPI review, longest waiting first; with `now`,
+    only those still due (a decision since the sweep takes an item off the page at once)."""
     query = select(ItemState).where(ItemState.state == "review").order_by(ItemState.until)
-    return list(session.scalars(query.limit(limit)))
+    found = list(session.scalars(query.limit(limit)))
+    if now is None or not found:
+        return found
+    verdicts = evaluate_ids(session, [state.evidence_id for state in found], now)
+    return [s for s in found if getattr(verdicts.get(s.evidence_id), "state", None) == "review"]
 
 
 def latest_run(session: Session) -> Run | None:
@@ -344,6 +361,57 @@ def forecast(
         found += [
             ForecastRow(b, c, days, int(n), int(size)) for b, c, n, size in session.execute(query)
         ]
+    return found
+
+
+MONTH_DAYS = 30  # a "month" of the growth figure: 30 days, so rates compare across windows
+
+
+@dataclass(frozen=True)
+class Growth:
+    """Storage growth per month, from the ingest measured over the last `window_days`, net of
+    what the rules take out over the next month (the last sweep's dates)."""
+
+    window_days: int
+    items_in: int  # arrived in the window
+    bytes_in: int
+    items_per_month: int  # the measured ingest rate, per 30 days
+    bytes_per_month: int
+    items_leaving: int  # leaving within the next 30 days
+    bytes_leaving: int
+    net_items_per_month: int
+    net_bytes_per_month: int
+
+
+def storage_growth(
+    session: Session, now: datetime, windows: Sequence[int] = (30, 90)
+) -> list[Growth]:
+    """The programme board's figure: how fast storage grows a month at the measured ingest
+    rate, less what leaves (one row per measuring window)."""
+    leaving = select(func.count(), func.coalesce(func.sum(ItemState.size_bytes), 0)).where(
+        ItemState.disposes.is_(True), ItemState.until < now + timedelta(days=MONTH_DAYS)
+    )
+    out_items, out_bytes = (int(v) for v in session.execute(leaving).one())
+    found = []
+    for window in windows:
+        items_in, bytes_in = evidence_facts.ingested_between(
+            session, now - timedelta(days=window), now
+        )
+        items_month = round(items_in * MONTH_DAYS / window)
+        bytes_month = round(bytes_in * MONTH_DAYS / window)
+        found.append(
+            Growth(
+                window_days=window,
+                items_in=items_in,
+                bytes_in=bytes_in,
+                items_per_month=items_month,
+                bytes_per_month=bytes_month,
+                items_leaving=out_items,
+                bytes_leaving=out_bytes,
+                net_items_per_month=items_month - out_items,
+                net_bytes_per_month=bytes_month - out_bytes,
+            )
+        )
     return found
 
 

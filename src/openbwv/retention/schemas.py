@@ -126,6 +126,23 @@ class ForecastOut(BaseModel):
     bytes: int
 
 
+class GrowthOut(BaseModel):
+    """Storage growth a month (30 days): the ingest measured over `window_days`, less what the
+    rules take out in the next 30 days."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    window_days: int
+    items_in: int
+    bytes_in: int
+    items_per_month: int
+    bytes_per_month: int
+    items_leaving: int
+    bytes_leaving: int
+    net_items_per_month: int
+    net_bytes_per_month: int
+
+
 class WarningItem(BaseModel):
     evidence_id: uuid.UUID
     until: datetime

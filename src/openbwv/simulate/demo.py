@@ -5,7 +5,8 @@ through the Axis protocol, over HTTP, to the platform running in this process.
 
 An incident the demo officer attended with two to three team-mates comes as a ready-made case
 (made by the demo investigator, its officer in the case), so the synchronised timeline can be
-shown at once.
+shown at once; a complaint holds its footage, and a few weeks-old recordings fill the deletion
+queue and the warnings (`demo_retention`).
 
 Everything is made once: a second run adds only footage and its incident's case (or, with
 `if_empty`, nothing).
@@ -35,7 +36,9 @@ from openbwv.fleet.cameras import queries as camera_queries
 from openbwv.fleet.cameras import service as camera_service
 from openbwv.fleet.demo import DEFAULT_BOROUGHS, DEMO_ACTOR, generate_force
 from openbwv.fleet.errors import FleetConflict
+from openbwv.simulate.agent import SentClip
 from openbwv.simulate.config import SimConfig
+from openbwv.simulate.demo_retention import old_footage, retention_demo
 from openbwv.simulate.embedded import embedded_platform
 from openbwv.simulate.runner import Simulation, simulate
 from openbwv.simulate.shifts import showcase
@@ -83,9 +86,12 @@ def load_demo(*, clips: int, if_empty: bool, settings: Settings) -> str:
     token_file.write_text(secret + "\n")
     token_file.chmod(0o600)
     # A new seed each run: the same one would re-send recordings the platform already holds.
-    lines, simulation = _footage(clips, seed=held + 1)
+    lines, simulation, older = _footage(clips, seed=held + 1)
     if simulation is not None:
         lines.extend(_incident_case(simulation, seed=held + 1, settings=settings))
+        _incident, incident_clips = _incident_clips(simulation)
+        held_ids = [uuid.UUID(c.evidence_id) for c in incident_clips if c.evidence_id]
+        lines.extend(retention_demo(held_ids, older, seed=held + 1, settings=settings))
     lines.insert(0, force)
     lines.append("Sign in at /sign-in (password for all: " + DEMO_PASSWORD + "):")
     for user in DEMO_USERS:
@@ -157,11 +163,11 @@ def _issue_camera(session: Session, officer: User) -> None:
         camera_service.assign(session, DEMO_ACTOR, camera, officer, started_at=began)
 
 
-def _footage(clips: int, *, seed: int) -> tuple[list[str], Simulation | None]:
+def _footage(clips: int, *, seed: int) -> tuple[list[str], Simulation | None, int]:
     """`clips` clips from the last day and a half of shifts, uploaded through the simulator to
-    the platform served from this process."""
+    the platform served from this process (and a few weeks-old ones for retention)."""
     if clips <= 0:
-        return ["Demo loaded: 0 clips."], None
+        return ["Demo loaded: 0 clips."], None, 0
     with embedded_platform() as url:
         config = SimConfig(
             url=url,
@@ -181,6 +187,7 @@ def _footage(clips: int, *, seed: int) -> tuple[list[str], Simulation | None]:
             each_fault_once=True,
         )
         simulation = simulate(config)
+        older = old_footage(url, seed=seed)
     stats = simulation.stats
     cameras_used = len({c.serial for c in simulation.ledger.stored()})
     lines = [
@@ -192,12 +199,11 @@ def _footage(clips: int, *, seed: int) -> tuple[list[str], Simulation | None]:
     if stats.recordings_failed or stats.recordings_rejected:
         lines.append(f"  {stats.recordings_failed + stats.recordings_rejected} recordings failed:")
         lines.extend(f"    {reason}" for reason in stats.errors[:5])
-    return lines, simulation
+    return lines, simulation, older
 
 
-def _incident_case(simulation: Simulation, *, seed: int, settings: Settings) -> list[str]:
-    """A case linking the stored clips of the latest incident the demo officer attended with
-    team-mates, made through the cases service by the demo investigator."""
+def _incident_clips(simulation: Simulation) -> tuple[str | None, list[SentClip]]:
+    """The latest incident the demo officer attended with team-mates, and its stored clips."""
     incident = showcase(simulation.docks, (DEMO_WARRANT,))
     recordings = [r for d in simulation.docks for r in d.recordings if r.incident == incident]
     clips = [
@@ -208,6 +214,13 @@ def _incident_case(simulation: Simulation, *, seed: int, settings: Settings) -> 
             r.wearer.serial == clip.serial and r.start <= clip.start < r.stop for r in recordings
         )
     ]
+    return incident, clips
+
+
+def _incident_case(simulation: Simulation, *, seed: int, settings: Settings) -> list[str]:
+    """A case linking the stored clips of the latest incident the demo officer attended with
+    team-mates, made through the cases service by the demo investigator."""
+    incident, clips = _incident_clips(simulation)
     officers = {c.officer for c in clips}
     if incident is None or len(officers) < 2:
         return ["No incident with several officers came in this time: no demo case."]

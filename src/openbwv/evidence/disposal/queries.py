@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from openbwv.evidence.facts import ItemFacts, StoredObject
@@ -135,3 +135,13 @@ def disposed_originals(session: Session) -> set[str]:
     """The original keys of disposed items (tombstones): fsck expects them gone, not missing."""
     query = select(EvidenceItem.sha256).where(EvidenceItem.status == EvidenceStatus.DISPOSED)
     return set(session.scalars(query))
+
+
+def ingested_between(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """How many items, and how many bytes of originals, arrived in [start, end) (the measured
+    ingest rate behind retention's storage forecast; disposed items count: they arrived)."""
+    query = select(func.count(), func.coalesce(func.sum(EvidenceItem.size_bytes), 0)).where(
+        EvidenceItem.ingested_at >= start, EvidenceItem.ingested_at < end
+    )
+    count, size = session.execute(query).one()
+    return int(count), int(size)
