@@ -24,11 +24,26 @@ FLAGS = [
 ]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that drives Chromium is marked `browser` (`make test-fast` leaves them out)."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that drives Chromium is marked `browser` (`make test-fast` leaves them out).
+
+    Browser tests run on the embedded deployment only, unless BWV_TEST_BROWSER_SCALED=1: a page
+    is the same code on both, and what differs between deployments (the database, the store,
+    the broker) is exercised on both by the API and page tests over HTTP, which cost a fraction
+    of a browser's time (docs/decisions.md)."""
+    scaled_too = os.environ.get("BWV_TEST_BROWSER_SCALED") == "1"
+    kept, deselected = [], []
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+            callspec = getattr(item, "callspec", None)
+            if not scaled_too and callspec and callspec.params.get("stack") == "scaled":
+                deselected.append(item)
+                continue
+        kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
