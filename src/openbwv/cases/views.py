@@ -109,6 +109,8 @@ def _case_context(session: Session, principal: Principal, case: Case) -> dict[st
         "borough_name": evidence.borough_names(session).get(case.borough or "", "—"),
         "may_manage": queries.may_manage(session, principal, case),
         "can_link": principal.can(roles.LINK) and case.status == "open",
+        # Shares, receipts and the disclosure schedule are the sharing domain's page.
+        "can_share": principal.can(roles.SHARE) and not principal.external,
     }
 
 
