@@ -31,6 +31,8 @@ from openbwv.evidence.models import (
     EvidenceItem,
 )
 from openbwv.fleet.cameras import service as camera_service
+from openbwv.sharing import service as sharing
+from openbwv.sharing.cli import OPERATOR as SHARING_OPERATOR
 from openbwv.storage.factory import derivatives, originals
 
 FLEET_ACTOR = Principal(
@@ -203,3 +205,23 @@ def case(owner: Any, members: list[tuple[Any, str]], items: list[uuid.UUID]) -> 
         for item_id in items:
             session.add(CaseItem(case_id=made.id, evidence_id=item_id))
         return made.id
+
+
+def share_case(
+    case_id: uuid.UUID, user: Any, *, download: bool = True, days: int = 30, **options: Any
+) -> uuid.UUID:
+    """Share a case's items with an external user (as the CLI's operator); the share's id."""
+    with unit_of_work() as session:
+        made = sharing.create_share(
+            session,
+            SHARING_OPERATOR,
+            sharing.ShareRequest(
+                case_id=str(case_id),
+                recipient=sharing.Recipient("user", user.display_name, user_id=user.id),
+                reason="Test share",
+                allow_download=download,
+                days=days,
+                **options,
+            ),
+        )
+        return made.share.id

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from openbwv.access.admin.queries import find_user
-from openbwv.access.deps import require_principal
+from openbwv.access.deps import require_principal, requires_any
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
@@ -42,6 +42,8 @@ from openbwv.timeutil import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
 Authed = Annotated[Principal, Depends(require_principal)]
+# Sharers: refused before the body is validated, so a refused caller learns nothing from it.
+Sharer = Annotated[Principal, Depends(requires_any(roles.SHARE))]
 PDF = "application/pdf"
 
 
@@ -95,7 +97,7 @@ def request_from(session: Session, case_id: str, body: ShareIn) -> service.Share
 
 @router.post("/cases/{case_id}/shares", response_model=ShareMade, status_code=201)
 def create_share(
-    case_id: str, body: ShareIn, request: Request, client: Client, principal: Authed
+    case_id: str, body: ShareIn, request: Request, client: Client, principal: Sharer
 ) -> ShareMade:
     """Share the case's items (or those chosen) with an external user, an organisation, or
     whoever holds a link. A link's URL and passphrase are in this answer only."""
@@ -119,14 +121,14 @@ def _sharer_case(session: Session, principal: Principal, case_id: str) -> uuid.U
 
 
 @router.get("/cases/{case_id}/shares", response_model=list[ShareOut])
-def case_shares(case_id: str, principal: Authed) -> list[ShareOut]:
+def case_shares(case_id: str, principal: Sharer) -> list[ShareOut]:
     with unit_of_work() as session:
         found = _sharer_case(session, principal, case_id)
         return [share_out(session, s) for s in queries.shares_of_case(session, found)]
 
 
 @router.get("/cases/{case_id}/receipts", response_model=list[ReceiptOut])
-def case_receipts(case_id: str, principal: Authed) -> list[ReceiptOut]:
+def case_receipts(case_id: str, principal: Sharer) -> list[ReceiptOut]:
     """What each recipient viewed, played and downloaded, newest first."""
     with unit_of_work() as session:
         found = _sharer_case(session, principal, case_id)
@@ -145,14 +147,14 @@ def case_receipts(case_id: str, principal: Authed) -> list[ReceiptOut]:
 
 
 @router.post("/shares/{share_id}/revoke", response_model=ShareOut)
-def revoke(share_id: str, body: RevokeIn, client: Client, principal: Authed) -> ShareOut:
+def revoke(share_id: str, body: RevokeIn, client: Client, principal: Sharer) -> ShareOut:
     with unit_of_work() as session:
         share = service.revoke_share(session, principal, share_id, body.reason, client.ip)
         return share_out(session, share)
 
 
 @router.post("/shares/{share_id}/extend", response_model=ShareOut)
-def extend(share_id: str, body: ExtendIn, client: Client, principal: Authed) -> ShareOut:
+def extend(share_id: str, body: ExtendIn, client: Client, principal: Sharer) -> ShareOut:
     with unit_of_work() as session:
         share = service.extend_share(session, principal, share_id, body.expires_at, client.ip)
         return share_out(session, share)
@@ -241,14 +243,14 @@ def unflag(evidence_id: str, client: Client, principal: Authed) -> None:
 
 @router.put("/cases/{case_id}/disclosure/{evidence_id}", status_code=204)
 def decide(
-    case_id: str, evidence_id: str, body: DecisionIn, client: Client, principal: Authed
+    case_id: str, evidence_id: str, body: DecisionIn, client: Client, principal: Sharer
 ) -> None:
     with unit_of_work() as session:
         service.decide(session, principal, case_id, evidence_id, body.state, body.reason, client.ip)
 
 
 @router.get("/cases/{case_id}/disclosure", response_model=list[ScheduleRow])
-def schedule(case_id: str, principal: Authed) -> list[ScheduleRow]:
+def schedule(case_id: str, principal: Sharer) -> list[ScheduleRow]:
     with unit_of_work() as session:
         found = _sharer_case(session, principal, case_id)
         return [
@@ -269,7 +271,7 @@ def schedule(case_id: str, principal: Authed) -> list[ScheduleRow]:
 
 @router.get("/cases/{case_id}/disclosure/{schedule}.{fmt}", summary="MG6C or MG6D, CSV or PDF")
 def schedule_export(
-    case_id: str, schedule: Literal["mg6c", "mg6d"], fmt: Literal["csv", "pdf"], principal: Authed
+    case_id: str, schedule: Literal["mg6c", "mg6d"], fmt: Literal["csv", "pdf"], principal: Sharer
 ) -> Response:
     with unit_of_work() as session:
         found = _sharer_case(session, principal, case_id)
@@ -286,7 +288,7 @@ def schedule_export(
 
 
 @router.get("/sharing/organisations", response_model=list[OrganisationOut])
-def organisations(principal: Authed) -> list[OrganisationOut]:
+def organisations(principal: Sharer) -> list[OrganisationOut]:
     with unit_of_work() as session:
         require(principal, roles.SHARE)
         return [
@@ -296,14 +298,14 @@ def organisations(principal: Authed) -> list[OrganisationOut]:
 
 
 @router.post("/sharing/organisations", response_model=OrganisationOut, status_code=201)
-def create_organisation(body: OrganisationIn, client: Client, principal: Authed) -> OrganisationOut:
+def create_organisation(body: OrganisationIn, client: Client, principal: Sharer) -> OrganisationOut:
     with unit_of_work() as session:
         org = service.create_organisation(session, principal, body.name, body.kind, client.ip)
         return OrganisationOut(id=org.id, name=org.name, kind=org.kind)
 
 
 @router.post("/sharing/organisations/{name}/members", status_code=204)
-def add_member(name: str, body: MemberIn, client: Client, principal: Authed) -> None:
+def add_member(name: str, body: MemberIn, client: Client, principal: Sharer) -> None:
     with unit_of_work() as session:
         require(principal, roles.SHARE)
         org = queries.organisation_by_name(session, name)

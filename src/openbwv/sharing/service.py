@@ -462,8 +462,8 @@ def flag_do_not_disclose(
 ) -> DoNotDisclose:
     """Sharers (evidence.share) who can see the item flag it; from then on no share gives it,
     including shares made before."""
+    item = authorize_item(session, principal, evidence_id, roles.SHARE)  # hidden: 404
     _require_sharer(principal)
-    item = authorize_item(session, principal, evidence_id, roles.SHARE)
     if not reason.strip():
         raise ShareRefused("say why the item must not be disclosed")
     existing = session.get(DoNotDisclose, item.id)
@@ -490,8 +490,8 @@ def clear_do_not_disclose(
     reason: str,
     source_ip: str | None = None,
 ) -> None:
-    _require_sharer(principal)
     item = authorize_item(session, principal, evidence_id, roles.SHARE)
+    _require_sharer(principal)
     existing = session.get(DoNotDisclose, item.id)
     if existing is None:
         raise NoSuchRecipient("the item is not flagged")
