@@ -145,13 +145,14 @@ def item(
     stored: bool = False,
     status: str = "ready",
     recording: str | None = None,
+    content: bytes | None = None,
 ) -> uuid.UUID:
     """An evidence item owned by `owner`, in their borough and team. `stored`: with a real
         original in storage and thumbnails (for reads of bytes); else a record only (for lists and
         searches, where the bytes do not matter). `occurred`: its recorded start. `recording`: the
     key of the recording it is a clip of."""
     if stored:
-        original = originals().put_bytes(os.urandom(2048))
+        original = originals().put_bytes(content if content is not None else os.urandom(2048))
         sha256, size = original.sha256, original.size
     else:
         sha256, size = hashlib.sha256(uuid.uuid4().bytes).hexdigest(), 1000
