@@ -420,17 +420,21 @@ def events_by_actors(
     evidence_ids: Sequence[uuid.UUID],
     actions: Sequence[str],
     limit: int = 500,
+    target_ids: Sequence[str] = (),
 ) -> list[AuditEvent]:
-    """Successful events of these actors on these items, newest first (a share's receipts:
-    what its recipients viewed, played and downloaded)."""
-    if not actor_ids or not evidence_ids:
+    """Successful events of these actors on these items (or these targets), newest first (a
+    share's receipts: what its recipients opened, viewed, played and downloaded)."""
+    if not actor_ids or not (evidence_ids or target_ids):
         return []
     return list(
         session.scalars(
             select(AuditEvent)
             .where(
                 AuditEvent.actor_id.in_(list(actor_ids)),
-                AuditEvent.evidence_id.in_(list(evidence_ids)),
+                or_(
+                    AuditEvent.evidence_id.in_(list(evidence_ids)),
+                    AuditEvent.target_id.in_(list(target_ids)),
+                ),
                 AuditEvent.action.in_(list(actions)),
                 AuditEvent.result == "success",
             )

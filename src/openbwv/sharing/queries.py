@@ -227,7 +227,14 @@ def receipts(session: Session, shares: Sequence[Share], limit: int = 500) -> lis
         for actor in _actors(session, share):
             by_actor.setdefault(actor, []).append(share)
         items |= set(share_item_ids(session, share)) | _explicit(session, share)
-    events = events_by_actors(session, list(by_actor), sorted(items), RECEIPT_ACTIONS, limit)
+    events = events_by_actors(
+        session,
+        list(by_actor),
+        sorted(items),
+        RECEIPT_ACTIONS,
+        limit,
+        target_ids=[str(s.id) for s in shares],
+    )
     found = []
     for event in events:
         candidates = [
