@@ -39,7 +39,9 @@ def test_an_external_user_enrols_a_second_factor_before_anything_else(
         assert signed.headers["location"].startswith("/sign-in/enrol-second-factor")
         # Nothing else until enrolled: pages go back to enrolment, the API refuses.
         page = browser.get("/shared")
-        assert page.status_code == 303 and "/sign-in/enrol-second-factor" in page.headers["location"]
+        assert (
+            page.status_code == 303 and "/sign-in/enrol-second-factor" in page.headers["location"]
+        )
         assert browser.get("/api/v1/shares").status_code == 403
         form = browser.get("/sign-in/enrol-second-factor")
         secret = re.search(r'id="totp-secret" readonly value="([A-Z2-7]+)"', form.text)

@@ -53,7 +53,9 @@ def build(stack: Stack, live_server: str, *, items: int = 2, **item_options: Any
     world = World(officer, sharer, external, case_id, made, f"CPS {uuid.uuid4().hex[:8]}")
     world.clients["dco"] = client(live_server, stack.user_token(sharer))
     world.clients["cps"] = client(live_server, stack.user_token(external))
-    created = world.dco.post("/api/v1/sharing/organisations", json={"name": world.org, "kind": "cps"})
+    created = world.dco.post(
+        "/api/v1/sharing/organisations", json={"name": world.org, "kind": "cps"}
+    )
     assert created.status_code == 201, created.text
     joined = world.dco.post(
         f"/api/v1/sharing/organisations/{world.org}/members",

@@ -18,7 +18,7 @@ import pytest
 from openbwv.db.session import unit_of_work
 from openbwv.sharing.models import Share
 from openbwv.timeutil import utcnow
-from tests.sharing.helpers import World, build, client, share
+from tests.sharing.helpers import World, build, share
 from tests.support import factories
 from tests.support.stack import Stack
 
@@ -94,9 +94,12 @@ def test_revocation_stops_a_download_in_progress(stack: Stack, live_server: str)
 
 def test_do_not_disclose_and_restricted_items_are_refused(world: World, stack: Stack) -> None:
     flagged, other = world.items
-    assert world.dco.put(
-        f"/api/v1/evidence/{flagged}/do-not-disclose", json={"reason": "informant"}
-    ).status_code == 204
+    assert (
+        world.dco.put(
+            f"/api/v1/evidence/{flagged}/do-not-disclose", json={"reason": "informant"}
+        ).status_code
+        == 204
+    )
     refused = share(world, evidence_ids=[str(flagged)])
     assert refused.status_code == 403 and "do not disclose" in refused.json()["detail"]
     # Sharing the case leaves the flagged item out, and says so.
@@ -118,9 +121,12 @@ def test_do_not_disclose_and_restricted_items_are_refused(world: World, stack: S
     refused = share(world, evidence_ids=[str(restricted)])
     assert refused.status_code == 403 and "restricted category" in refused.json()["detail"]
     # Nobody but a sharer shares; a recipient never does.
-    assert world.cps.post(
-        f"/api/v1/cases/{world.case_id}/shares", json={"link_label": "x", "reason": "y"}
-    ).status_code == 403
+    assert (
+        world.cps.post(
+            f"/api/v1/cases/{world.case_id}/shares", json={"link_label": "x", "reason": "y"}
+        ).status_code
+        == 403
+    )
 
 
 def test_reads_become_receipts_and_the_recipient_gets_one(world: World) -> None:
@@ -155,9 +161,12 @@ def test_the_disclosure_schedule_exports_mg6c_and_mg6d(world: World) -> None:
     decide = f"/api/v1/cases/{world.case_id}/disclosure"
     no_reason = world.dco.put(f"{decide}/{sensitive}", json={"state": "sensitive"})
     assert no_reason.status_code == 422
-    assert world.dco.put(
-        f"{decide}/{sensitive}", json={"state": "sensitive", "reason": "PII of a witness"}
-    ).status_code == 204
+    assert (
+        world.dco.put(
+            f"{decide}/{sensitive}", json={"state": "sensitive", "reason": "PII of a witness"}
+        ).status_code
+        == 204
+    )
     rows = {r["evidence_id"]: r for r in world.dco.get(decide).json()}
     assert rows[str(unused)]["disclosed"].keys() == {"cps"}
     mg6d = list(csv.reader(io.StringIO(world.dco.get(f"{decide}/mg6d.csv").text)))
