@@ -57,6 +57,11 @@ def test_an_external_user_enrols_a_second_factor_before_anything_else(
         )
         assert done.status_code == 303 and done.headers["location"] == "/shared"
         assert browser.get("/api/v1/shares").status_code == 200
+        # No internal pages: the case list and item pages lead to what is shared.
+        assert browser.get("/cases").headers["location"] == "/shared"
+        item = str(uuid.uuid4())
+        assert browser.get(f"/evidence/{item}").headers["location"] == f"/shared/items/{item}"
+        assert browser.get(f"/shared/items/{item}").status_code == 404
     # From now on the password alone is not enough: the second factor is asked for.
     with httpx.Client(base_url=live_server, timeout=30) as later:
         again = _sign_in(later, user.username)
