@@ -249,7 +249,7 @@ PUBLIC = {
     ("POST", "/sign-in/enrol-second-factor"),
     # Share links are unauthenticated by design: the link's 256-bit secret (stored hashed) is
     # the credential, with a passphrase when set; every read goes through the policy as the
-    # share's link principal (tests/sharing/test_links.py).
+    # share's link principal (tests/sharing/test_links.py; `sharing/links/`).
     ("GET", "/s/{secret}"),
     ("POST", "/s/{secret}"),
     ("GET", "/s/{secret}/items/{evidence_id}/play"),

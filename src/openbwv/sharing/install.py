@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from openbwv.access.policy.queries import register_share_reach
 from openbwv.platform import Platform
-from openbwv.sharing import api, cli, link_views, models, queries, views
+from openbwv.sharing import api, cli, models, queries, views
+from openbwv.sharing.links import views as link_views
 
 __all__ = ["install", "models"]  # the tables, for migrations
 

@@ -16,26 +16,23 @@ from openbwv.access.errors import AccessDenied
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import authorize_item, holds_categories, require
 from openbwv.access.principal import Principal
-from openbwv.access.signin.passwords import hash_password, verify_password
-from openbwv.audit.events import FAILURE, record
+from openbwv.access.signin.passwords import hash_password
+from openbwv.audit.events import record
 from openbwv.cases import queries as cases
 from openbwv.config import get_settings
 from openbwv.sharing import queries
 from openbwv.sharing.errors import (
-    LinkGone,
     NoSuchRecipient,
     NoSuchShare,
     NotDisclosable,
     ShareEnded,
     ShareRefused,
-    TooManyAttempts,
 )
 from openbwv.sharing.models import (
     DISCLOSURE_STATES,
     ORGANISATION_KINDS,
     DisclosureDecision,
     DoNotDisclose,
-    LinkSession,
     Organisation,
     OrganisationMember,
     Share,
@@ -44,7 +41,6 @@ from openbwv.sharing.models import (
 from openbwv.timeutil import utcnow
 
 MAX_SHARE_DAYS = 3 * 365  # a share is temporary; longer disclosure is a new decision
-LINK_SESSION_HOURS = 12
 PASSPHRASE_WORDS = 4
 
 
@@ -349,107 +345,6 @@ def extend_share(
     return share
 
 
-# --- share links ------------------------------------------------------------------------------
-
-
-def link_principal(share: Share) -> Principal:
-    """Whoever holds a share's link acts as this principal: external, reaching only the share
-    (the policy's share reach matches the share's id)."""
-    permissions = {roles.VIEW, roles.PLAY} | ({roles.DOWNLOAD} if share.allow_download else set())
-    return Principal(
-        id=share.id,
-        name=f"link:{share.label}"[:128],
-        kind=queries.LINK_KIND,
-        roles=("external",),
-        permissions=frozenset(permissions),
-        scope="shared",
-        external=True,
-    )
-
-
-def live_link(session: Session, secret: str) -> Share:
-    """The share of a link that still works; LinkGone (410) for an unknown, expired or revoked
-    one (the same answer, so guessing learns nothing)."""
-    share = queries.share_by_link_hash(session, hash_secret(secret)) if len(secret) < 100 else None
-    if share is None or not queries.is_live(share):
-        raise LinkGone("this link has expired or was revoked, or it was never valid")
-    return share
-
-
-def open_link(
-    session: Session, secret: str, passphrase: str | None, source_ip: str | None
-) -> tuple[Share, str]:
-    """A link session for the link (after its passphrase, if it has one): the cookie value."""
-    share = live_link(session, secret)
-    principal = link_principal(share)
-    now = utcnow()
-    if share.passphrase_hash is not None:
-        if share.locked_until is not None and share.locked_until > now:
-            raise TooManyAttempts(
-                "too many wrong passphrases: try again later",
-                retry_after=share.locked_until.isoformat(),
-            )
-        if not verify_password(share.passphrase_hash, passphrase or ""):
-            _wrong_passphrase(session, share, principal, source_ip)
-            raise ShareRefused("the passphrase is wrong")
-        share.failed_passphrases = 0
-    token = secrets.token_urlsafe(32)
-    session.add(
-        LinkSession(
-            token_hash=hash_secret(token),
-            share_id=share.id,
-            created_at=now,
-            expires_at=min(share.expires_at, now + timedelta(hours=LINK_SESSION_HOURS)),
-        )
-    )
-    record(
-        session,
-        principal,
-        "share.open",
-        target_type="share",
-        target_id=str(share.id),
-        source_ip=source_ip,
-    )
-    return share, token
-
-
-def _wrong_passphrase(
-    session: Session, share: Share, principal: Principal, source_ip: str | None
-) -> None:
-    """Counts the failure; after `login_max_failures` the link locks for `lockout_minutes`
-    (the sign-in's limits), so a passphrase cannot be guessed online."""
-    settings = get_settings()
-    share.failed_passphrases += 1
-    if share.failed_passphrases >= settings.login_max_failures:
-        share.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
-        share.failed_passphrases = 0
-    record(
-        session,
-        principal,
-        "share.open",
-        target_type="share",
-        target_id=str(share.id),
-        result=FAILURE,
-        reason="wrong passphrase",
-        source_ip=source_ip,
-    )
-
-
-def link_session_share(session: Session, secret: str, cookie: str | None) -> Share | None:
-    """The live share if this browser holds a session of this link, else None (LinkGone when
-    the link itself no longer works)."""
-    share = live_link(session, secret)
-    if share.passphrase_hash is None:
-        return share  # the link alone is the credential
-    found = queries.link_session(session, hash_secret(cookie)) if cookie else None
-    return share if found is not None and found.share_id == share.id else None
-
-
-def count_download(session: Session, share: Share) -> None:
-    """One more download of a link's original (the maximum, if any, is checked by the policy)."""
-    share.downloads += 1
-
-
 # --- do not disclose --------------------------------------------------------------------------
 
 
@@ -579,15 +474,3 @@ def recipient_for(
     if link_label:
         return Recipient("link", f"Link: {link_label.strip()}"[:128])
     raise ShareRefused("name a recipient: an external user, an organisation or a link")
-
-
-def record_link_open(session: Session, share: Share, source_ip: str | None) -> None:
-    """A link without a passphrase was opened (its page; each item read is recorded too)."""
-    record(
-        session,
-        link_principal(share),
-        "share.open",
-        target_type="share",
-        target_id=str(share.id),
-        source_ip=source_ip,
-    )

@@ -21,14 +21,15 @@ from openbwv.api.ranges import Recheck, object_response
 from openbwv.config import get_settings
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import service as evidence_service
-from openbwv.sharing import documents, queries, service
+from openbwv.sharing import documents, queries
 from openbwv.sharing.errors import LinkGone, ShareRefused, TooManyAttempts
+from openbwv.sharing.links import service
 from openbwv.sharing.models import Share
 from openbwv.storage.factory import derivatives, originals
 from openbwv.web.render import add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
-add_template_dir(Path(__file__).parent / "templates")
+add_template_dir(Path(__file__).parents[1] / "templates")
 LINK_COOKIE = "bwv_link"
 PLAYBACK = "playback"  # the evidence domain's derivative kind
 NOT_NEEDED = "not_needed"
