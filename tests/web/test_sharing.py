@@ -96,5 +96,21 @@ def test_a_disclosure_officer_shares_a_case_and_the_cps_plays_it(
     expect(page.locator("#receipts")).to_contain_text(f"{organisation} — {username} played")
     screenshot(page, "share-receipts")
     with unit_of_work() as session:
-        assert [s.label for s in sharing_queries.shares_of_case(session, case)] == [organisation]
+        (made,) = sharing_queries.shares_of_case(session, case)
+        ends = made.expires_at
+    row = page.locator(f'tr[data-share="{made.id}"]')
+    row.get_by_role("button", name="Extend").click()
+    with unit_of_work() as session:
+        found = sharing_queries.find_share(session, made.id)
+        assert found is not None and found.expires_at - ends == timedelta(days=30)
+    page.locator("#schedule select").select_option("sensitive")
+    page.get_by_label("Reason for the decision").fill("Third party's address")
+    page.locator("#schedule").get_by_role("button", name="Save").click()
+    expect(page.locator("#schedule select")).to_have_value("sensitive")
+    # Revoke (its confirmation is the page script's; the form itself is what is tested here).
+    page.locator(f'tr[data-share="{made.id}"] form[action$="/revoke"]').evaluate("f => f.submit()")
+    expect(page.locator(f'tr[data-share="{made.id}"] .share-status')).to_have_text("revoked")
+    cps.reload()  # the lawyer's player page: the share has ended, at once
+    expect(cps.get_by_role("heading", level=1)).not_to_have_text(re.compile("SH-"))
+    assert cps.goto(f"/shared/items/{item}").status == 404
     lawyer.close()
