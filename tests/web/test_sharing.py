@@ -93,7 +93,7 @@ def test_a_disclosure_officer_shares_a_case_and_the_cps_plays_it(
     assert errors == []
 
     page.goto(f"/cases/{case}/sharing")
-    expect(page.locator("#receipts")).to_contain_text(f"{organisation} — {username} played")
+    expect(page.locator("#receipts")).to_contain_text(f"{organisation} — {username} played SH-")
     screenshot(page, "share-receipts")
     with unit_of_work() as session:
         (made,) = sharing_queries.shares_of_case(session, case)

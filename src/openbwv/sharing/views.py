@@ -40,6 +40,7 @@ def _page_context(session: Session, principal: Principal, case_id: str) -> dict[
     require(principal, roles.SHARE)
     case = cases.get_visible(session, principal, case_id)
     shares = queries.shares_of_case(session, case.id)
+    schedule = queries.schedule(session, principal, case.id)
     return {
         "title": f"Share and disclose {case.crime_reference}",
         "case": case,
@@ -47,7 +48,8 @@ def _page_context(session: Session, principal: Principal, case_id: str) -> dict[
             (s, queries.status_of(s), len(queries.share_item_ids(session, s))) for s in shares
         ],
         "receipts": queries.receipts(session, shares, limit=100),
-        "schedule": queries.schedule(session, principal, case.id),
+        "schedule": schedule,
+        "names": {e.item.id: e.item.title or e.item.original_filename for e in schedule},
         "organisations": queries.organisations(session),
         "default_days": get_settings().share_default_days,
         "states": DISCLOSURE_STATES,
