@@ -177,3 +177,20 @@ def test_the_disclosure_schedule_exports_mg6c_and_mg6d(world: World) -> None:
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert world.cps.get(decide).status_code == 403
     assert json.loads(world.cps.get("/api/v1/shares").text) != []
+
+
+def test_items_linked_later_follow_a_share_that_includes_them(world: World) -> None:
+    share(world, include_later=True)
+    later = factories.item(world.officer, stored=True)
+    restricted = factories.item(world.officer, stored=True, categories=("domestic_abuse",))
+    assert _sees(world, later) == 404
+    linked = world.dco.post(
+        f"/api/v1/cases/{world.case_id}/items", json={"evidence_id": str(later)}
+    )
+    assert linked.status_code in (200, 201, 204), linked.text
+    with unit_of_work() as session:  # linked by someone who holds the category
+        from openbwv.cases.models import CaseItem
+
+        session.add(CaseItem(case_id=world.case_id, evidence_id=restricted))
+    assert _sees(world, later) == 200
+    assert _sees(world, restricted) == 404  # a restricted item is only ever shared explicitly
