@@ -52,6 +52,19 @@ class Settings(BaseSettings):
         "was recorded (the shortest retention).",
     )
 
+    share_default_days: int = Field(
+        default=90, ge=1, le=1095, description="How long a share lasts unless the sharer says."
+    )
+    share_warning_days: int = Field(
+        default=14, ge=1, le=365, description="Warn sharer and recipient this long before expiry."
+    )
+    share_recheck_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1,
+        description="A recipient's download re-checks its share after this many bytes "
+        "(revocation stops a stream in progress at the next check).",
+    )
+
     max_upload_bytes: int = Field(default=64 * 1024**3, gt=0, description="tus Tus-Max-Size.")
     upload_expiry_hours: int = Field(default=24 * 7, gt=0)
     max_metadata_value_bytes: int = 1024

@@ -29,7 +29,7 @@ VISIBLE: dict[str, set[str]] = {
     "administrator": set(),  # administering is not viewing
     "auditor": set(),  # the audit log, never the footage
     "device": set(),
-    "external": {"case"},
+    "external": {"case"},  # shared with them (tests/access/world.py), never by membership
 }
 # Nobody sees the restricted (domestic abuse) item without a grant of that category.
 
@@ -38,7 +38,7 @@ ACTS: dict[str, set[str]] = {
     "officer": {"view", "play", "download", "categorise", "link", "edit"},
     "supervisor": {"view", "play", "download", "categorise", "link", "edit"},
     "investigator": {"view", "play", "download", "categorise", "link", "edit"},
-    "disclosure_officer": {"view", "play", "download", "link", "edit"},
+    "disclosure_officer": {"view", "play", "download", "link", "edit", "share"},
     "professional_standards": {"view", "play", "download", "categorise", "link", "edit"},
     "information_rights": {"view", "play", "download"},
     "fleet_manager": set(),
@@ -72,6 +72,8 @@ ITEM_ENDPOINTS: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/evidence/{evidence_id}/tags"): "edit",
     ("PUT", "/api/v1/evidence/{evidence_id}/title"): "edit",
     ("GET", "/api/v1/evidence/{evidence_id}/retention"): "view",
+    ("PUT", "/api/v1/evidence/{evidence_id}/do-not-disclose"): "share",
+    ("DELETE", "/api/v1/evidence/{evidence_id}/do-not-disclose"): "share",
 }
 # Bodies for the item endpoints that change something (valid, so only the policy can refuse).
 ITEM_BODIES: dict[tuple[str, str], dict[str, object]] = {
@@ -79,6 +81,7 @@ ITEM_BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/api/v1/evidence/{evidence_id}/markers"): {"label": "Matrix", "offset_seconds": 0},
     ("PUT", "/api/v1/evidence/{evidence_id}/tags"): {"tags": ["matrix"]},
     ("PUT", "/api/v1/evidence/{evidence_id}/title"): {"title": "Matrix"},
+    ("PUT", "/api/v1/evidence/{evidence_id}/do-not-disclose"): {"reason": "Matrix"},
 }
 
 ALL = set(ROLES)
@@ -98,6 +101,7 @@ HOLDERS = {
     "information_rights",
 }
 RETENTION_READERS = {"professional_standards", "information_rights", "administrator", "auditor"}
+SHARERS = {"disclosure_officer"}  # evidence.share; external users never share
 # System endpoints: which roles may call them.
 SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/admin/users"): ADMIN,
@@ -190,6 +194,18 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/v1/retention/policy"): ADMIN,
     ("GET", "/api/v1/retention/forecast"): RETENTION_READERS,
     ("GET", "/api/v1/retention/growth"): RETENTION_READERS,
+    ("POST", "/api/v1/cases/{case_id}/shares"): SHARERS,
+    ("GET", "/api/v1/cases/{case_id}/shares"): SHARERS,
+    ("GET", "/api/v1/cases/{case_id}/receipts"): SHARERS,
+    ("POST", "/api/v1/shares/{share_id}/revoke"): SHARERS,
+    ("POST", "/api/v1/shares/{share_id}/extend"): SHARERS,
+    ("GET", "/api/v1/shares"): ALL,  # one's own: shares given to one, or made by one
+    ("GET", "/api/v1/shares/warnings"): ALL,  # the same, ending soon
+    ("GET", "/api/v1/cases/{case_id}/disclosure"): SHARERS,
+    ("GET", "/api/v1/cases/{case_id}/disclosure/{schedule}.{fmt}"): SHARERS,
+    ("GET", "/api/v1/sharing/organisations"): SHARERS,
+    ("POST", "/api/v1/sharing/organisations"): SHARERS,
+    ("POST", "/api/v1/sharing/organisations/{name}/members"): SHARERS,
 }
 QUERIES = {
     "/api/v1/audit/entries": {"start": 0, "end": 1},
@@ -208,6 +224,9 @@ PLACEHOLDERS = {
     "{name}": "officers.csv",
     "{hold_id}": "00000000-0000-7000-8000-000000000000",
     "{evidence_id}": "00000000-0000-7000-8000-000000000000",
+    "{share_id}": "00000000-0000-7000-8000-000000000000",
+    "{schedule}": "mg6c",
+    "{fmt}": "csv",
 }
 
 # Reached without a principal, or covered by their own tests (named here).
@@ -227,6 +246,16 @@ PUBLIC = {
     ("POST", "/sign-in/second-factor"),
     ("GET", "/sign-in/change-password"),  # only for a temporary-password session
     ("POST", "/sign-in/change-password"),
+    ("GET", "/sign-in/enrol-second-factor"),  # only for an external account's first sign-in
+    ("POST", "/sign-in/enrol-second-factor"),
+    # Share links are unauthenticated by design: the link's 256-bit secret (stored hashed) is
+    # the credential, with a passphrase when set; every read goes through the policy as the
+    # share's link principal (tests/sharing/test_links.py; `sharing/links/`).
+    ("GET", "/s/{secret}"),
+    ("POST", "/s/{secret}"),
+    ("GET", "/s/{secret}/items/{evidence_id}/play"),
+    ("GET", "/s/{secret}/items/{evidence_id}/download"),
+    ("GET", "/s/{secret}/receipt.{fmt}"),
 }
 # Web pages: each renders only through the same policy; their tests drive a real browser.
 PAGES = {
@@ -270,6 +299,18 @@ PAGES = {
             ),
         )
         for method, path in routes
+    },
+    **{
+        (method, path): "tests/web/test_sharing.py"
+        for method, path in (
+            ("GET", "/cases/{case_id}/sharing"),
+            ("POST", "/cases/{case_id}/sharing"),
+            ("POST", "/shares/{share_id}/revoke"),
+            ("POST", "/shares/{share_id}/extend"),
+            ("POST", "/cases/{case_id}/sharing/items/{evidence_id}"),
+            ("GET", "/shared"),
+            ("GET", "/shared/items/{evidence_id}"),
+        )
     },
     **{
         (method, path): "tests/web/test_fleet_dashboard.py"
@@ -373,6 +414,10 @@ OWN_TESTS = {
     ("POST", "/api/v1/uploads/{upload_id}"): "tests/ingest: method override",
     ("POST", "/api/v1/evidence/{evidence_id}/break-glass"): "tests/access/test_break_glass.py",
     ("PUT", "/api/v1/cases/{case_id}/stage"): "tests/retention/test_api.py: case managers only",
+    ("GET", "/api/v1/shares/{share_id}/receipt"): "tests/sharing/test_shares.py: one's own only",
+    ("PUT", "/api/v1/cases/{case_id}/disclosure/{evidence_id}"): (
+        "tests/sharing/test_shares.py: sharers, on the case's items"
+    ),
     **{
         (method, path): "tests/web/test_case_membership.py: the OIC and case managers only"
         for method, path in (
@@ -437,6 +482,8 @@ def _outcome(response: httpx.Response) -> str:
 def _expected_item(role: str, relation: str, act: str) -> str:
     if act == "trail" and role == "auditor":
         return "allowed"  # auditors read every item's trail (never its footage)
+    if act == "trail" and role == "external":
+        return "forbidden"  # the internal trail is never disclosed (the package's custody is)
     if relation not in VISIBLE[role]:
         return "hidden"
     if act == "trail":
@@ -471,7 +518,7 @@ def _restore_links(
         return
     if method == "POST" and path == "/api/v1/cases/{case_id}/items" and relation != "case":
         client.delete(f"/api/v1/cases/{subject.case_id}/items/{item}")
-    if method == "DELETE" and relation == "case":
+    if method == "DELETE" and path.startswith("/api/v1/cases/") and relation == "case":
         from openbwv.cases.models import CaseItem
         from openbwv.db.session import unit_of_work
 

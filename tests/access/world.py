@@ -43,6 +43,7 @@ def make_item(owner: Any, categories: tuple[str, ...] = ()) -> uuid.UUID:
 
 
 make_case = factories.case
+share_case = factories.share_case
 
 
 def build_subjects(stack: Stack) -> dict[str, Subject]:
@@ -68,5 +69,7 @@ def build_subjects(stack: Stack) -> dict[str, Subject]:
         }
         member_role = "external" if role == "external" else "member"
         subject.case_id = make_case(away, [(user, member_role)], [subject.items["case"]])
+        if role == "external":  # membership gives an external user nothing: a share does
+            share_case(subject.case_id, user)
         subjects[role] = subject
     return subjects

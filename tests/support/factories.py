@@ -31,6 +31,8 @@ from openbwv.evidence.models import (
     EvidenceItem,
 )
 from openbwv.fleet.cameras import service as camera_service
+from openbwv.sharing import service as sharing
+from openbwv.sharing.cli import OPERATOR as SHARING_OPERATOR
 from openbwv.storage.factory import derivatives, originals
 
 FLEET_ACTOR = Principal(
@@ -143,13 +145,14 @@ def item(
     stored: bool = False,
     status: str = "ready",
     recording: str | None = None,
+    content: bytes | None = None,
 ) -> uuid.UUID:
     """An evidence item owned by `owner`, in their borough and team. `stored`: with a real
         original in storage and thumbnails (for reads of bytes); else a record only (for lists and
         searches, where the bytes do not matter). `occurred`: its recorded start. `recording`: the
     key of the recording it is a clip of."""
     if stored:
-        original = originals().put_bytes(os.urandom(2048))
+        original = originals().put_bytes(content if content is not None else os.urandom(2048))
         sha256, size = original.sha256, original.size
     else:
         sha256, size = hashlib.sha256(uuid.uuid4().bytes).hexdigest(), 1000
@@ -203,3 +206,23 @@ def case(owner: Any, members: list[tuple[Any, str]], items: list[uuid.UUID]) -> 
         for item_id in items:
             session.add(CaseItem(case_id=made.id, evidence_id=item_id))
         return made.id
+
+
+def share_case(
+    case_id: uuid.UUID, user: Any, *, download: bool = True, days: int = 30, **options: Any
+) -> uuid.UUID:
+    """Share a case's items with an external user (as the CLI's operator); the share's id."""
+    with unit_of_work() as session:
+        made = sharing.create_share(
+            session,
+            SHARING_OPERATOR,
+            sharing.ShareRequest(
+                case_id=str(case_id),
+                recipient=sharing.Recipient("user", user.display_name, user_id=user.id),
+                reason="Test share",
+                allow_download=download,
+                days=days,
+                **options,
+            ),
+        )
+        return made.share.id

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -19,7 +20,7 @@ LANDINGS = {
     "supervisor": "/team",
     "investigator": "/cases",
     "professional_standards": "/cases",
-    "external": "/cases",
+    "external": "/shared",
     "auditor": "/audit",
     "fleet_manager": "/fleet",
     "administrator": "/admin",
@@ -59,10 +60,15 @@ def test_a_supervisor_sees_the_team_and_what_needs_a_category(page: Page, stack:
 def test_external_users_see_no_internal_navigation(page: Page, stack: Stack) -> None:
     lawyer = stack.user("external", kind="external", password=PASSWORD)
     sign_in(page, lawyer.username, PASSWORD)
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    # A second factor is mandatory for external accounts: enrolment comes first.
+    expect(page).to_have_url(re.compile(r"/sign-in/enrol-second-factor"))
+    secret = page.locator("#totp-secret").input_value()
+    page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(r"/shared$"))
     navigation = page.get_by_role("navigation", name="Main")
-    expect(navigation.get_by_role("link", name="Cases")).to_be_visible()
-    for hidden in ("My footage", "Search", "Team footage", "Upload"):
+    expect(navigation.get_by_role("link", name="Shared with you")).to_be_visible()
+    for hidden in ("My footage", "Search", "Team footage", "Upload", "Cases"):
         expect(navigation.get_by_role("link", name=hidden)).to_have_count(0)
 
 

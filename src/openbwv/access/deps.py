@@ -24,6 +24,7 @@ from openbwv.access.signin.sessions import (
     CSRF_FIELD,
     CSRF_HEADER,
     STAGE_CHANGE_PASSWORD,
+    STAGE_ENROL_TOTP,
     STAGE_FULL,
 )
 from openbwv.api.problems import Problem
@@ -32,17 +33,35 @@ from openbwv.db.session import unit_of_work
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="openbwv"'}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CHANGE_PASSWORD_PAGE = "/sign-in/change-password"  # noqa: S105 - a path, not a secret
+ENROL_PAGE = "/sign-in/enrol-second-factor"
 
 
 class PasswordChangeRequired(Problem):
     """A browser signed in with a temporary password: nothing but the change-password page until
     it sets a new one (`access.http` sends pages there; the API answers this 403)."""
 
+    page = CHANGE_PASSWORD_PAGE
+
     def __init__(self) -> None:
         super().__init__(
             403,
             "Password change required",
             f"you signed in with a temporary password: set a new one at {CHANGE_PASSWORD_PAGE}",
+        )
+
+
+class EnrolmentRequired(PasswordChangeRequired):
+    """An external account signed in without a second factor: nothing but enrolling one
+    (`access.http` sends pages to ENROL_PAGE; the API answers this 403)."""
+
+    page = ENROL_PAGE
+
+    def __init__(self) -> None:
+        Problem.__init__(
+            self,
+            403,
+            "Second factor required",
+            f"external accounts need a second factor: enrol one at {ENROL_PAGE}",
         )
 
 
@@ -79,6 +98,8 @@ def _from_cookie(request: Request, cookie: str) -> tuple[Principal, str] | None:
         record, user = found
         if record.stage == STAGE_CHANGE_PASSWORD:
             raise PasswordChangeRequired()
+        if record.stage == STAGE_ENROL_TOTP:
+            raise EnrolmentRequired()
         if record.stage != STAGE_FULL:
             return None
         return principal_for_user(session, user, session_id=record.id), record.csrf_token

@@ -8,7 +8,7 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from openbwv.access.deps import CHANGE_PASSWORD_PAGE, PasswordChangeRequired
+from openbwv.access.deps import PasswordChangeRequired
 from openbwv.access.errors import AccessDenied
 from openbwv.access.principal import Principal
 from openbwv.api.problems import problem_response
@@ -37,7 +37,8 @@ def install(app: FastAPI) -> None:
                 exc.status, exc.title, exc.detail, instance=request.url.path, request=request
             )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        location = f"{CHANGE_PASSWORD_PAGE}?next={quote(target, safe='/')}"
+        # The change-password page, or for an external account the second-factor enrolment.
+        location = f"{exc.page}?next={quote(target, safe='/')}"
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": location})
         return RedirectResponse(location, status_code=303)

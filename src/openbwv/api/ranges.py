@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
@@ -12,6 +13,8 @@ from openbwv.api.problems import problem_response
 from openbwv.storage.base import ObjectStore
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+log = logging.getLogger(__name__)
+Recheck = Callable[[], bool]
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
@@ -47,7 +50,12 @@ def object_response(
     filename: str | None = None,
     etag: str | None = None,
     immutable: bool = True,
+    recheck: Recheck | None = None,
+    recheck_bytes: int = 4 * 1024 * 1024,
 ) -> Response:
+    """The object (or the range asked for). `recheck`, when given, is asked again after every
+    `recheck_bytes` sent: once it says no (a share revoked or expired meanwhile), the stream
+    stops at that chunk and the connection closes short of the promised length."""
     headers = {"Accept-Ranges": "bytes", "ETag": f'"{etag or key}"'}
     headers["Cache-Control"] = "private, max-age=31536000, immutable" if immutable else "private"
     if filename:
@@ -73,18 +81,46 @@ def object_response(
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         headers["Content-Length"] = str(end - start + 1)
         return StreamingResponse(
-            _stream(store, key, start, end), status_code=206, headers=headers, media_type=media_type
+            _stream(store, key, start, end, recheck, recheck_bytes),
+            status_code=206,
+            headers=headers,
+            media_type=media_type,
         )
     headers["Content-Length"] = str(size)
     return StreamingResponse(
-        _stream(store, key, 0, size - 1 if size else None),
+        _stream(store, key, 0, size - 1 if size else None, recheck, recheck_bytes),
         status_code=200,
         headers=headers,
         media_type=media_type,
     )
 
 
-def _stream(store: ObjectStore, key: str, start: int, end: int | None) -> Iterator[bytes]:
+def _stream(
+    store: ObjectStore,
+    key: str,
+    start: int,
+    end: int | None,
+    recheck: Recheck | None = None,
+    recheck_bytes: int = 0,
+) -> Iterator[bytes]:
     if end is not None and end < start:
         return iter(())
-    return store.open_range(key, start, end)
+    chunks = store.open_range(key, start, end)
+    return chunks if recheck is None else _rechecked(chunks, recheck, recheck_bytes)
+
+
+def _rechecked(chunks: Iterator[bytes], recheck: Recheck, every: int) -> Iterator[bytes]:
+    since = 0
+    try:
+        for chunk in chunks:
+            if since >= every:
+                if not recheck():
+                    log.info("stream stopped: access ended while it was sent")
+                    return
+                since = 0
+            yield chunk
+            since += len(chunk)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()

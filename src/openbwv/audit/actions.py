@@ -65,6 +65,17 @@ _FIXED: dict[str, str] = {
     "retention.bytes": "the stored bytes of a disposed item were deleted (or kept: still used)",
     "retention.notice": "a disposal warning was given (the date it promised is kept)",
     "retention.run": "a retention run evaluated every item",
+    # Sharing: disclosure to the CPS, the defence and other recipients (docs/sharing.md).
+    "share.create": "a case or some of its items were shared with a recipient until an expiry",
+    "share.item": "an item was given to a recipient by a share (its custody shows where it went)",
+    "share.revoke": "a share was revoked: its recipient reaches nothing through it from now",
+    "share.extend": "a share's expiry was moved",
+    "share.open": "a share link was opened (or its passphrase refused)",
+    "share.organisation": "a recipient organisation was added",
+    "share.organisation_member": "an external user was made one of a recipient organisation's",
+    "evidence.do_not_disclose": "an item was flagged do not disclose: no share gives it",
+    "evidence.do_not_disclose_clear": "an item's do-not-disclose flag was removed",
+    "disclosure.decide": "an item's disclosure decision in a case's schedule was recorded",
     # Saved searches.
     "search.save": "a search was saved",
     "search.delete": "a saved search was deleted",

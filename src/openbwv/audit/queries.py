@@ -255,6 +255,12 @@ def authorize_trail(
         if not known:
             raise AccessDenied(action, "no such evidence item", status=404, target=str(parsed))
         return parsed
+    if principal.external:
+        # The internal trail (who in the force looked at what) is not disclosed: a recipient
+        # gets the evidence package's custody record instead (docs/sharing.md).
+        raise AccessDenied(
+            action, "the internal audit trail is not shared", status=403, target=evidence_id
+        )
     try:
         return authorize_item(session, principal, evidence_id, roles.VIEW).id
     except AccessDenied as exc:  # recorded as a refused trail read, not a refused view
@@ -406,3 +412,33 @@ def log_page(
 
 def _exists(session: Session, query: Select[AuditEvent]) -> bool:
     return session.scalar(query.with_only_columns(AuditEvent.id).limit(1)) is not None
+
+
+def events_by_actors(
+    session: Session,
+    actor_ids: Sequence[uuid.UUID],
+    evidence_ids: Sequence[uuid.UUID],
+    actions: Sequence[str],
+    limit: int = 500,
+    target_ids: Sequence[str] = (),
+) -> list[AuditEvent]:
+    """Successful events of these actors on these items (or these targets), newest first (a
+    share's receipts: what its recipients opened, viewed, played and downloaded)."""
+    if not actor_ids or not (evidence_ids or target_ids):
+        return []
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.actor_id.in_(list(actor_ids)),
+                or_(
+                    AuditEvent.evidence_id.in_(list(evidence_ids)),
+                    AuditEvent.target_id.in_(list(target_ids)),
+                ),
+                AuditEvent.action.in_(list(actions)),
+                AuditEvent.result == "success",
+            )
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

@@ -208,6 +208,21 @@ def is_linked(session: Session, case: Case, evidence_id: uuid.UUID) -> bool:
     return session.get(CaseItem, (case.id, evidence_id)) is not None
 
 
+def is_linked_id(session: Session, case_id: uuid.UUID, evidence_id: uuid.UUID) -> bool:
+    return session.get(CaseItem, (case_id, evidence_id)) is not None
+
+
+def item_ids_of(session: Session, case_id: uuid.UUID) -> list[uuid.UUID]:
+    """Every item linked to the case, in the order they were linked."""
+    return list(
+        session.scalars(
+            select(CaseItem.evidence_id)
+            .where(CaseItem.case_id == case_id)
+            .order_by(CaseItem.linked_at, CaseItem.evidence_id)
+        )
+    )
+
+
 def item_ids(session: Session, case: Case) -> list[uuid.UUID]:
     return list(session.scalars(select(CaseItem.evidence_id).where(CaseItem.case_id == case.id)))
 
@@ -227,6 +242,17 @@ def cases_of_item(session: Session, principal: Principal, evidence_id: uuid.UUID
 def evidence_in_case(case_id: uuid.UUID) -> Select[uuid.UUID]:
     """The ids of a case's items, as a subquery (search filters on it)."""
     return select(CaseItem.evidence_id).where(CaseItem.case_id == case_id)
+
+
+def evidence_in_cases(
+    case_ids: Select[uuid.UUID], excluding: Select[uuid.UUID] | None = None
+) -> Select[uuid.UUID]:
+    """The ids of the items of several cases (a subquery of case ids), less `excluding`: what
+    a share of cases that includes later links gives (the sharing domain's reach)."""
+    query = select(CaseItem.evidence_id).where(CaseItem.case_id.in_(case_ids))
+    if excluding is not None:
+        query = query.where(CaseItem.evidence_id.not_in(excluding))
+    return query
 
 
 def evidence_of_member(user_id: uuid.UUID | None) -> Select[uuid.UUID]:
@@ -286,3 +312,9 @@ def retention_links(
 def case_by_reference(session: Session, reference: str) -> Case | None:
     """The case with this crime reference, whoever may see it (for holds placed on a case)."""
     return session.scalar(select(Case).where(Case.crime_reference == reference))
+
+
+def case_by_id(session: Session, case_id: uuid.UUID) -> Case | None:
+    """A case whatever the caller may see: for a share's recipient, whose access comes from the
+    share (checked by the caller), not from the case."""
+    return session.get(Case, case_id)

@@ -51,7 +51,9 @@ def _list_context(session: Session, principal: Principal, after: str | None) -> 
 
 
 @router.get("/cases")
-def cases_page(request: Request, principal: Viewer, after: str | None = None) -> HTMLResponse:
+def cases_page(request: Request, principal: Viewer, after: str | None = None) -> Response:
+    if principal.external:
+        return RedirectResponse("/shared", status_code=303)  # recipients: what is shared only
     with unit_of_work() as session:
         context = _list_context(session, principal, after)
     return render(request, "cases.html", context)
@@ -109,11 +111,17 @@ def _case_context(session: Session, principal: Principal, case: Case) -> dict[st
         "borough_name": evidence.borough_names(session).get(case.borough or "", "—"),
         "may_manage": queries.may_manage(session, principal, case),
         "can_link": principal.can(roles.LINK) and case.status == "open",
+        # Shares, receipts and the disclosure schedule are the sharing domain's page.
+        "can_share": principal.can(roles.SHARE) and not principal.external,
     }
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: str, request: Request, client: Client, principal: Viewer) -> HTMLResponse:
+def case_page(case_id: str, request: Request, client: Client, principal: Viewer) -> Response:
+    if principal.external:
+        # A case page names the force's people and everything linked; a recipient gets "Shared
+        # with you", which lists exactly what their shares give.
+        return RedirectResponse("/shared", status_code=303)
     with unit_of_work() as session:
         case = queries.get_visible(session, principal, case_id)
         context = _case_context(session, principal, case)

@@ -13,11 +13,12 @@ from fastapi.responses import Response
 
 from openbwv.access.deps import require_principal
 from openbwv.access.policy import roles
-from openbwv.access.policy.queries import authorize_item, visible_clause
+from openbwv.access.policy.queries import authorize_item, can_on_item, visible_clause
 from openbwv.access.principal import Principal
 from openbwv.api.context import Client
 from openbwv.api.problems import Problem
-from openbwv.api.ranges import object_response
+from openbwv.api.ranges import Recheck, object_response
+from openbwv.config import get_settings
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import queries, service, thumbnails
 from openbwv.evidence.errors import Disposed
@@ -144,6 +145,24 @@ def get_evidence(
     return evidence_out(request, item, clips)
 
 
+def still_allowed(principal: Principal, item: EvidenceItem, action: str) -> Recheck | None:
+    """For an external principal, whose access ends when a share is revoked or expires: the
+    check a stream repeats as it sends (one indexed query every few MB), so a revocation stops a
+    download already under way. Internal access is settled when the request starts."""
+    if not (principal.external or principal.scope == "shared"):
+        return None
+
+    def check() -> bool:
+        with unit_of_work() as session:
+            return can_on_item(session, principal, item.id, action)
+
+    return check
+
+
+def _recheck_bytes() -> int:
+    return get_settings().share_recheck_bytes
+
+
 def _range_details(request: Request) -> dict[str, Any]:
     return {"range": request.headers["range"]} if "range" in request.headers else {}
 
@@ -167,10 +186,14 @@ def get_original(evidence_id: str, request: Request, client: Client, principal: 
         item.size_bytes,
         item.media_type,
         filename=item.original_filename,
+        recheck=still_allowed(principal, item, roles.DOWNLOAD),
+        recheck_bytes=_recheck_bytes(),
     )
 
 
-def _derivative_response(request: Request, item: EvidenceItem, kind: str) -> Response:
+def _derivative_response(
+    request: Request, item: EvidenceItem, kind: str, recheck: Recheck | None = None
+) -> Response:
     derivative = _bytes_of(item).derivative(kind)
     if derivative is None or derivative.storage_key is None:
         raise Problem(404, "Not available yet", f"the {kind} of this item is not ready")
@@ -180,6 +203,8 @@ def _derivative_response(request: Request, item: EvidenceItem, kind: str) -> Res
         derivative.storage_key,
         derivative.size_bytes or 0,
         derivative.media_type or "application/octet-stream",
+        recheck=recheck,
+        recheck_bytes=_recheck_bytes(),
     )
 
 
@@ -196,11 +221,20 @@ def get_playback(evidence_id: str, request: Request, client: Client, principal: 
         d.kind == DerivativeKind.PLAYBACK and d.status == DerivativeStatus.NOT_NEEDED
         for d in item.derivatives
     )
+    recheck = still_allowed(principal, item, roles.PLAY)
     if not_needed:
-        return object_response(request, originals(), item.sha256, item.size_bytes, "video/mp4")
+        return object_response(
+            request,
+            originals(),
+            item.sha256,
+            item.size_bytes,
+            "video/mp4",
+            recheck=recheck,
+            recheck_bytes=_recheck_bytes(),
+        )
     if item.derivative(DerivativeKind.PLAYBACK) is None:
         raise Problem(404, "Not available yet", "the playback copy is not ready")
-    return _derivative_response(request, item, DerivativeKind.PLAYBACK)
+    return _derivative_response(request, item, DerivativeKind.PLAYBACK, recheck)
 
 
 @router.get("/{evidence_id}/thumbnail", summary="Poster frame")

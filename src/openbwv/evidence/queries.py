@@ -191,8 +191,8 @@ def reach_branches(session: Session, principal: Principal) -> list[ColumnElement
     """The branches of the principal's reach (one `true()` branch when force-wide)."""
     if not principal.can(roles.VIEW):
         return [false()]
-    if principal.scope == "force":
-        return [true()]
+    if principal.scope == "force" or principal.external or principal.scope == "shared":
+        return [true()]  # force-wide; or external, where the shares in `visible_clause` decide
     found = _related_branches(principal, session) if principal.user_id is not None else []
     if principal.scope in ("own", "team", "borough"):
         found.append(EvidenceItem.ingested_by == principal.id)
@@ -486,3 +486,20 @@ def visible_statuses(
         )
     )
     return {item_id: status for item_id, status in rows.all()}
+
+
+def visible_items_by_id(
+    session: Session, principal: Principal, ids: Iterable[uuid.UUID], action: str = roles.VIEW
+) -> list[EvidenceItem]:
+    """Those of `ids` the principal may `action`, oldest first (a share's items, as its
+    recipient sees them)."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    return list(
+        session.scalars(
+            select(EvidenceItem)
+            .where(EvidenceItem.id.in_(wanted), visible_clause(principal, action))
+            .order_by(EvidenceItem.occurred_at, EvidenceItem.id)
+        )
+    )

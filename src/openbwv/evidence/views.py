@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -84,7 +85,11 @@ def _officer(session: Session, item: EvidenceItem) -> str:
 @router.get("/evidence/{evidence_id}")
 def evidence_page(
     evidence_id: str, request: Request, client: Client, principal: Viewer
-) -> HTMLResponse:
+) -> Response:
+    if principal.external:
+        # A recipient (CPS, defence) gets the shared item's own page: never the internal trail,
+        # notes or navigation of this one (docs/sharing.md).
+        return RedirectResponse(f"/shared/items/{quote(evidence_id, safe='')}", status_code=303)
     try:
         with unit_of_work() as session:
             item = service.open_item(

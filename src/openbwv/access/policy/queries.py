@@ -5,7 +5,10 @@ Deny by default. An action on an item needs (1) the permission, from the princip
 item grant (given by someone, or break glass with a reason); and (3) for every restricted category
 on the item, a grant of that category — unless an item grant covers it explicitly. The same rules
 exist twice, in Python for one item and in SQL for lists, searches and counts, and the tests hold
-them to each other. Refusals raise `AccessDenied`; the API records them in the audit log.
+them to each other. External principals (CPS, defence, the holder of a share link) reach only what
+is shared with them: the sharing domain registers what its active shares give
+(`register_share_reach`); without it they reach nothing. Refusals raise `AccessDenied`; the API
+records them in the audit log.
 
 The principals themselves are built here too, from the configurable role table: what a user or a
 token may do is the first half of every decision.
@@ -14,7 +17,8 @@ token may do is the first half of every decision.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
@@ -97,12 +101,49 @@ def _in_scope(principal: Principal) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def _restrictions_met(principal: Principal) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class SharedReach:
+    """What shares give an external principal for one action, as subqueries of item ids:
+    `explicit` items (chosen, or a case's items when it was shared: the sharer's authority,
+    restricted categories included, was checked then) and `later` items (linked to a shared case
+    afterwards: only those without a restricted category)."""
+
+    explicit: Select[uuid.UUID]
+    later: Select[uuid.UUID]
+
+
+ShareReach = Callable[[Principal, str], SharedReach]
+_share_reach: list[ShareReach] = []
+
+
+def register_share_reach(reach: ShareReach) -> None:
+    """The sharing domain tells the policy what its shares give (the policy cannot import it:
+    sharing's queries build on this module). Without it, external principals see nothing."""
+    if reach not in _share_reach:
+        _share_reach.append(reach)
+
+
+def _shared(principal: Principal, action: str) -> ColumnElement[bool]:
+    """External principals (CPS, defence, link holders) reach exactly what is shared with them,
+    never through case membership, grants or scope; an expired or revoked share gives nothing."""
+    clauses: list[ColumnElement[bool]] = []
+    for reach in _share_reach:
+        given = reach(principal, action)
+        clauses.append(EvidenceItem.id.in_(given.explicit))
+        clauses.append(
+            and_(EvidenceItem.id.in_(given.later), _restrictions_met(principal, grants=False))
+        )
+    return or_(*clauses) if clauses else false()
+
+
+def _restrictions_met(principal: Principal, *, grants: bool = True) -> ColumnElement[bool]:
     restricted = select(Category.name).where(Category.restricted.is_(True))
     unmet = select(EvidenceCategory.category).where(
         EvidenceCategory.evidence_id == EvidenceItem.id,
         EvidenceCategory.category.in_(restricted),
     )
+    if not grants:
+        return ~exists(unmet)
     if principal.user_id is not None:
         unmet = unmet.where(EvidenceCategory.category.not_in(_grant_targets(principal, "category")))
     # OFFSET 0 keeps PostgreSQL probing the primary key row by row: otherwise it may hash every
@@ -111,10 +152,24 @@ def _restrictions_met(principal: Principal) -> ColumnElement[bool]:
     return or_(~exists(unmet.offset(0)), _item_grant(principal))
 
 
+def holds_categories(session: Session, principal: Principal, item_id: uuid.UUID) -> bool:
+    """Whether the principal holds a grant of every restricted category on the item (an item
+    grant or break glass does not count: sharing a restricted item needs the category)."""
+    restricted = select(Category.name).where(Category.restricted.is_(True))
+    unmet = select(EvidenceCategory.category).where(
+        EvidenceCategory.evidence_id == item_id, EvidenceCategory.category.in_(restricted)
+    )
+    if principal.user_id is not None:
+        unmet = unmet.where(EvidenceCategory.category.not_in(_grant_targets(principal, "category")))
+    return session.scalar(select(~exists(unmet))) is True
+
+
 def visible_clause(principal: Principal, action: str) -> ColumnElement[bool]:
     """SQL condition on EvidenceItem: the items `principal` may perform `action` on."""
     if not principal.can(action):
         return false()
+    if principal.external or principal.scope == "shared":
+        return _shared(principal, action)
     return and_(_in_scope(principal), _restrictions_met(principal))
 
 

@@ -46,6 +46,14 @@ def _signed_in_body(result: SignedIn) -> dict[str, object]:
             "this account has a temporary password: sign in at /sign-in in a browser and set a "
             f"new one ({CHANGE_PASSWORD_PAGE}) before signing in here",
         )
+    if result.must_enrol_totp:
+        # External accounts must have a second factor; it is enrolled in a browser.
+        raise Problem(
+            403,
+            "Second factor required",
+            "external accounts need a second factor: sign in at /sign-in in a browser and enrol "
+            "one before signing in here",
+        )
     return {
         "user": result.principal.name,
         "roles": list(result.principal.roles),

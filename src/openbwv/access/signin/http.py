@@ -80,3 +80,13 @@ def complete_password_change(request: Request, client: ClientContext, password: 
         return service.change_password(
             session, pending, user, password, ip=client.ip, user_agent=client.user_agent
         )
+
+
+def complete_enrolment(request: Request, client: ClientContext, code: str) -> SignedIn:
+    """A first TOTP code for an external account's enrolment session (SignInRefused if it has
+    none; WrongCode for a bad code)."""
+    with unit_of_work() as session:
+        pending, user = service.pending_enrolment(session, request.cookies.get(COOKIE, ""))
+        return service.complete_enrolment(
+            session, pending, user, code, ip=client.ip, user_agent=client.user_agent
+        )

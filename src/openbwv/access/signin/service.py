@@ -42,6 +42,7 @@ from openbwv.access.signin.sessions import (
     MAX_COOKIE_LENGTH,
     SEEN_RESOLUTION,
     STAGE_CHANGE_PASSWORD,
+    STAGE_ENROL_TOTP,
     STAGE_FULL,
     STAGE_SECOND_FACTOR,
     NewSession,
@@ -64,6 +65,7 @@ class SignedIn:
     principal: Principal
     needs_second_factor: bool
     must_change_password: bool = False
+    must_enrol_totp: bool = False
 
 
 def generic_failure(settings: Settings) -> str:
@@ -88,6 +90,8 @@ def locked_message(locked_until: datetime, settings: Settings) -> str:
 def _stage_after_password(user: User) -> str:
     if user.totp_enabled:
         return STAGE_SECOND_FACTOR
+    if user.kind == "external":
+        return STAGE_ENROL_TOTP  # a second factor is mandatory for external accounts
     return STAGE_CHANGE_PASSWORD if user.must_change_password else STAGE_FULL
 
 
@@ -257,8 +261,16 @@ def password_step(
     details: dict[str, object] = {"second_factor_required": stage == STAGE_SECOND_FACTOR}
     if stage == STAGE_CHANGE_PASSWORD:
         details["must_change_password"] = True
+    if stage == STAGE_ENROL_TOTP:
+        details["must_enrol_totp"] = True
     record(session, principal, "auth.login", source_ip=ip, details=details)
-    return SignedIn(new, principal, stage == STAGE_SECOND_FACTOR, stage == STAGE_CHANGE_PASSWORD)
+    return SignedIn(
+        new,
+        principal,
+        stage == STAGE_SECOND_FACTOR,
+        stage == STAGE_CHANGE_PASSWORD,
+        stage == STAGE_ENROL_TOTP,
+    )
 
 
 def pending_second_factor(session: Session, cookie: str) -> tuple[WebSession, User]:
@@ -369,6 +381,50 @@ def confirm_totp_enrolment(
     user.totp_enabled = True
     user.totp_last_step = step
     record(session, principal, "auth.totp_enrolled", source_ip=source_ip)
+
+
+def pending_enrolment(session: Session, cookie: str) -> tuple[WebSession, User]:
+    """The session of an external user who must enrol a second factor, or SignInRefused."""
+    found = find_session(session, cookie)
+    if found is None or found[0].stage != STAGE_ENROL_TOTP:
+        raise SignInRefused("sign in with your password first")
+    return found
+
+
+def enrolment_secret(session: Session, user: User, *, source_ip: str | None) -> str:
+    """The secret being enrolled (made once, so reloading the page shows the same one)."""
+    if not user.totp_secret or user.totp_enabled:
+        user.totp_secret = new_totp_secret()
+        user.totp_enabled = False
+        record(
+            session, principal_for_user(session, user), "auth.totp_enrol_start", source_ip=source_ip
+        )
+    return user.totp_secret
+
+
+def complete_enrolment(
+    session: Session,
+    pending: WebSession,
+    user: User,
+    code: str,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+) -> SignedIn:
+    """Enable the second factor with a first good code: the enrolment session ends and a full
+    one (or a temporary-password one) begins. WrongCode for a bad code."""
+    step = verify_totp(user.totp_secret or "", code, user.totp_last_step)
+    if step is None:
+        raise WrongCode("the code does not match; check the device clock")
+    user.totp_enabled = True
+    user.totp_last_step = step
+    user.last_login_at = utcnow()
+    pending.revoked_at = utcnow()
+    stage = STAGE_CHANGE_PASSWORD if user.must_change_password else STAGE_FULL
+    new = start_session(session, user, stage=stage, ip=ip, user_agent=user_agent)
+    principal = principal_for_user(session, user, session_id=new.record.id)
+    record(session, principal, "auth.totp_enrolled", source_ip=ip)
+    return SignedIn(new, principal, False, stage == STAGE_CHANGE_PASSWORD)
 
 
 # --- single sign-on ---------------------------------------------------------------------------

@@ -21,6 +21,8 @@ STAGE_FULL = "full"
 STAGE_SECOND_FACTOR = "password_ok"
 # Signed in with a temporary password: nothing but setting a new one.
 STAGE_CHANGE_PASSWORD = "change_password"  # noqa: S105 - a stage name, not a secret
+# An external account (CPS, defence) without a second factor: nothing but enrolling one.
+STAGE_ENROL_TOTP = "enrol_totp"
 SEEN_RESOLUTION = timedelta(minutes=1)
 MAX_COOKIE_LENGTH = 100  # longer values are not ours: refused without a query
 

@@ -14,19 +14,20 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from openbwv.access.deps import CHANGE_PASSWORD_PAGE
-from openbwv.access.errors import SignInRefused, UserError
+from openbwv.access.deps import CHANGE_PASSWORD_PAGE, ENROL_PAGE
+from openbwv.access.errors import EnrolmentRefused, SignInRefused, UserError
 from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
 from openbwv.access.signin import oidc, service
 from openbwv.access.signin.http import (
     clear_session_cookies,
+    complete_enrolment,
     complete_password_change,
     complete_second_factor,
     set_session_cookies,
     sign_in_with_password,
 )
-from openbwv.access.signin.passwords import MIN_PASSWORD_LENGTH
+from openbwv.access.signin.passwords import MIN_PASSWORD_LENGTH, totp_uri
 from openbwv.access.signin.sessions import COOKIE
 from openbwv.api.context import Client
 from openbwv.api.problems import Problem
@@ -85,7 +86,7 @@ def landing_path(principal: Principal) -> str:
     admin pages, so by permissions and scope, not by role names)."""
     sees_footage = principal.can(roles.VIEW)
     if principal.scope == "shared":
-        return "/cases"  # external: only what is shared with them, through cases
+        return "/shared"  # external: only what is shared with them
     if principal.can(roles.AUDIT_READ) and not sees_footage:
         return "/audit"
     if principal.can(roles.USERS_MANAGE):
@@ -130,6 +131,8 @@ def sign_in(
     target = oidc.safe_next(next)
     if result.needs_second_factor:
         target = f"/sign-in/second-factor?next={quote(target, safe='/')}"
+    elif result.must_enrol_totp:
+        target = f"{ENROL_PAGE}?next={quote(target, safe='/')}"
     elif result.must_change_password:
         target = f"{CHANGE_PASSWORD_PAGE}?next={quote(target, safe='/')}"
     response = RedirectResponse(target, status_code=303)
@@ -221,6 +224,74 @@ def change_password(
     except SignInRefused:
         return RedirectResponse("/sign-in", status_code=303)
     response = RedirectResponse(oidc.safe_next(next), status_code=303)
+    set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
+    return response
+
+
+# --- a second factor for an external account, enrolled before anything else --------------------
+
+
+def _enrolment(request: Request, client: Client) -> tuple[str, str, str] | None:
+    """(secret, otpauth URI, CSRF token) of the browser's enrolment session, or None."""
+    with unit_of_work() as session:
+        try:
+            pending, user = service.pending_enrolment(session, request.cookies.get(COOKIE, ""))
+        except SignInRefused:
+            return None
+        secret = service.enrolment_secret(session, user, source_ip=client.ip)
+        return secret, totp_uri(secret, user.username), pending.csrf_token
+
+
+def _enrol_form(
+    request: Request,
+    found: tuple[str, str, str],
+    next_path: str,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    secret, uri, csrf = found
+    context = {
+        "title": "Set up your second factor",
+        "secret": secret,
+        "uri": uri,
+        "enrol_csrf": csrf,
+        "next": oidc.safe_next(next_path),
+        "error": error,
+    }
+    return render(request, "enrol_totp.html", context, status_code=status)
+
+
+@router.get(ENROL_PAGE)
+def enrol_page(request: Request, client: Client, next: str = "/") -> Response:
+    found = _enrolment(request, client)
+    if found is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    return _enrol_form(request, found, next)
+
+
+@router.post(ENROL_PAGE)
+def enrol(
+    request: Request,
+    client: Client,
+    code: Annotated[str, Form(max_length=8)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    found = _enrolment(request, client)
+    if found is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    if not hmac.compare_digest(found[2], csrf_token):
+        raise Problem(403, "CSRF check failed", "reload the page and try again")
+    try:
+        result = complete_enrolment(request, client, code)
+    except EnrolmentRefused as exc:  # a wrong code
+        return _enrol_form(request, found, next, exc.detail, exc.status)
+    except SignInRefused:
+        return RedirectResponse("/sign-in", status_code=303)
+    target = oidc.safe_next(next)
+    if result.must_change_password:
+        target = f"{CHANGE_PASSWORD_PAGE}?next={quote(target, safe='/')}"
+    response = RedirectResponse(target, status_code=303)
     set_session_cookies(request, response, result.new_session.token, result.new_session.csrf_token)
     return response
 

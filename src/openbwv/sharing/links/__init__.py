@@ -1,0 +1,1 @@
+"""Share links for recipients without an account (docs/sharing.md)."""
