@@ -28,6 +28,7 @@ from openbwv.ingest import install as ingest
 from openbwv.organisation import install as organisation
 from openbwv.platform import Platform
 from openbwv.retention import install as retention
+from openbwv.sharing import install as sharing
 from openbwv.simulate import install as simulate
 
 # In order: a domain's reference data may rely on an earlier one's (teams need boroughs).
@@ -40,6 +41,7 @@ DOMAINS = (
     evidence,
     cases,
     retention,
+    sharing,
     ingest,
     simulate,
 )

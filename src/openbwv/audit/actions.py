@@ -65,6 +65,9 @@ _FIXED: dict[str, str] = {
     "retention.bytes": "the stored bytes of a disposed item were deleted (or kept: still used)",
     "retention.notice": "a disposal warning was given (the date it promised is kept)",
     "retention.run": "a retention run evaluated every item",
+    # Disclosure: evidence packages (docs/packages.md).
+    "package.export": "an evidence package was streamed (its SHA-256, manifest hash, recipient), "
+    "or broke off (failure)",
     # Saved searches.
     "search.save": "a search was saved",
     "search.delete": "a saved search was deleted",

@@ -1,0 +1,98 @@
+"""The ZIP, written as it is sent: members are pulled from storage one chunk at a time, each
+file hashed as it passes (the manifest lists what was actually written), the whole package
+hashed too. Nothing is held but a chunk, whatever the case's size. ZIP64 (zipstream-ng) for any
+member or offset past 4 GiB; members are stored, not compressed (footage does not compress, and
+stored members can be read by every unzip tool).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from zipstream import ZIP_STORED, ZipStream
+
+
+class IntegrityError(RuntimeError):
+    """Stored bytes did not hash to their recorded digest: the package is abandoned mid-stream."""
+
+
+@dataclass(frozen=True)
+class Written:
+    path: str
+    sha256: str
+    size: int
+    evidence_id: str | None
+    listed: bool = True  # in the manifest's `files` (custody/ verifies itself: proofs, signature)
+
+    def as_manifest(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "size": self.size,
+            "evidence_id": self.evidence_id,
+        }
+
+
+class PackageZip:
+    """Add members (bytes, or a function giving chunks), then iterate for the ZIP's bytes."""
+
+    def __init__(self) -> None:
+        self._zip = ZipStream(compress_type=ZIP_STORED)
+        self.written: list[Written] = []
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self.finished = False
+
+    def add(
+        self,
+        path: str,
+        chunks: Callable[[], Iterable[bytes]],
+        *,
+        size: int | None = None,
+        evidence_id: str | None = None,
+        expect_sha256: str | None = None,
+        listed: bool = True,
+    ) -> None:
+        """Queue a member; `chunks` is called only when the stream reaches it."""
+        hashed = self._hashed(path, chunks, evidence_id, expect_sha256, listed)
+        self._zip.add(hashed, path, size=size)
+
+    def add_bytes(self, path: str, data: bytes, *, listed: bool = True) -> None:
+        self.add(path, lambda: [data], size=len(data), listed=listed)
+
+    def add_last(
+        self, path: str, build: Callable[[list[Written]], bytes], *, listed: bool = False
+    ) -> None:
+        """A member made from what was written before it (the manifest): built when reached."""
+        self.add(path, lambda: [build(list(self.written))], size=None, listed=listed)
+
+    def _hashed(
+        self,
+        path: str,
+        chunks: Callable[[], Iterable[bytes]],
+        evidence_id: str | None,
+        expect: str | None,
+        listed: bool,
+    ) -> Iterator[bytes]:
+        digest, size = hashlib.sha256(), 0
+        for chunk in chunks():
+            digest.update(chunk)
+            size += len(chunk)
+            yield chunk
+        found = digest.hexdigest()
+        if expect is not None and found != expect:
+            raise IntegrityError(f"{path}: stored bytes hash to {found}, recorded {expect}")
+        self.written.append(Written(path, found, size, evidence_id, listed))
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._zip:
+            self._digest.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+        self.finished = True
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
