@@ -67,9 +67,10 @@ def build_package(stack: Stack, api: httpx.Client, live_server: str, root: Path)
     return Built(case_id, reference, item_ids, zip_path, folder, headers, exporter)
 
 
-def run_verify(folder: Path) -> subprocess.CompletedProcess[str]:
+def run_verify(folder: Path, target: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The package's own verify.py on its folder (or on `target`, such as the ZIP itself)."""
     return subprocess.run(
-        [sys.executable, str(folder / "verify.py"), str(folder)],
+        [sys.executable, str(folder / "verify.py"), str(target or folder)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -49,7 +49,7 @@ def package_command(
         OPERATOR,
         service.PackageRequest(
             crime_reference=case,
-            copies=copies,  # type: ignore[arg-type]  # checked above
+            copies=copies,  # checked above
             recipient=recipient,
             known_checkpoint=checkpoint.read_text("utf-8") if checkpoint else None,
             include_notes=notes,

@@ -23,7 +23,7 @@ from openbwv.audit import queries as audit_queries
 from openbwv.audit.note import NoteError, open_checkpoint
 from openbwv.cases import queries as case_queries
 from openbwv.evidence import queries as evidence_queries
-from openbwv.evidence.annotations import queries as annotations
+from openbwv.evidence.annotations import queries as annotation_queries
 from openbwv.sharing.packages.contents import (
     DERIVATIVES,
     ORIGINALS,
@@ -115,7 +115,7 @@ def _metadata(session: Session, item: Any, notes: bool) -> dict[str, Any]:
         "recording_key": item.recording_key,
         "gps_track": item.gps_track or [],
         "categories": evidence_queries.categories_of(session, item),
-        "tags": annotations.tags_for(session, item.id),
+        "tags": annotation_queries.tags_for(session, item.id),
         "markers": [
             {
                 "label": marker.label,
@@ -126,13 +126,13 @@ def _metadata(session: Session, item: Any, notes: bool) -> dict[str, Any]:
                 "tags": marker.tags,
                 "source": marker.source,
             }
-            for marker in annotations.markers_for(session, item.id)
+            for marker in annotation_queries.markers_for(session, item.id)
         ],
     }
     if notes:
         found["notes"] = [
             {"author": note.author_name, "text": note.text, "created_at": when(note.created_at)}
-            for note in annotations.notes_for(session, item.id)
+            for note in annotation_queries.notes_for(session, item.id)
         ]
     return found
 

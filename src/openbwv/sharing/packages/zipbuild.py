@@ -8,8 +8,11 @@ stored members can be read by every unzip tool).
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from zipstream import ZIP_STORED, ZipStream
 
@@ -35,6 +38,32 @@ class Written:
         }
 
 
+class _Hasher:
+    """SHA-256 updates on a background thread, in order, at most `depth` chunks behind.
+
+    Each byte is hashed twice (its file's digest for the manifest, the package's own digest):
+    each on its own thread (hashlib releases the GIL), both overlap the reading and the ZIP's
+    CRC-32 instead of adding two passes; `depth` bounds the chunks held while they wait."""
+
+    def __init__(self, depth: int = 8) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="package-hash")
+        self._pending: deque[Future[None]] = deque()
+        self._depth = depth
+
+    def update(self, digest: Any, chunk: bytes) -> None:
+        self._pending.append(self._pool.submit(digest.update, chunk))
+        while len(self._pending) > self._depth:
+            self._pending.popleft().result()
+
+    def drain(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
+
+
 class PackageZip:
     """Add members (bytes, or a function giving chunks), then iterate for the ZIP's bytes."""
 
@@ -42,6 +71,7 @@ class PackageZip:
         self._zip = ZipStream(compress_type=ZIP_STORED)
         self.written: list[Written] = []
         self._digest = hashlib.sha256()
+        self._files_hasher, self._zip_hasher = _Hasher(), _Hasher()  # one thread each
         self.size = 0
         self.finished = False
 
@@ -78,19 +108,25 @@ class PackageZip:
     ) -> Iterator[bytes]:
         digest, size = hashlib.sha256(), 0
         for chunk in chunks():
-            digest.update(chunk)
+            self._files_hasher.update(digest, chunk)
             size += len(chunk)
             yield chunk
+        self._files_hasher.drain()
         found = digest.hexdigest()
         if expect is not None and found != expect:
             raise IntegrityError(f"{path}: stored bytes hash to {found}, recorded {expect}")
         self.written.append(Written(path, found, size, evidence_id, listed))
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._zip:
-            self._digest.update(chunk)
-            self.size += len(chunk)
-            yield chunk
+        try:
+            for chunk in self._zip:
+                self._zip_hasher.update(self._digest, chunk)
+                self.size += len(chunk)
+                yield chunk
+            self._zip_hasher.drain()
+        finally:
+            self._files_hasher.close()
+            self._zip_hasher.close()
         self.finished = True
 
     @property

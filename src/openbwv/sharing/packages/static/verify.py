@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Verify an openbwv evidence package offline: python3 verify.py [FOLDER]
+"""Verify an openbwv evidence package offline: python3 verify.py [FOLDER | PACKAGE.zip]
 
-FOLDER is the unpacked package (default: the folder this file is in). Checks, with nothing but
+FOLDER is the unpacked package (default: the folder this file is in); the ZIP itself can be
+checked without unpacking it. Checks, with nothing but
 the standard library and `cryptography` (for Ed25519):
 
 * the checkpoint (custody/checkpoint.txt, a C2SP signed note) is signed by the verifier key
@@ -22,7 +23,9 @@ import base64
 import hashlib
 import json
 import sys
+import zipfile
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -135,12 +138,35 @@ def open_checkpoint(text: str, key: tuple[str, bytes, bytes]) -> tuple[str, int,
     return lines[0], int(lines[1]), _b64(lines[2])
 
 
-def file_digest(path: Path) -> tuple[str, int]:
+class Package:
+    """The package's files, in an unpacked folder or in the ZIP itself."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.archive = zipfile.ZipFile(root) if root.is_file() else None
+        self.names = set(self.archive.namelist()) if self.archive else set()
+
+    def exists(self, name: str) -> bool:
+        return name in self.names if self.archive else (self.root / name).is_file()
+
+    def text(self, name: str) -> str:
+        if self.archive is None:
+            return (self.root / name).read_text("utf-8")
+        if name not in self.names:
+            raise OSError(f"{name} is missing")
+        return self.archive.read(name).decode("utf-8")
+
+    def blocks(self, name: str) -> Iterator[bytes]:
+        with self.archive.open(name) if self.archive else (self.root / name).open("rb") as f:
+            while block := f.read(CHUNK):
+                yield block
+
+
+def file_digest(package: Package, name: str) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
-    with path.open("rb") as handle:
-        while block := handle.read(CHUNK):
-            digest.update(block)
-            size += len(block)
+    for block in package.blocks(name):
+        digest.update(block)
+        size += len(block)
     return digest.hexdigest(), size
 
 
@@ -157,20 +183,17 @@ class Report:
         self.failures[entry].append(reason)
 
 
-def _check_checkpoint(root: Path, report: Report) -> tuple[int, bytes] | None:
+def _check_checkpoint(root: Package, report: Report) -> tuple[int, bytes] | None:
     try:
-        key = parse_key((root / "custody" / "verifier-key.txt").read_text("utf-8"))
-        _, size, root_hash = open_checkpoint(
-            (root / "custody" / "checkpoint.txt").read_text("utf-8"), key
-        )
+        key = parse_key(root.text("custody/verifier-key.txt"))
+        _, size, root_hash = open_checkpoint(root.text("custody/checkpoint.txt"), key)
     except (OSError, ValueError) as exc:
         report.fail("checkpoint", str(exc))
         return None
     report.ok("checkpoint")
-    consistency = root / "custody" / "consistency.json"
-    if consistency.exists():
+    if root.exists("custody/consistency.json"):
         try:
-            doc = json.loads(consistency.read_text("utf-8"))
+            doc = json.loads(root.text("custody/consistency.json"))
             _, old_size, old_root = open_checkpoint(doc["checkpoint"], key)
             proof = [_b64(h) for h in doc["proof"]]
             if not consistent(old_size, old_root, size, root_hash, proof):
@@ -181,14 +204,13 @@ def _check_checkpoint(root: Path, report: Report) -> tuple[int, bytes] | None:
     return size, root_hash
 
 
-def _check_files(root: Path, manifest: dict[str, Any], report: Report) -> None:
+def _check_files(root: Package, manifest: dict[str, Any], report: Report) -> None:
     for record in manifest.get("files", []):
         entry = record.get("evidence_id") or PACKAGE
-        path = root / record["path"]
-        if not path.is_file():
+        if not root.exists(record["path"]):
             report.fail(entry, f"{record['path']}: missing")
             continue
-        digest, size = file_digest(path)
+        digest, size = file_digest(root, record["path"])
         if digest != record["sha256"]:
             report.fail(entry, f"{record['path']}: SHA-256 differs from the manifest")
         elif size != record["size"]:
@@ -220,11 +242,11 @@ def _check_event(line: str, anchor: tuple[int, bytes] | None, report: Report) ->
 
 
 def _check_custody(
-    root: Path, manifest: dict[str, Any], anchor: tuple[int, bytes] | None, report: Report
+    root: Package, manifest: dict[str, Any], anchor: tuple[int, bytes] | None, report: Report
 ) -> None:
     seen: dict[str, set[int]] = defaultdict(set)
     try:
-        lines = (root / "custody" / "events.jsonl").read_text("utf-8").splitlines()
+        lines = root.text("custody/events.jsonl").splitlines()
     except OSError as exc:
         report.fail(PACKAGE, f"custody/events.jsonl: {exc}")
         lines = []
@@ -245,11 +267,12 @@ def _check_custody(
                 report.fail(item_id, f"custody event at leaf {index} is missing")
 
 
-def verify(root: Path) -> Report:
+def verify(path: Path) -> Report:
     report = Report()
     try:
-        manifest = json.loads((root / "manifest.json").read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+        root = Package(path)
+        manifest = json.loads(root.text("manifest.json"))
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
         report.fail(PACKAGE, f"manifest.json cannot be read: {exc}")
         return report
     anchor = _check_checkpoint(root, report)
