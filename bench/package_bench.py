@@ -119,8 +119,8 @@ def seed(clips: int, clip_bytes: int, scratch: Path) -> dict[str, str]:
 
 
 def child_hash() -> dict[str, float]:
-    from openbwv.evidence.queries import stored_originals
     from openbwv.db.session import unit_of_work
+    from openbwv.evidence.queries import stored_originals
     from openbwv.storage.factory import originals
 
     with unit_of_work() as session:
@@ -173,6 +173,14 @@ def _child(*args: str) -> dict[str, float]:
     return result
 
 
+def _rate(result: dict[str, float]) -> float:
+    return result["bytes"] / MIB / result["seconds"]
+
+
+def report(label: str, result: dict[str, float]) -> None:
+    print(f"{label + ':':<40} {_rate(result):8.1f} MB/s, peak RSS {result['peak_mb']:.0f} MB")
+
+
 def _verify_zip(path: Path, scratch: Path) -> tuple[float, int]:
     import zipfile
 
@@ -218,21 +226,11 @@ def main() -> None:
         zip_path = scratch / "package.zip"
         written = _child("package", references["whole"], str(zip_path))
         verify_seconds, _ = _verify_zip(zip_path, scratch)
-        rate = lambda r: r["bytes"] / MIB / r["seconds"]  # noqa: E731
-        print(
-            f"read + SHA-256 of the originals: {rate(limit):8.1f} MB/s, peak RSS {limit['peak_mb']:.0f} MB"
-        )
-        print(
-            f"package, 1 clip ({small['bytes'] / MIB:.0f} MiB):      {rate(small):8.1f} MB/s, "
-            f"peak RSS {small['peak_mb']:.0f} MB"
-        )
-        print(
-            f"package, whole case ({whole['bytes'] / MIB / 1024:.2f} GiB): {rate(whole):8.1f} MB/s, "
-            f"peak RSS {whole['peak_mb']:.0f} MB; ratio to the limit {rate(whole) / rate(limit):.2f}"
-        )
-        print(
-            f"package written to a file:       {rate(written):8.1f} MB/s, peak RSS {written['peak_mb']:.0f} MB"
-        )
+        report("read + SHA-256 of the originals", limit)
+        report(f"package, 1 clip ({small['bytes'] / MIB:.0f} MiB)", small)
+        report(f"package, whole case ({whole['bytes'] / MIB / 1024:.2f} GiB)", whole)
+        print(f"  ratio to read + SHA-256: {_rate(whole) / _rate(limit):.2f}")
+        report("package written to a file", written)
         size = zip_path.stat().st_size
         print(
             f"verify.py on the ZIP ({size / MIB / 1024:.2f} GiB, ZIP64): "
