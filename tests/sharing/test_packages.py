@@ -19,10 +19,13 @@ from typer.testing import CliRunner
 
 from openbwv.audit.models import AuditEvent
 from openbwv.audit.note import Signer, generate_signer, sign_note
+from openbwv.audit.service import integrate
 from openbwv.composition import cli
 from openbwv.db.session import unit_of_work
+from openbwv.evidence.models import EvidenceItem
 from openbwv.sharing.packages.c2pa_sign import read_credentials
 from tests.sharing.helpers import Built, build_package, run_verify
+from tests.support import factories
 from tests.support.stack import Stack
 
 
@@ -185,3 +188,49 @@ def test_the_cli_builds_a_package_that_verifies(built: Built, tmp_path: Path) ->
         names = archive.namelist()
     assert not any(name.endswith("playback.mp4") for name in names)
     assert run_verify(tmp_path / "cli").returncode == 0
+
+
+def test_withheld_items_are_left_out_or_refused_and_a_held_checkpoint_is_extended(
+    stack: Stack, live_server: str, tmp_path: Path
+) -> None:
+    exporter = stack.user("disclosure_officer", borough="E09000033")
+    plain = factories.item(exporter, stored=True)
+    restricted = factories.item(exporter, categories=("domestic_abuse",), stored=True)
+    flagged = factories.item(exporter, stored=True)
+    with unit_of_work() as session:
+        item = session.get(EvidenceItem, flagged)
+        assert item is not None
+        item.flags = [*item.flags, "do_not_disclose"]
+    case_id = factories.case(exporter, [(exporter, "member")], [plain, restricted, flagged])
+    headers = {"Authorization": f"Bearer {stack.user_token(exporter)}"}
+    with httpx.Client(base_url=live_server, headers=headers, timeout=60) as client:
+        assert client.get(f"/api/v1/evidence/{plain}").status_code == 200  # an audited read
+        integrate()  # ... in a checkpoint the recipient holds
+        held = client.get("/api/v1/audit/checkpoint").text
+        url = f"/api/v1/cases/{case_id}/packages"
+        chosen = client.post(url, json={"items": [str(restricted)], "copies": "original"})
+        assert chosen.status_code == 409, chosen.text  # asked for by name: refused outright
+        assert "restricted category" in chosen.json()["detail"]
+        whole = client.post(url, json={"copies": "original", "known_checkpoint": held})
+        assert whole.status_code == 200, whole.text
+        assert whole.headers["x-package-withheld"] == "2"
+        bad = client.post(url, json={"copies": "original", "known_checkpoint": "not a note\n"})
+        assert bad.status_code == 422
+    (tmp_path / "p.zip").write_bytes(whole.content)
+    with zipfile.ZipFile(tmp_path / "p.zip") as archive:
+        archive.extractall(tmp_path / "p")
+    manifest = json.loads((tmp_path / "p" / "manifest.json").read_text())
+    assert [item["evidence_id"] for item in manifest["items"]] == [str(plain)]
+    result = run_verify(tmp_path / "p")
+    assert result.returncode == 0, result.stdout
+    assert "OK   consistency" in result.stdout  # the package's checkpoint extends the held one
+    with unit_of_work() as session:
+        event = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "package.export", AuditEvent.target_id == str(case_id))
+            .order_by(AuditEvent.id.desc())
+        ).first()
+        assert event is not None
+        reasons = {w["evidence_id"]: w["reason"] for w in event.details["withheld"]}
+    assert reasons[str(flagged)] == "flagged do not disclose"
+    assert "restricted category" in reasons[str(restricted)]
