@@ -38,7 +38,7 @@ from openbwv.sharing.packages.contents import (
     Source,
 )
 from openbwv.sharing.packages.errors import NothingToPackage, PackageError
-from openbwv.sharing.packages.zipbuild import PackageZip, Written
+from openbwv.sharing.packages.zipbuild import PackageZip, Written, coalesce
 from openbwv.storage.base import ObjectStore, iter_file
 from openbwv.storage.factory import derivatives, originals
 from openbwv.timeutil import isoformat_z, utcnow
@@ -188,7 +188,7 @@ def _add_item(
         source = item.original
         zipped.add(
             original_path,
-            lambda: _checked(_store(source).open_range(source.key), check),
+            lambda: _checked(coalesce(_store(source).open_range(source.key)), check),
             size=source.size,
             evidence_id=key,
             expect_sha256=item.sha256,

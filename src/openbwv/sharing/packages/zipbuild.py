@@ -17,6 +17,23 @@ from typing import Any
 from zipstream import ZIP_STORED, ZipStream
 
 
+BLOCK = 4 * 1024 * 1024  # bytes a member is handed on in: fewer hand-offs to the hash threads
+
+
+def coalesce(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
+    """The same bytes in blocks of at least `size` (storage reads 1 MiB at a time)."""
+    parts: list[bytes] = []
+    held = 0
+    for chunk in chunks:
+        parts.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield parts[0] if len(parts) == 1 else b"".join(parts)
+            parts, held = [], 0
+    if parts:
+        yield b"".join(parts)
+
+
 class IntegrityError(RuntimeError):
     """Stored bytes did not hash to their recorded digest: the package is abandoned mid-stream."""
 
@@ -45,7 +62,7 @@ class _Hasher:
     each on its own thread (hashlib releases the GIL), both overlap the reading and the ZIP's
     CRC-32 instead of adding two passes; `depth` bounds the chunks held while they wait."""
 
-    def __init__(self, depth: int = 8) -> None:
+    def __init__(self, depth: int = 4) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="package-hash")
         self._pending: deque[Future[None]] = deque()
         self._depth = depth
