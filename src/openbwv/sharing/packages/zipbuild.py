@@ -16,7 +16,6 @@ from typing import Any
 
 from zipstream import ZIP_STORED, ZipStream
 
-
 BLOCK = 4 * 1024 * 1024  # bytes a member is handed on in: fewer hand-offs to the hash threads
 
 
