@@ -11,8 +11,10 @@ from typing import Annotated
 
 import typer
 
+from openbwv.access.errors import AccessDenied
 from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
+from openbwv.errors import NotFound
 from openbwv.sharing.packages import service
 from openbwv.sharing.packages.contents import COPIES
 from openbwv.sharing.packages.errors import PackageError
@@ -45,16 +47,17 @@ def package_command(
     """Build a case's evidence package into FILE.zip."""
     if copies not in COPIES:
         raise PackageError(f"--copies must be one of {', '.join(COPIES)}")
-    stream = service.stream_package(
-        OPERATOR,
-        service.PackageRequest(
-            crime_reference=case,
-            copies=copies,  # checked above
-            recipient=recipient,
-            known_checkpoint=checkpoint.read_text("utf-8") if checkpoint else None,
-            include_notes=notes,
-        ),
+    request = service.PackageRequest(
+        crime_reference=case,
+        copies=copies,  # checked above
+        recipient=recipient,
+        known_checkpoint=checkpoint.read_text("utf-8") if checkpoint else None,
+        include_notes=notes,
     )
+    try:
+        stream = service.stream_package(OPERATOR, request)
+    except AccessDenied as exc:  # the CLI's principal sees every case: this one does not exist
+        raise NotFound(f"case {case}: {exc.detail}") from None
     partial = out.with_name(f".{out.name}.partial")
     try:
         with partial.open("wb") as handle:
