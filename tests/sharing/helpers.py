@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from openbwv.audit.service import integrate
 from openbwv.media.synth import make_clip
 from tests.support.evidence import ingest, wait_processed
 from tests.support.stack import Stack
@@ -43,6 +44,9 @@ def build_package(stack: Stack, api: httpx.Client, live_server: str, root: Path)
     for item_id in item_ids:
         linked = api.post(f"/api/v1/cases/{case_id}/items", json={"evidence_id": item_id})
         assert linked.status_code == 204, linked.text
+    integrate()  # the recipient holds a checkpoint from before: the package must extend it
+    held = api.get("/api/v1/audit/checkpoint")
+    assert held.status_code == 200, held.text
     exporter = stack.user("disclosure_officer", "professional_standards", borough="E09000033")
     token = stack.user_token(exporter)
     zip_path = root / "package.zip"
@@ -53,7 +57,7 @@ def build_package(stack: Stack, api: httpx.Client, live_server: str, root: Path)
         client.stream(
             "POST",
             f"/api/v1/cases/{case_id}/packages",
-            json={"copies": "both", "recipient": "CPS London"},
+            json={"copies": "both", "recipient": "CPS London", "known_checkpoint": held.text},
         ) as response,
     ):
         assert response.status_code == 200, response.read()

@@ -44,6 +44,7 @@ def test_a_real_package_verifies_and_says_what_it_holds(built: Built) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     for item_id in built.item_ids:
         assert f"OK   {item_id}" in result.stdout
+    assert "OK   consistency" in result.stdout  # extends the checkpoint the recipient held
     unopened = run_verify(built.folder, built.zip_path)  # the ZIP itself, not unpacked
     assert unopened.returncode == 0, unopened.stdout
     manifest = json.loads((built.folder / "manifest.json").read_text())

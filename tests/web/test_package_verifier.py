@@ -33,7 +33,8 @@ def test_verify_html_shows_each_item_green_or_red(
     _verify(page, built.folder)
     expect(page.locator("#summary")).to_have_attribute("data-state", "ok")
     rows = page.locator("#results tbody tr")
-    expect(rows).to_have_count(4)  # the checkpoint, the package's own files, two items
+    expect(rows).to_have_count(5)  # the checkpoint, its consistency, the package's files, 2 items
+    expect(page.locator('#results tbody tr.ok[data-entry="consistency"]')).to_have_count(1)
     expect(page.locator("#results tbody tr.fail")).to_have_count(0)
     screenshot(page, "package-verifier")
 
