@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,11 @@ MIB = 1024 * 1024
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # --- setup (parent process) -------------------------------------------------------------------
@@ -118,7 +124,9 @@ def seed(clips: int, clip_bytes: int, scratch: Path) -> dict[str, str]:
 # --- measurements (child processes) -----------------------------------------------------------
 
 
-def child_hash() -> dict[str, float]:
+def child_hash(work: str = "hash") -> dict[str, float]:
+    """Read every original and SHA-256 it ("hash"); or do all a package must do per byte
+    ("work"): SHA-256 for the file, SHA-256 for the package, CRC-32 for the ZIP."""
     from openbwv.db.session import unit_of_work
     from openbwv.evidence.queries import stored_originals
     from openbwv.storage.factory import originals
@@ -126,21 +134,24 @@ def child_hash() -> dict[str, float]:
     with unit_of_work() as session:
         keys = [key for _id, key in stored_originals(session)]
     store, total = originals(), 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     for key in keys:
-        digest = hashlib.sha256()
+        digest, package, crc = hashlib.sha256(), hashlib.sha256(), 0
         for block in store.open_range(key):
             digest.update(block)
+            if work == "work":
+                package.update(block)
+                crc = zlib.crc32(block, crc)
             total += len(block)
     seconds = time.perf_counter() - start
-    return {"bytes": total, "seconds": seconds, "peak_mb": _peak_mb()}
+    return {"bytes": total, "seconds": seconds, "cpu": _cpu() - cpu, "peak_mb": _peak_mb()}
 
 
 def child_package(reference: str, out: str | None) -> dict[str, float]:
     from openbwv.sharing.packages import service
     from openbwv.sharing.packages.cli import OPERATOR
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     stream = service.stream_package(
         OPERATOR, service.PackageRequest(crime_reference=reference, copies="both")
     )
@@ -158,6 +169,7 @@ def child_package(reference: str, out: str | None) -> dict[str, float]:
     return {
         "bytes": total,
         "seconds": seconds,
+        "cpu": _cpu() - cpu,
         "peak_mb": _peak_mb(),
         "items": stream.summary.items,
     }
@@ -178,7 +190,11 @@ def _rate(result: dict[str, float]) -> float:
 
 
 def report(label: str, result: dict[str, float]) -> None:
-    print(f"{label + ':':<40} {_rate(result):8.1f} MB/s, peak RSS {result['peak_mb']:.0f} MB")
+    cpu = result["cpu"] / (result["bytes"] / MIB / 1024)
+    print(
+        f"{label + ':':<40} {_rate(result):8.1f} MB/s, {cpu:5.2f} CPU s/GiB, "
+        f"peak RSS {result['peak_mb']:.0f} MB"
+    )
 
 
 def _verify_zip(path: Path, scratch: Path) -> tuple[float, int]:
@@ -199,13 +215,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=10)
     parser.add_argument("--clip-mb", type=int, default=512)
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (best kept)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
         result = (
-            child_hash()
-            if kind == "hash"
+            child_hash(kind)
+            if kind in ("hash", "work")
             else child_package(rest[0], rest[1] if len(rest) > 1 else None)
         )
         print(json.dumps(result))
@@ -220,16 +237,26 @@ def main() -> None:
             flush=True,
         )
         references = seed(args.clips, args.clip_mb * MIB, scratch)
-        limit = _child("hash")
         small = _child("package", references["small"])
-        whole = _child("package", references["whole"])
+        # Interleaved, best of each: the page cache and the machine's load treat both alike.
+        limits, works, wholes = [], [], []
+        for _ in range(args.rounds):
+            limits.append(_child("hash"))
+            works.append(_child("work"))
+            wholes.append(_child("package", references["whole"]))
+        limit, work, whole = (max(runs, key=_rate) for runs in (limits, works, wholes))
         zip_path = scratch / "package.zip"
         written = _child("package", references["whole"], str(zip_path))
         verify_seconds, _ = _verify_zip(zip_path, scratch)
         report("read + SHA-256 of the originals", limit)
+        report("read + 2 × SHA-256 + CRC-32 (same thread)", work)
         report(f"package, 1 clip ({small['bytes'] / MIB:.0f} MiB)", small)
         report(f"package, whole case ({whole['bytes'] / MIB / 1024:.2f} GiB)", whole)
-        print(f"  ratio to read + SHA-256: {_rate(whole) / _rate(limit):.2f}")
+        print(
+            f"  ratio to read + SHA-256: {_rate(whole) / _rate(limit):.2f} by time, "
+            f"{limit['cpu'] / whole['cpu']:.2f} by CPU time; to a package's own per-byte work: "
+            f"{_rate(whole) / _rate(work):.2f}"
+        )
         report("package written to a file", written)
         size = zip_path.stat().st_size
         print(
