@@ -1,8 +1,8 @@
-"""The ZIP, written as it is sent: members are pulled from storage one chunk at a time, each
+"""The ZIP, written as it is sent: members are pulled from storage one block at a time, each
 file hashed as it passes (the manifest lists what was actually written), the whole package
-hashed too. Nothing is held but a few 4 MiB blocks, whatever the case's size. ZIP64 (zipstream-ng) for any
-member or offset past 4 GiB; members are stored, not compressed (footage does not compress, and
-stored members can be read by every unzip tool).
+hashed too. Nothing is held but a few 4 MiB blocks, whatever the case's size. ZIP64
+(zipstream-ng) for any member or offset past 4 GiB; members are stored, not compressed (footage
+does not compress, and stored members can be read by every unzip tool).
 """
 
 from __future__ import annotations
