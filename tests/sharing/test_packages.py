@@ -17,12 +17,16 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from openbwv.access.models import User
+from openbwv.access.policy.queries import principal_for_user
+from openbwv.audit.events import record
 from openbwv.audit.models import AuditEvent
 from openbwv.audit.note import Signer, generate_signer, sign_note
 from openbwv.audit.service import integrate
 from openbwv.composition import cli
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceItem
+from openbwv.sharing.packages import service
 from openbwv.sharing.packages.c2pa_sign import read_credentials
 from tests.sharing.helpers import Built, build_package, run_verify
 from tests.support import factories
@@ -235,3 +239,42 @@ def test_withheld_items_are_left_out_or_refused_and_a_held_checkpoint_is_extende
         reasons = {w["evidence_id"]: w["reason"] for w in event.details["withheld"]}
     assert reasons[str(flagged)] == "flagged do not disclose"
     assert "restricted category" in reasons[str(restricted)]
+
+
+class _Revoked(Exception):
+    pass
+
+
+def test_a_failing_check_stops_the_stream_and_the_stop_is_recorded(stack: Stack) -> None:
+    """Share downloads pass `check` (a share revoked mid-download raises from it)."""
+    exporter = stack.user("disclosure_officer", borough="E09000033")
+    items = [factories.item(exporter, stored=True) for _ in range(2)]
+    case_id = factories.case(exporter, [(exporter, "member")], items)
+    with unit_of_work() as session:
+        principal = principal_for_user(session, session.get(User, exporter.id))
+        record(session, principal, "evidence.view", evidence_id=items[0])  # a log to anchor
+    calls = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) > 1:  # the first file may go; the next is refused
+            raise _Revoked
+
+    stream = service.stream_package(
+        principal, service.PackageRequest(case_id=str(case_id), copies="original", check=check)
+    )
+    sent = 0
+    with pytest.raises(_Revoked):
+        for chunk in stream:
+            sent += len(chunk)
+    assert 0 < sent < sum(2048 for _ in items) * 2  # the first original went, not the rest
+    with unit_of_work() as session:
+        event = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "package.export", AuditEvent.target_id == str(case_id))
+            .order_by(AuditEvent.id.desc())
+        ).first()
+        assert event is not None
+        assert event.result == "failure"
+        assert event.details["stopped"] == "_Revoked"
+        assert "sha256" not in event.details
