@@ -148,7 +148,7 @@ def _local_file(settings: Settings) -> Path:
     return path
 
 
-def _split_pem(text: bytes) -> tuple[bytes, bytes]:
+def split_pem(text: bytes) -> tuple[bytes, bytes]:
     key_end = text.index(b"-----END PRIVATE KEY-----") + len(b"-----END PRIVATE KEY-----\n")
     return text[:key_end], text[key_end:]
 
@@ -168,7 +168,7 @@ def _credentials(cert: Path | None, key: Path | None, data_dir: Path) -> Credent
         except OSError as exc:
             raise SigningSetupError(f"cannot read the C2PA certificate or key: {exc}") from None
     with _lock:
-        key_pem, chain_pem = _split_pem(_local_file(get_settings()).read_bytes())
+        key_pem, chain_pem = split_pem(_local_file(get_settings()).read_bytes())
     return Credentials(chain_pem, key_pem, local=True)
 
 
@@ -221,9 +221,12 @@ def manifest_definition(facts: dict[str, Any], signed_by: Credentials) -> dict[s
     }
 
 
-def sign_copy(source: Path, dest: Path, facts: dict[str, Any]) -> None:
-    """Write `source` (an MP4) to `dest` with the copy's content credentials."""
-    signed_by = credentials()
+def sign_copy(
+    source: Path, dest: Path, facts: dict[str, Any], signed_by: Credentials | None = None
+) -> None:
+    """Write `source` (an MP4) to `dest` with the copy's content credentials (signed with the
+    configured credentials unless `signed_by` is given)."""
+    signed_by = signed_by or credentials()
     info = c2pa.C2paSignerInfo(
         c2pa.C2paSigningAlg.ES256, signed_by.chain_pem, signed_by.key_pem, None
     )
