@@ -133,6 +133,15 @@ class Settings(BaseSettings):
     )
     audit_batch_size: int = Field(default=2000, ge=1, le=100_000)
 
+    c2pa_cert_file: Path | None = Field(
+        default=None,
+        description="PEM chain (signing certificate first) that signs C2PA credentials on exported "
+        "MP4 copies; default: a local self-signed chain generated in data_dir/c2pa/.",
+    )
+    c2pa_key_file: Path | None = Field(
+        default=None, description="PEM private key (PKCS#8, P-256) of BWV_C2PA_CERT_FILE."
+    )
+
     map_tile_url: str | None = Field(
         default=None,
         description="Map tiles under the borough outlines: an http(s) URL template with {z}, {x} "

@@ -206,6 +206,9 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/sharing/organisations"): SHARERS,
     ("POST", "/api/v1/sharing/organisations"): SHARERS,
     ("POST", "/api/v1/sharing/organisations/{name}/members"): SHARERS,
+    # Evidence packages: `evidence.export`, and every item one the caller may download
+    # (docs/packages.md); the matrix's case holds one item its members may download.
+    ("POST", "/api/v1/cases/{case_id}/packages"): {"disclosure_officer", "information_rights"},
 }
 QUERIES = {
     "/api/v1/audit/entries": {"start": 0, "end": 1},
@@ -622,6 +625,9 @@ def _system_request(
         ("POST", "/api/v1/cases/{case_id}/members"): lambda: client.post(
             path.replace("{case_id}", str(subject.case_id)),
             json={"username": subject.user.username, "role": "member"},
+        ),
+        ("POST", "/api/v1/cases/{case_id}/packages"): lambda: client.post(
+            path.replace("{case_id}", str(subject.case_id)), json={"copies": "original"}
         ),
         ("POST", "/api/v1/auth/totp/confirm"): lambda: client.post(path, json={"code": "000000"}),
         ("POST", "/api/v1/uploads/"): lambda: client.post(

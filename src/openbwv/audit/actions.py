@@ -76,6 +76,9 @@ _FIXED: dict[str, str] = {
     "evidence.do_not_disclose": "an item was flagged do not disclose: no share gives it",
     "evidence.do_not_disclose_clear": "an item's do-not-disclose flag was removed",
     "disclosure.decide": "an item's disclosure decision in a case's schedule was recorded",
+    # Disclosure: evidence packages (docs/packages.md).
+    "package.export": "an evidence package was streamed (its SHA-256, manifest hash, recipient), "
+    "or broke off (failure)",
     # Saved searches.
     "search.save": "a search was saved",
     "search.delete": "a saved search was deleted",

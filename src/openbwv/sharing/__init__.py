@@ -1,2 +1,2 @@
-"""Disclosure to the CPS, the defence and other recipients: shares, share links, receipts, the
-do-not-disclose flag and the disclosure schedule (docs/sharing.md)."""
+"""Sharing: disclosure to the CPS and the defence (shares, links, receipts, schedules) and the
+evidence packages anyone can verify offline (`sharing.packages`)."""
