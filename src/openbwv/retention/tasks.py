@@ -16,8 +16,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from openbwv.audit.events import record
@@ -131,13 +132,15 @@ def _evaluate_all(
             if not items:
                 return
             policy = queries.policy(session, settings)
-            facts = queries.facts_for(session, items)
+            # A keyset batch of the whole table is every item between its first and last id.
+            span = (items[0].id, items[-1].id) if wanted is None else None
+            facts = queries.facts_for(session, items, span=span)
             verdicts = [(fact, evaluate(fact, policy, now)) for fact in facts]
         after = items[-1].id
         _tally(report, verdicts, now)
         if not report.dry_run:
             with unit_of_work(settings) as session:
-                _write_batch(session, verdicts, now, policy.grace_days, report)
+                _write_batch(session, verdicts, now, policy.grace_days, report, span)
 
 
 def _tally(
@@ -165,9 +168,12 @@ def _write_batch(
     now: datetime,
     grace_days: int,
     report: RunReport,
+    span: queries.Span | None,
 ) -> None:
-    states = queries.states_of(session, [fact.item.id for fact, _verdict in verdicts])
-    leaving = []
+    states = queries.states_of(session, [fact.item.id for fact, _verdict in verdicts], span)
+    leaving: list[uuid.UUID] = []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for fact, verdict in verdicts:
         item = fact.item
         if verdict.state == "disposed":
@@ -192,9 +198,19 @@ def _write_batch(
             leaving.append(item.id)
             details = {"state": verdict.state, "reason": verdict.reasons[0]}
             record(session, None, "retention.dequeue", evidence_id=item.id, details=details)
-        _put_state(session, states.get(item.id), fact, verdict, now)
+        _put_state(states.get(item.id), fact, verdict, now, inserts, updates)
     service.dequeue(session, leaving)
     session.flush()
+    # Set-based: one statement for the new states and one (executemany) for the changed ones.
+    if inserts:
+        session.execute(insert(ItemState), inserts)
+    if updates:
+        changed = (
+            update(ItemState.__table__)
+            .where(ItemState.__table__.c.evidence_id == bindparam("b_id"))
+            .values({name: bindparam(name) for name in (*queries.STATE_COLUMNS, "evaluated_at")})
+        )
+        session.connection().execute(changed, updates)
 
 
 def _authority(fact: ItemRetention) -> str:
@@ -206,28 +222,32 @@ def _authority(fact: ItemRetention) -> str:
 
 
 def _put_state(
-    session: Session,
-    state: ItemState | None,
+    state: tuple[Any, ...] | None,
     fact: ItemRetention,
     verdict: Evaluation,
     now: datetime,
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
 ) -> None:
-    values = {
-        "state": verdict.state,
-        "until": verdict.until,
-        "rule": verdict.rule[:64],
-        "reason": verdict.reasons[0] if verdict.reasons else "",
-        "borough": fact.item.borough,
-        "category": fact.item.categories[0] if fact.item.categories else None,
-        "size_bytes": fact.item.size_bytes,
-        "disposes": verdict.disposes,
-    }
+    """The verdict as a row to insert (a first verdict) or update (a changed one); nothing when
+    it is the same as the last."""
+    values = (
+        verdict.state,
+        verdict.until,
+        verdict.rule[:64],
+        verdict.reasons[0] if verdict.reasons else "",
+        fact.item.borough,
+        fact.item.categories[0] if fact.item.categories else None,
+        fact.item.size_bytes,
+        verdict.disposes,
+    )
+    if state == values:
+        return
+    row = dict(zip(queries.STATE_COLUMNS, values, strict=True), evaluated_at=now)
     if state is None:
-        session.add(ItemState(evidence_id=fact.item.id, evaluated_at=now, **values))
-    elif any(getattr(state, key) != value for key, value in values.items()):
-        for key, value in values.items():
-            setattr(state, key, value)
-        state.evaluated_at = now
+        inserts.append({"evidence_id": fact.item.id, **row})
+    else:
+        updates.append({"b_id": fact.item.id, **row})
 
 
 # --- disposal -----------------------------------------------------------------------------------
@@ -245,7 +265,7 @@ def _dispose_due(
     wanted = set(only) if only is not None else None
     while True:
         with read_only_unit_of_work(settings) as session:
-            due = queries.due_for_disposal(session, now, limit=DISPOSE_BATCH + len(seen))
+            due = queries.due_for_disposal(session, now, limit=DISPOSE_BATCH + len(seen), ids=only)
         ids = [i for i in due if i not in seen and (wanted is None or i in wanted)]
         if not ids:
             return
