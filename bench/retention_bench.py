@@ -58,14 +58,14 @@ def plain_scan(batch: int) -> tuple[int, float]:
             query = select(*columns).order_by(EvidenceItem.id).limit(batch)
             if after is not None:
                 query = query.where(EvidenceItem.id > after)
-            found = session.execute(query).all()
+            found = session.connection().execute(query).all()
             if not found:
                 break
             ids = [row[0] for row in found]
             named = select(EvidenceCategory.evidence_id, EvidenceCategory.category).where(
                 EvidenceCategory.evidence_id.in_(ids)
             )
-            session.execute(named.order_by(EvidenceCategory.category)).all()
+            session.connection().execute(named.order_by(EvidenceCategory.category)).all()
         rows += len(found)
         after = ids[-1]
     return rows, time.perf_counter() - started

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
@@ -196,7 +196,7 @@ def _column_by_item(
     """One column of a one-row-per-item table, by item (plain rows: no objects to build)."""
     table = column.class_
     query = select(table.evidence_id, column).where(_of_items(table.evidence_id, ids, span))
-    return dict(session.execute(query).tuples().all())
+    return dict(session.connection().execute(query).tuples().all())
 
 
 def _decisions(
@@ -210,7 +210,8 @@ def _decisions(
         Decision.decided_by,
         Decision.decided_at,
     ).where(_of_items(Decision.evidence_id, ids, span))
-    return {row[0]: DecisionFacts(*row[1:]) for row in session.execute(query).tuples()}
+    rows = session.connection().execute(query).tuples()
+    return {row[0]: DecisionFacts(*row[1:]) for row in rows}
 
 
 class _ScopedHolds:
@@ -240,6 +241,8 @@ class _ScopedHolds:
         ]
         for case in cases:
             candidates += by_key.get(("case", case.case_id), ())
+        if not candidates:
+            return set()
         return {hold for hold in candidates if in_scope(hold, item, cases)}
 
 
@@ -260,11 +263,15 @@ def facts_for(
     holds = open_holds(session) if holds is None else holds
     by_id = {hold.id: hold for hold in holds}
     named: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    for hold_id, evidence_id in session.execute(
-        select(HoldItem.hold_id, HoldItem.evidence_id).where(
-            _of_items(HoldItem.evidence_id, ids, span)
+    for hold_id, evidence_id in (
+        session.connection()
+        .execute(
+            select(HoldItem.hold_id, HoldItem.evidence_id).where(
+                _of_items(HoldItem.evidence_id, ids, span)
+            )
         )
-    ).all():
+        .all()
+    ):
         if hold_id in by_id:
             named[evidence_id].add(hold_id)
     decisions = _decisions(session, ids, span)
@@ -328,7 +335,7 @@ def states_of(
     columns = [getattr(ItemState, name) for name in STATE_COLUMNS]
     where = _of_items(ItemState.evidence_id, wanted, span)
     query = select(ItemState.evidence_id, *columns).where(where)
-    return {row[0]: tuple(row[1:]) for row in session.execute(query).tuples()}
+    return {row[0]: tuple(row[1:]) for row in session.connection().execute(query).tuples()}
 
 
 # --- lists: the queue, reviews due, runs, disposals, pending byte deletions ---------------------
@@ -381,13 +388,18 @@ def disposals_of_run(session: Session, run_id: uuid.UUID) -> list[Disposal]:
     return list(session.scalars(query))
 
 
-def pending_byte_deletions(session: Session, *, limit: int = 1000) -> list[ByteDeletion]:
+def pending_byte_deletions(
+    session: Session, *, limit: int = 1000, after: tuple[datetime, uuid.UUID] | None = None
+) -> list[ByteDeletion]:
+    """Byte deletions not yet done, oldest first; `after` (created_at, id) for the next page."""
     query = (
         select(ByteDeletion)
         .where(ByteDeletion.done_at.is_(None))
         .order_by(ByteDeletion.created_at, ByteDeletion.id)
         .limit(limit)
     )
+    if after is not None:
+        query = query.where(tuple_(ByteDeletion.created_at, ByteDeletion.id) > after)
     return list(session.scalars(query))
 
 

@@ -37,6 +37,7 @@ from openbwv.timeutil import utcnow
 
 log = get_logger(__name__)
 DISPOSE_BATCH = 200
+BYTES_PAGE = 1000
 Hook = Callable[[list[uuid.UUID]], None]
 
 
@@ -267,6 +268,7 @@ def _dispose_due(
         with read_only_unit_of_work(settings) as session:
             due = queries.due_for_disposal(session, now, limit=DISPOSE_BATCH + len(seen), ids=only)
         ids = [i for i in due if i not in seen and (wanted is None or i in wanted)]
+        ids = ids[:DISPOSE_BATCH]
         if not ids:
             return
         seen.update(ids)
@@ -368,29 +370,44 @@ def finish_byte_deletions(
     """Delete the bytes of committed disposals (once each): unless a live item still uses the
     object; a refusal (Object Lock) or a failure leaves it pending for the next run."""
     report = report or RunReport()
-    with read_only_unit_of_work(settings) as session:
-        pending = [
-            (r.id, r.evidence_id, StoredObject(r.namespace, r.key))
-            for r in queries.pending_byte_deletions(session)
-        ]
-        in_use = evidence_facts.objects_in_use(session, [obj for _, _, obj in pending])
-    for row_id, evidence_id, obj in pending:
-        if obj in in_use:
-            _done(settings, row_id, evidence_id, obj, "shared")
-            report.bytes_shared += 1
-            continue
-        try:
-            stores[obj.namespace].delete(obj.key)
-            outcome = "deleted"
-        except ObjectNotFound:
-            outcome = "absent"  # deleted before a crash, or never stored
-        except (StorageError, OSError) as exc:
-            _failed(settings, row_id, str(exc))
-            report.bytes_pending += 1
-            continue
-        if _done(settings, row_id, evidence_id, obj, outcome):
-            report.bytes_deleted += 1
-    return report
+    after: tuple[datetime, uuid.UUID] | None = None
+    while True:  # page by page (keyset: a page that keeps failing does not block the rest)
+        with read_only_unit_of_work(settings) as session:
+            rows = queries.pending_byte_deletions(session, limit=BYTES_PAGE, after=after)
+            pending = [(r.id, r.evidence_id, StoredObject(r.namespace, r.key)) for r in rows]
+            in_use = evidence_facts.objects_in_use(session, [obj for _, _, obj in pending])
+            if rows:
+                after = (rows[-1].created_at, rows[-1].id)
+        for row_id, evidence_id, obj in pending:
+            _delete_one(settings, stores, report, row_id, evidence_id, obj, obj in in_use)
+        if len(rows) < BYTES_PAGE:
+            return report
+
+
+def _delete_one(
+    settings: Settings,
+    stores: Mapping[str, ObjectStore],
+    report: RunReport,
+    row_id: uuid.UUID,
+    evidence_id: uuid.UUID,
+    obj: StoredObject,
+    shared: bool,
+) -> None:
+    if shared:
+        _done(settings, row_id, evidence_id, obj, "shared")
+        report.bytes_shared += 1
+        return
+    try:
+        stores[obj.namespace].delete(obj.key)
+        outcome = "deleted"
+    except ObjectNotFound:
+        outcome = "absent"  # deleted before a crash, or never stored
+    except (StorageError, OSError) as exc:
+        _failed(settings, row_id, str(exc))
+        report.bytes_pending += 1
+        return
+    if _done(settings, row_id, evidence_id, obj, outcome):
+        report.bytes_deleted += 1
 
 
 def _done(

@@ -29,6 +29,7 @@ _FACT_COLUMNS = (
     EvidenceItem.officer_user_id,
     EvidenceItem.borough,
 )
+_FIELDS = len(_FACT_COLUMNS)  # ItemFacts' leading fields, in this order
 
 
 def retention_batch(
@@ -50,9 +51,18 @@ def retention_batch(
     query = query.order_by(EvidenceItem.id).limit(limit)
     if lock:
         query = query.with_for_update(of=EvidenceItem)
-    rows = session.execute(query).all()
+    # Plain rows (Core: no ORM loading for columns), built positionally: a sweep reads millions.
+    rows = session.connection().execute(query).tuples().all()
     names = _item_categories_by_id(session, [row[0] for row in rows])
-    return [ItemFacts(**row._mapping, categories=tuple(names.get(row[0], ()))) for row in rows]
+    return [
+        ItemFacts(
+            *row[:_FIELDS],
+            categories=tuple(names.get(row[0], ())),
+            disposed_at=row[_FIELDS],
+            disposal=row[_FIELDS + 1],
+        )
+        for row in rows
+    ]
 
 
 def _item_categories_by_id(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
@@ -64,7 +74,7 @@ def _item_categories_by_id(session: Session, ids: list[uuid.UUID]) -> dict[uuid.
         .where(EvidenceCategory.evidence_id.in_(ids))
         .order_by(EvidenceCategory.category)
     )
-    for item_id, name in session.execute(query).all():
+    for item_id, name in session.connection().execute(query).tuples():
         found[item_id].append(name)
     return found
 
