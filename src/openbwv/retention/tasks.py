@@ -38,6 +38,7 @@ from openbwv.timeutil import utcnow
 log = get_logger(__name__)
 DISPOSE_BATCH = 200
 BYTES_PAGE = 1000
+MARK_CHUNK = 100  # byte deletions marked done per transaction
 Hook = Callable[[list[uuid.UUID]], None]
 
 
@@ -378,8 +379,14 @@ def finish_byte_deletions(
             in_use = evidence_facts.objects_in_use(session, [obj for _, _, obj in pending])
             if rows:
                 after = (rows[-1].created_at, rows[-1].id)
-        for row_id, evidence_id, obj in pending:
-            _delete_one(settings, stores, report, row_id, evidence_id, obj, obj in in_use)
+        for first in range(0, len(pending), MARK_CHUNK):
+            chunk = pending[first : first + MARK_CHUNK]
+            finished = [
+                (row_id, evidence_id, obj, outcome)
+                for row_id, evidence_id, obj in chunk
+                if (outcome := _delete_one(settings, stores, report, row_id, obj, obj in in_use))
+            ]
+            _mark_done(settings, finished, report)
         if len(rows) < BYTES_PAGE:
             return report
 
@@ -389,41 +396,46 @@ def _delete_one(
     stores: Mapping[str, ObjectStore],
     report: RunReport,
     row_id: uuid.UUID,
-    evidence_id: uuid.UUID,
     obj: StoredObject,
     shared: bool,
-) -> None:
+) -> str | None:
+    """Delete one object unless shared: its outcome, or None when the store refused."""
     if shared:
-        _done(settings, row_id, evidence_id, obj, "shared")
         report.bytes_shared += 1
-        return
+        return "shared"
     try:
         stores[obj.namespace].delete(obj.key)
-        outcome = "deleted"
+        return "deleted"
     except ObjectNotFound:
-        outcome = "absent"  # deleted before a crash, or never stored
+        return "absent"  # deleted before a crash, or never stored
     except (StorageError, OSError) as exc:
         _failed(settings, row_id, str(exc))
         report.bytes_pending += 1
+        return None
+
+
+def _mark_done(
+    settings: Settings,
+    finished: list[tuple[uuid.UUID, uuid.UUID, StoredObject, str]],
+    report: RunReport,
+) -> None:
+    """Mark a chunk of deletions done, each recorded once, in one transaction (a crash before
+    it commits leaves them pending: the next run finds the objects absent and records that)."""
+    if not finished:
         return
-    if _done(settings, row_id, evidence_id, obj, outcome):
-        report.bytes_deleted += 1
-
-
-def _done(
-    settings: Settings, row_id: uuid.UUID, evidence_id: uuid.UUID, obj: StoredObject, outcome: str
-) -> bool:
     with unit_of_work(settings) as session:
-        marked = session.execute(
-            update(ByteDeletion)
-            .where(ByteDeletion.id == row_id, ByteDeletion.done_at.is_(None))
-            .values(done_at=utcnow(), outcome=outcome)
-        )
-        if marked.rowcount != 1:  # type: ignore[attr-defined]
-            return False  # another run finished it
-        details = {"namespace": obj.namespace, "key": obj.key, "outcome": outcome}
-        record(session, None, "retention.bytes", evidence_id=evidence_id, details=details)
-    return True
+        for row_id, evidence_id, obj, outcome in finished:
+            marked = session.execute(
+                update(ByteDeletion)
+                .where(ByteDeletion.id == row_id, ByteDeletion.done_at.is_(None))
+                .values(done_at=utcnow(), outcome=outcome)
+            )
+            if marked.rowcount != 1:  # type: ignore[attr-defined]
+                continue  # another run finished it
+            details = {"namespace": obj.namespace, "key": obj.key, "outcome": outcome}
+            record(session, None, "retention.bytes", evidence_id=evidence_id, details=details)
+            if outcome != "shared":
+                report.bytes_deleted += 1
 
 
 def _failed(settings: Settings, row_id: uuid.UUID, error: str) -> None:
