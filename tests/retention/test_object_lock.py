@@ -55,7 +55,8 @@ if RGW_URL:
 
     def test_a_locked_original_waits_then_goes_exactly_once(stack: Stack) -> None:
         settings = Settings(**rgw_settings_kwargs(), s3_object_lock_days=1)
-        store = S3Store.from_settings(unique_bucket("bwv-disposal"), "", "originals", True, settings)
+        bucket = unique_bucket("bwv-disposal")
+        store = S3Store.from_settings(bucket, "", "originals", True, settings)
         store.ensure_bucket(object_lock=True)
         stores = {"originals": store, "derivatives": derivatives()}
         data = os.urandom(4096)

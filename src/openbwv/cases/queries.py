@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -282,8 +282,9 @@ def retention_links(
     )
     if lock:
         query = query.with_for_update(read=True, of=Case)
-    for evidence_id, *fields in session.connection().execute(query).tuples():
-        found[evidence_id].append(CaseFacts(*fields))  # the columns in CaseFacts' order
+    rows: Sequence[Any] = session.connection().execute(query).all()
+    for row in rows:
+        found[row[0]].append(CaseFacts(*row[1:]))  # the columns in CaseFacts' order
     return found
 
 

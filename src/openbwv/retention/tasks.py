@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from openbwv.audit.events import record
@@ -206,13 +206,8 @@ def _write_batch(
     # Set-based: one statement for the new states and one (executemany) for the changed ones.
     if inserts:
         session.execute(insert(ItemState), inserts)
-    if updates:
-        changed = (
-            update(ItemState.__table__)
-            .where(ItemState.__table__.c.evidence_id == bindparam("b_id"))
-            .values({name: bindparam(name) for name in (*queries.STATE_COLUMNS, "evaluated_at")})
-        )
-        session.connection().execute(changed, updates)
+    if updates:  # ORM bulk UPDATE by primary key: one executemany
+        session.execute(update(ItemState), updates)
 
 
 def _authority(fact: ItemRetention) -> str:
@@ -249,7 +244,7 @@ def _put_state(
     if state is None:
         inserts.append({"evidence_id": fact.item.id, **row})
     else:
-        updates.append({"b_id": fact.item.id, **row})
+        updates.append({"evidence_id": fact.item.id, **row})
 
 
 # --- disposal -----------------------------------------------------------------------------------

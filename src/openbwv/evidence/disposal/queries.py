@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -52,17 +53,43 @@ def retention_batch(
     if lock:
         query = query.with_for_update(of=EvidenceItem)
     # Plain rows (Core: no ORM loading for columns), built positionally: a sweep reads millions.
-    rows = session.connection().execute(query).tuples().all()
+    rows: Sequence[Any] = session.connection().execute(query).all()
     names = _item_categories_by_id(session, [row[0] for row in rows])
-    return [
-        ItemFacts(
-            *row[:_FIELDS],
-            categories=tuple(names.get(row[0], ())),
-            disposed_at=row[_FIELDS],
-            disposal=row[_FIELDS + 1],
-        )
-        for row in rows
-    ]
+    return [_facts(row, tuple(names.get(row[0], ()))) for row in rows]
+
+
+def _facts(row: Any, categories: tuple[str, ...]) -> ItemFacts:
+    (
+        id_,
+        sha256,
+        size,
+        media,
+        status,
+        start,
+        end,
+        occurred,
+        camera,
+        officer,
+        officer_id,
+        borough,
+    ) = row[:_FIELDS]
+    return ItemFacts(
+        id_,
+        sha256,
+        size,
+        media,
+        status,
+        start,
+        end,
+        occurred,
+        camera,
+        officer,
+        officer_id,
+        borough,
+        categories,
+        disposed_at=row[_FIELDS],
+        disposal=row[_FIELDS + 1],
+    )
 
 
 def _item_categories_by_id(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
