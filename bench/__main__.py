@@ -13,6 +13,7 @@ BENCHMARKS = [
     "search_bench",
     "burst_bench",
     "load_bench",
+    "retention_bench",
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -279,11 +279,16 @@ class CaseFacts:
 
 
 def retention_links(
-    session: Session, evidence_ids: Iterable[uuid.UUID], *, lock: bool = False
+    session: Session,
+    evidence_ids: Iterable[uuid.UUID],
+    *,
+    lock: bool = False,
+    span: tuple[uuid.UUID, uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, list[CaseFacts]]:
     """The cases each item is linked to, in one query (unfiltered: retention is not a person).
     `lock` takes a share lock on the cases (PostgreSQL), so a stage change waits for a disposal
-    transaction that has read it, and one committed before is seen."""
+    transaction that has read it, and one committed before is seen. `span` (first, last id):
+    the items are every item in that range (a sweep's batch), read by range, not by list."""
     wanted = list(evidence_ids)
     found: dict[uuid.UUID, list[CaseFacts]] = defaultdict(list)
     if not wanted:
@@ -298,14 +303,14 @@ def retention_links(
             Case.expected_release_at,
         )
         .join(Case, Case.id == CaseItem.case_id)
-        .where(CaseItem.evidence_id.in_(wanted))
+        .where(CaseItem.evidence_id.between(*span) if span else CaseItem.evidence_id.in_(wanted))
         .order_by(Case.crime_reference)
     )
     if lock:
         query = query.with_for_update(read=True, of=Case)
-    for row in session.execute(query).all():
-        fields = dict(row._mapping)
-        found[fields.pop("evidence_id")].append(CaseFacts(**fields))
+    rows: Sequence[Any] = session.connection().execute(query).all()
+    for row in rows:
+        found[row[0]].append(CaseFacts(*row[1:]))  # the columns in CaseFacts' order
     return found
 
 

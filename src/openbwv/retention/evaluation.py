@@ -125,6 +125,8 @@ def day(moment: datetime) -> str:
 def add_months(moment: datetime, months: int) -> datetime:
     month = moment.month - 1 + months
     year, month = moment.year + month // 12, month % 12 + 1
+    if moment.day <= 28:  # every month has the day: no calendar needed (the sweep's common case)
+        return moment.replace(year=year, month=month)
     last = calendar.monthrange(year, month)[1]
     return moment.replace(year=year, month=month, day=min(moment.day, last))
 

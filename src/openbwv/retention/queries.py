@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
@@ -189,9 +189,71 @@ def retention_links_ids(session: Session, case_id: uuid.UUID | None) -> list[uui
 # --- the facts the rules need, in bulk ----------------------------------------------------------
 
 
-def _by_item(session: Session, model: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    rows = session.scalars(select(model).where(model.evidence_id.in_(ids)))
-    return {row.evidence_id: row for row in rows}
+Span = tuple[uuid.UUID, uuid.UUID]
+
+
+def _of_items(column: Any, ids: list[uuid.UUID], span: Span | None) -> Any:
+    """Rows of these items: by id range when the batch is every item in it (the sweep's keyset
+    batches: an index range scan, no thousand parameters), else by the list."""
+    if span is not None:
+        return column.between(*span)
+    return column.in_(ids)
+
+
+def _column_by_item(
+    session: Session, column: Any, ids: list[uuid.UUID], span: Span | None
+) -> dict[uuid.UUID, Any]:
+    """One column of a one-row-per-item table, by item (plain rows: no objects to build)."""
+    table = column.class_
+    query = select(table.evidence_id, column).where(_of_items(table.evidence_id, ids, span))
+    return dict(session.connection().execute(query).tuples().all())
+
+
+def _decisions(
+    session: Session, ids: list[uuid.UUID], span: Span | None
+) -> dict[uuid.UUID, DecisionFacts]:
+    query = select(
+        Decision.evidence_id,
+        Decision.kind,
+        Decision.until,
+        Decision.reason,
+        Decision.decided_by,
+        Decision.decided_at,
+    ).where(_of_items(Decision.evidence_id, ids, span))
+    rows = session.connection().execute(query).tuples()
+    return {row[0]: DecisionFacts(*row[1:]) for row in rows}
+
+
+class _ScopedHolds:
+    """The open holds with a scope (case, officer, area), indexed by what an item would have to
+    match, so each item is checked against the few that could hold it, not all of them;
+    `in_scope` still decides."""
+
+    def __init__(self, holds: Sequence[Hold]) -> None:
+        self.by_key: dict[tuple[str, object], list[Hold]] = defaultdict(list)
+        for hold in holds:
+            if hold.scope == "case":
+                self.by_key[("case", hold.case_id)].append(hold)
+            elif hold.scope == "officer":
+                self.by_key[("officer", hold.officer)].append(hold)
+                self.by_key[("officer_id", hold.officer_user_id)].append(hold)
+            elif hold.scope == "area":
+                self.by_key[("area", hold.borough)].append(hold)
+
+    def holding(self, item: ItemFacts, cases: Sequence[CaseFacts]) -> set[Hold]:
+        by_key = self.by_key
+        if not by_key:
+            return set()
+        candidates = [
+            *by_key.get(("officer", item.officer), ()),
+            *by_key.get(("officer_id", item.officer_user_id), ()),
+            *by_key.get(("area", item.borough), ()),
+        ]
+        for case in cases:
+            candidates += by_key.get(("case", case.case_id), ())
+        if not candidates:
+            return set()
+        return {hold for hold in candidates if in_scope(hold, item, cases)}
 
 
 def facts_for(
@@ -200,47 +262,49 @@ def facts_for(
     *,
     holds: Sequence[Hold] | None = None,
     lock: bool = False,
+    span: Span | None = None,
 ) -> list[ItemRetention]:
-    """The rules' input for a batch of items: six queries whatever the batch's size."""
+    """The rules' input for a batch of items: six queries whatever the batch's size. `span`
+    (first, last id): the batch is every item in that range (the sweep reads in id order)."""
     ids = [item.id for item in items]
     if not ids:
         return []
-    cases = retention_links(session, ids, lock=lock)
+    cases = retention_links(session, ids, lock=lock, span=span)
     holds = open_holds(session) if holds is None else holds
     by_id = {hold.id: hold for hold in holds}
     named: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    for hold_id, evidence_id in session.execute(
-        select(HoldItem.hold_id, HoldItem.evidence_id).where(HoldItem.evidence_id.in_(ids))
-    ).all():
+    for hold_id, evidence_id in (
+        session.connection()
+        .execute(
+            select(HoldItem.hold_id, HoldItem.evidence_id).where(
+                _of_items(HoldItem.evidence_id, ids, span)
+            )
+        )
+        .all()
+    ):
         if hold_id in by_id:
             named[evidence_id].add(hold_id)
-    decisions = _by_item(session, Decision, ids)
-    queued = _by_item(session, QueueEntry, ids)
-    notices = _by_item(session, Notice, ids)
-    scoped = [hold for hold in holds if hold.scope != "items"]
+    decisions = _decisions(session, ids, span)
+    queued = _column_by_item(session, QueueEntry.dispose_after, ids, span)
+    notices = _column_by_item(session, Notice.until, ids, span)
+    scoped = _ScopedHolds([hold for hold in holds if hold.scope != "items"])
     found = []
     for item in items:
         linked = cases.get(item.id, [])
-        holding = {by_id[h] for h in named.get(item.id, set())}
-        holding |= {hold for hold in scoped if in_scope(hold, item, linked)}
-        decision = decisions.get(item.id)
-        entry = queued.get(item.id)
-        notice = notices.get(item.id)
+        holding = scoped.holding(item, linked)
+        if item.id in named:
+            holding |= {by_id[h] for h in named[item.id]}
         found.append(
             ItemRetention(
                 item=item,
                 cases=linked,
                 holds=[_hold_facts(h) for h in sorted(holding, key=lambda h: h.placed_at)],
-                decision=_decision(decision) if isinstance(decision, Decision) else None,
-                queued_until=entry.dispose_after if isinstance(entry, QueueEntry) else None,
-                notice_until=notice.until if isinstance(notice, Notice) else None,
+                decision=decisions.get(item.id),
+                queued_until=queued.get(item.id),
+                notice_until=notices.get(item.id),
             )
         )
     return found
-
-
-def _decision(row: Decision) -> DecisionFacts:
-    return DecisionFacts(row.kind, row.until, row.reason, row.decided_by, row.decided_at)
 
 
 def evaluate_ids(
@@ -258,12 +322,30 @@ def item_retention(
     return evaluate_ids(session, [evidence_id], now, settings).get(evidence_id)
 
 
-def states_of(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ItemState]:
+STATE_COLUMNS = (
+    "state",
+    "until",
+    "rule",
+    "reason",
+    "borough",
+    "category",
+    "size_bytes",
+    "disposes",
+)
+
+
+def states_of(
+    session: Session, ids: Iterable[uuid.UUID], span: Span | None = None
+) -> dict[uuid.UUID, tuple[Any, ...]]:
+    """The last verdict on each item, as the values of `STATE_COLUMNS` (plain rows: the sweep
+    compares them and writes only what changed)."""
     wanted = list(ids)
     if not wanted:
         return {}
-    rows = session.scalars(select(ItemState).where(ItemState.evidence_id.in_(wanted)))
-    return {row.evidence_id: row for row in rows}
+    columns = [getattr(ItemState, name) for name in STATE_COLUMNS]
+    where = _of_items(ItemState.evidence_id, wanted, span)
+    query = select(ItemState.evidence_id, *columns).where(where)
+    return {row[0]: tuple(row[1:]) for row in session.connection().execute(query).tuples()}
 
 
 # --- lists: the queue, reviews due, runs, disposals, pending byte deletions ---------------------
@@ -279,13 +361,18 @@ def queue_entry(session: Session, evidence_id: uuid.UUID) -> QueueEntry | None:
     return session.get(QueueEntry, evidence_id)
 
 
-def due_for_disposal(session: Session, now: datetime, *, limit: int) -> list[uuid.UUID]:
+def due_for_disposal(
+    session: Session, now: datetime, *, limit: int, ids: Sequence[uuid.UUID] | None = None
+) -> list[uuid.UUID]:
+    """Queued items past their grace period, soonest first (of `ids` only, when given)."""
     query = (
         select(QueueEntry.evidence_id)
         .where(QueueEntry.dispose_after <= now)
         .order_by(QueueEntry.dispose_after, QueueEntry.evidence_id)
         .limit(limit)
     )
+    if ids is not None:
+        query = query.where(QueueEntry.evidence_id.in_(list(ids)))
     return list(session.scalars(query))
 
 
@@ -318,13 +405,18 @@ def disposals_of_run(session: Session, run_id: uuid.UUID) -> list[Disposal]:
     return list(session.scalars(query))
 
 
-def pending_byte_deletions(session: Session, *, limit: int = 1000) -> list[ByteDeletion]:
+def pending_byte_deletions(
+    session: Session, *, limit: int = 1000, after: tuple[datetime, uuid.UUID] | None = None
+) -> list[ByteDeletion]:
+    """Byte deletions not yet done, oldest first; `after` (created_at, id) for the next page."""
     query = (
         select(ByteDeletion)
         .where(ByteDeletion.done_at.is_(None))
         .order_by(ByteDeletion.created_at, ByteDeletion.id)
         .limit(limit)
     )
+    if after is not None:
+        query = query.where(tuple_(ByteDeletion.created_at, ByteDeletion.id) > after)
     return list(session.scalars(query))
 
 

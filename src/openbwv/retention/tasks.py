@@ -16,8 +16,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from openbwv.audit.events import record
@@ -36,6 +37,8 @@ from openbwv.timeutil import utcnow
 
 log = get_logger(__name__)
 DISPOSE_BATCH = 200
+BYTES_PAGE = 1000
+MARK_CHUNK = 100  # byte deletions marked done per transaction
 Hook = Callable[[list[uuid.UUID]], None]
 
 
@@ -131,13 +134,15 @@ def _evaluate_all(
             if not items:
                 return
             policy = queries.policy(session, settings)
-            facts = queries.facts_for(session, items)
+            # A keyset batch of the whole table is every item between its first and last id.
+            span = (items[0].id, items[-1].id) if wanted is None else None
+            facts = queries.facts_for(session, items, span=span)
             verdicts = [(fact, evaluate(fact, policy, now)) for fact in facts]
         after = items[-1].id
         _tally(report, verdicts, now)
         if not report.dry_run:
             with unit_of_work(settings) as session:
-                _write_batch(session, verdicts, now, policy.grace_days, report)
+                _write_batch(session, verdicts, now, policy.grace_days, report, span)
 
 
 def _tally(
@@ -165,9 +170,12 @@ def _write_batch(
     now: datetime,
     grace_days: int,
     report: RunReport,
+    span: queries.Span | None,
 ) -> None:
-    states = queries.states_of(session, [fact.item.id for fact, _verdict in verdicts])
-    leaving = []
+    states = queries.states_of(session, [fact.item.id for fact, _verdict in verdicts], span)
+    leaving: list[uuid.UUID] = []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for fact, verdict in verdicts:
         item = fact.item
         if verdict.state == "disposed":
@@ -192,9 +200,14 @@ def _write_batch(
             leaving.append(item.id)
             details = {"state": verdict.state, "reason": verdict.reasons[0]}
             record(session, None, "retention.dequeue", evidence_id=item.id, details=details)
-        _put_state(session, states.get(item.id), fact, verdict, now)
+        _put_state(states.get(item.id), fact, verdict, now, inserts, updates)
     service.dequeue(session, leaving)
     session.flush()
+    # Set-based: one statement for the new states and one (executemany) for the changed ones.
+    if inserts:
+        session.execute(insert(ItemState), inserts)
+    if updates:  # ORM bulk UPDATE by primary key: one executemany
+        session.execute(update(ItemState), updates)
 
 
 def _authority(fact: ItemRetention) -> str:
@@ -206,28 +219,32 @@ def _authority(fact: ItemRetention) -> str:
 
 
 def _put_state(
-    session: Session,
-    state: ItemState | None,
+    state: tuple[Any, ...] | None,
     fact: ItemRetention,
     verdict: Evaluation,
     now: datetime,
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
 ) -> None:
-    values = {
-        "state": verdict.state,
-        "until": verdict.until,
-        "rule": verdict.rule[:64],
-        "reason": verdict.reasons[0] if verdict.reasons else "",
-        "borough": fact.item.borough,
-        "category": fact.item.categories[0] if fact.item.categories else None,
-        "size_bytes": fact.item.size_bytes,
-        "disposes": verdict.disposes,
-    }
+    """The verdict as a row to insert (a first verdict) or update (a changed one); nothing when
+    it is the same as the last."""
+    values = (
+        verdict.state,
+        verdict.until,
+        verdict.rule[:64],
+        verdict.reasons[0] if verdict.reasons else "",
+        fact.item.borough,
+        fact.item.categories[0] if fact.item.categories else None,
+        fact.item.size_bytes,
+        verdict.disposes,
+    )
+    if state == values:
+        return
+    row = dict(zip(queries.STATE_COLUMNS, values, strict=True), evaluated_at=now)
     if state is None:
-        session.add(ItemState(evidence_id=fact.item.id, evaluated_at=now, **values))
-    elif any(getattr(state, key) != value for key, value in values.items()):
-        for key, value in values.items():
-            setattr(state, key, value)
-        state.evaluated_at = now
+        inserts.append({"evidence_id": fact.item.id, **row})
+    else:
+        updates.append({"evidence_id": fact.item.id, **row})
 
 
 # --- disposal -----------------------------------------------------------------------------------
@@ -245,8 +262,9 @@ def _dispose_due(
     wanted = set(only) if only is not None else None
     while True:
         with read_only_unit_of_work(settings) as session:
-            due = queries.due_for_disposal(session, now, limit=DISPOSE_BATCH + len(seen))
+            due = queries.due_for_disposal(session, now, limit=DISPOSE_BATCH + len(seen), ids=only)
         ids = [i for i in due if i not in seen and (wanted is None or i in wanted)]
+        ids = ids[:DISPOSE_BATCH]
         if not ids:
             return
         seen.update(ids)
@@ -348,45 +366,71 @@ def finish_byte_deletions(
     """Delete the bytes of committed disposals (once each): unless a live item still uses the
     object; a refusal (Object Lock) or a failure leaves it pending for the next run."""
     report = report or RunReport()
-    with read_only_unit_of_work(settings) as session:
-        pending = [
-            (r.id, r.evidence_id, StoredObject(r.namespace, r.key))
-            for r in queries.pending_byte_deletions(session)
-        ]
-        in_use = evidence_facts.objects_in_use(session, [obj for _, _, obj in pending])
-    for row_id, evidence_id, obj in pending:
-        if obj in in_use:
-            _done(settings, row_id, evidence_id, obj, "shared")
-            report.bytes_shared += 1
-            continue
-        try:
-            stores[obj.namespace].delete(obj.key)
-            outcome = "deleted"
-        except ObjectNotFound:
-            outcome = "absent"  # deleted before a crash, or never stored
-        except (StorageError, OSError) as exc:
-            _failed(settings, row_id, str(exc))
-            report.bytes_pending += 1
-            continue
-        if _done(settings, row_id, evidence_id, obj, outcome):
-            report.bytes_deleted += 1
-    return report
+    after: tuple[datetime, uuid.UUID] | None = None
+    while True:  # page by page (keyset: a page that keeps failing does not block the rest)
+        with read_only_unit_of_work(settings) as session:
+            rows = queries.pending_byte_deletions(session, limit=BYTES_PAGE, after=after)
+            pending = [(r.id, r.evidence_id, StoredObject(r.namespace, r.key)) for r in rows]
+            in_use = evidence_facts.objects_in_use(session, [obj for _, _, obj in pending])
+            if rows:
+                after = (rows[-1].created_at, rows[-1].id)
+        for first in range(0, len(pending), MARK_CHUNK):
+            chunk = pending[first : first + MARK_CHUNK]
+            finished = [
+                (row_id, evidence_id, obj, outcome)
+                for row_id, evidence_id, obj in chunk
+                if (outcome := _delete_one(settings, stores, report, row_id, obj, obj in in_use))
+            ]
+            _mark_done(settings, finished, report)
+        if len(rows) < BYTES_PAGE:
+            return report
 
 
-def _done(
-    settings: Settings, row_id: uuid.UUID, evidence_id: uuid.UUID, obj: StoredObject, outcome: str
-) -> bool:
+def _delete_one(
+    settings: Settings,
+    stores: Mapping[str, ObjectStore],
+    report: RunReport,
+    row_id: uuid.UUID,
+    obj: StoredObject,
+    shared: bool,
+) -> str | None:
+    """Delete one object unless shared: its outcome, or None when the store refused."""
+    if shared:
+        report.bytes_shared += 1
+        return "shared"
+    try:
+        stores[obj.namespace].delete(obj.key)
+        return "deleted"
+    except ObjectNotFound:
+        return "absent"  # deleted before a crash, or never stored
+    except (StorageError, OSError) as exc:
+        _failed(settings, row_id, str(exc))
+        report.bytes_pending += 1
+        return None
+
+
+def _mark_done(
+    settings: Settings,
+    finished: list[tuple[uuid.UUID, uuid.UUID, StoredObject, str]],
+    report: RunReport,
+) -> None:
+    """Mark a chunk of deletions done, each recorded once, in one transaction (a crash before
+    it commits leaves them pending: the next run finds the objects absent and records that)."""
+    if not finished:
+        return
     with unit_of_work(settings) as session:
-        marked = session.execute(
-            update(ByteDeletion)
-            .where(ByteDeletion.id == row_id, ByteDeletion.done_at.is_(None))
-            .values(done_at=utcnow(), outcome=outcome)
-        )
-        if marked.rowcount != 1:  # type: ignore[attr-defined]
-            return False  # another run finished it
-        details = {"namespace": obj.namespace, "key": obj.key, "outcome": outcome}
-        record(session, None, "retention.bytes", evidence_id=evidence_id, details=details)
-    return True
+        for row_id, evidence_id, obj, outcome in finished:
+            marked = session.execute(
+                update(ByteDeletion)
+                .where(ByteDeletion.id == row_id, ByteDeletion.done_at.is_(None))
+                .values(done_at=utcnow(), outcome=outcome)
+            )
+            if marked.rowcount != 1:  # type: ignore[attr-defined]
+                continue  # another run finished it
+            details = {"namespace": obj.namespace, "key": obj.key, "outcome": outcome}
+            record(session, None, "retention.bytes", evidence_id=evidence_id, details=details)
+            if outcome != "shared":
+                report.bytes_deleted += 1
 
 
 def _failed(settings: Settings, row_id: uuid.UUID, error: str) -> None:

@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ _FACT_COLUMNS = (
     EvidenceItem.officer_user_id,
     EvidenceItem.borough,
 )
+_FIELDS = len(_FACT_COLUMNS)  # ItemFacts' leading fields, in this order
 
 
 def retention_batch(
@@ -50,9 +52,44 @@ def retention_batch(
     query = query.order_by(EvidenceItem.id).limit(limit)
     if lock:
         query = query.with_for_update(of=EvidenceItem)
-    rows = session.execute(query).all()
+    # Plain rows (Core: no ORM loading for columns), built positionally: a sweep reads millions.
+    rows: Sequence[Any] = session.connection().execute(query).all()
     names = _item_categories_by_id(session, [row[0] for row in rows])
-    return [ItemFacts(**row._mapping, categories=tuple(names.get(row[0], ()))) for row in rows]
+    return [_facts(row, tuple(names.get(row[0], ()))) for row in rows]
+
+
+def _facts(row: Any, categories: tuple[str, ...]) -> ItemFacts:
+    (
+        id_,
+        sha256,
+        size,
+        media,
+        status,
+        start,
+        end,
+        occurred,
+        camera,
+        officer,
+        officer_id,
+        borough,
+    ) = row[:_FIELDS]
+    return ItemFacts(
+        id_,
+        sha256,
+        size,
+        media,
+        status,
+        start,
+        end,
+        occurred,
+        camera,
+        officer,
+        officer_id,
+        borough,
+        categories,
+        disposed_at=row[_FIELDS],
+        disposal=row[_FIELDS + 1],
+    )
 
 
 def _item_categories_by_id(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
@@ -64,7 +101,7 @@ def _item_categories_by_id(session: Session, ids: list[uuid.UUID]) -> dict[uuid.
         .where(EvidenceCategory.evidence_id.in_(ids))
         .order_by(EvidenceCategory.category)
     )
-    for item_id, name in session.execute(query).all():
+    for item_id, name in session.connection().execute(query).tuples():
         found[item_id].append(name)
     return found
 
