@@ -46,6 +46,11 @@ def create_package(
             source_ip=client.ip,
         ),
     )
+    return package_response(stream)
+
+
+def package_response(stream: service.PackageStream) -> StreamingResponse:
+    """The package as a ZIP download (the API's, a share's, a link's, the sharing page's)."""
     summary = stream.summary
     name = f"package-{safe_name(summary.crime_reference, 'case')}-{summary.package_id[:8]}.zip"
     return StreamingResponse(
