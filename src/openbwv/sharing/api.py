@@ -239,7 +239,8 @@ def share_package(
     """For the share's recipient, when it allows downloading: its items, their custody and the
     offline verifiers (docs/packages.md). 410 once the share has ended; a revocation stops a
     package already streaming at its next check."""
-    return package_response(downloads.recipient_package(principal, share_id, copies, client.ip))
+    stream = downloads.recipient_package(principal, share_id, copies, client.ip)
+    return package_response(stream, downloads.until_ended(stream))
 
 
 def _attachment(share: Share, ext: str) -> dict[str, str]:

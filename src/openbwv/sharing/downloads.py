@@ -6,13 +6,15 @@ A link's package counts as one of its downloads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 
 from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
 from openbwv.config import get_settings
 from openbwv.db.session import unit_of_work
+from openbwv.logging import get_logger
 from openbwv.sharing import queries
 from openbwv.sharing.errors import LinkGone, NoDownload, NoSuchShare, ShareOver
 from openbwv.sharing.links import service as links
@@ -20,6 +22,8 @@ from openbwv.sharing.models import Share
 from openbwv.sharing.packages import service as packages
 from openbwv.sharing.packages.contents import Copies
 from openbwv.timeutil import isoformat_z
+
+log = get_logger(__name__)
 
 
 def _request(
@@ -46,14 +50,28 @@ def _request(
     )
 
 
-def _still_live(share_id: object) -> Callable[[], None]:
+def _still_given(principal: Principal, share_id: uuid.UUID) -> Callable[[], None]:
+    """Still an active share of this recipient's (not revoked, not expired, still a member of the
+    organisation it was given to)?"""
+
     def check() -> None:
         with unit_of_work() as session:
-            share = queries.find_share(session, str(share_id))
-            if share is None or not queries.is_live(share):
+            if share_id not in {s.id for s in queries.shares_for(session, principal)}:
                 raise ShareOver("this share was revoked or has expired")
 
     return check
+
+
+def until_ended(stream: packages.PackageStream) -> Iterator[bytes]:
+    """The package's bytes, ending quietly when the share ends meanwhile (the stream records
+    itself as stopped), as the item downloads do (`api/ranges.py`)."""
+    try:
+        yield from stream
+    except (ShareOver, LinkGone):
+        log.info(
+            "package stopped: the share ended while it was sent",
+            share=(stream.request.share or {}).get("id"),
+        )
 
 
 def recipient_package(
@@ -67,7 +85,7 @@ def recipient_package(
             raise NoSuchShare("no such share")
         if not queries.is_live(share):
             raise ShareOver("this share was revoked or has expired")
-        request = _request(session, share, copies, source_ip, _still_live(share.id))
+        request = _request(session, share, copies, source_ip, _still_given(principal, share.id))
     return packages.stream_package(principal, request)
 
 

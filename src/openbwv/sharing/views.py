@@ -212,7 +212,13 @@ def shared_with_me(request: Request, principal: Viewer) -> HTMLResponse:
             case = cases.case_by_id(session, share.case_id)
             rows.append((share, case, queries.given_items(session, principal, share)))
         warn_before = utcnow() + timedelta(days=get_settings().share_warning_days)
-    context = {"title": "Shared with you", "rows": rows, "warn_before": warn_before}
+        downloadable = {s.id for s in shares if queries.download_left(s)}
+    context = {
+        "title": "Shared with you",
+        "rows": rows,
+        "warn_before": warn_before,
+        "downloadable": downloadable,
+    }
     return render(request, "shared.html", context)
 
 

@@ -204,7 +204,8 @@ def link_package(
     """The evidence package of what the link gives, when it allows downloading (one of its
     downloads); revoking or expiring the link stops it at the next check."""
     share = _session_share(request, secret)
-    return package_response(downloads.link_package(secret, share, copies, client.ip))
+    stream = downloads.link_package(secret, share, copies, client.ip)
+    return package_response(stream, downloads.until_ended(stream))
 
 
 @router.get("/s/{secret}/receipt.{fmt}")
