@@ -51,6 +51,10 @@ def test_a_recipient_downloads_the_package_of_what_is_shared(
         assert ("package.export", world.org) in {(r["action"], r["recipient"]) for r in receipts}
         page = world.dco.get(f"/cases/{world.case_id}/sharing")
         assert "downloaded the evidence package" in page.text
+        given = world.cps.get(f"/api/v1/shares/{made['id']}/receipt").json()
+        assert "package.export" in {a["action"] for a in given["accesses"]}
+        pdf = world.cps.get(f"/api/v1/shares/{made['id']}/receipt", params={"format": "pdf"})
+        assert pdf.content.startswith(b"%PDF")
         # Only the recipient: a sharer of the case is no recipient of its share.
         assert world.dco.get(url).status_code == 404
 
