@@ -259,6 +259,7 @@ PUBLIC = {
     ("GET", "/s/{secret}/items/{evidence_id}/play"),
     ("GET", "/s/{secret}/items/{evidence_id}/download"),
     ("GET", "/s/{secret}/receipt.{fmt}"),
+    ("GET", "/s/{secret}/package"),  # tests/sharing/test_share_packages.py: download links only
 }
 # Web pages: each renders only through the same policy; their tests drive a real browser.
 PAGES = {
@@ -311,6 +312,7 @@ PAGES = {
             ("POST", "/shares/{share_id}/revoke"),
             ("POST", "/shares/{share_id}/extend"),
             ("POST", "/cases/{case_id}/sharing/items/{evidence_id}"),
+            ("POST", "/cases/{case_id}/sharing/package"),  # evidence.export, as the API's
             ("GET", "/shared"),
             ("GET", "/shared/items/{evidence_id}"),
         )
@@ -418,6 +420,10 @@ OWN_TESTS = {
     ("POST", "/api/v1/evidence/{evidence_id}/break-glass"): "tests/access/test_break_glass.py",
     ("PUT", "/api/v1/cases/{case_id}/stage"): "tests/retention/test_api.py: case managers only",
     ("GET", "/api/v1/shares/{share_id}/receipt"): "tests/sharing/test_shares.py: one's own only",
+    ("GET", "/api/v1/shares/{share_id}/package"): (
+        "tests/sharing/test_share_packages.py: the share's own external recipient, while it is "
+        "active and allows downloading (404 to anyone else, sharers included; 410 once ended)"
+    ),
     ("PUT", "/api/v1/cases/{case_id}/disclosure/{evidence_id}"): (
         "tests/sharing/test_shares.py: sharers, on the case's items"
     ),

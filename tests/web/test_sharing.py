@@ -1,7 +1,8 @@
 """Sharing from the case page, in a browser: a disclosure officer shares a case with the CPS in
-one form; the CPS lawyer signs in with their second factor, finds it under "Shared with you"
-and plays the footage; the disclosure officer sees the play among the receipts. (The sharing
-API, links, expiry and revocation: tests/sharing.)"""
+one form; the CPS lawyer signs in with their second factor, finds it under "Shared with you",
+plays the footage and downloads the evidence package; the disclosure officer sees both among the
+receipts and downloads the case's package from the sharing page. (The sharing API, links,
+expiry and revocation: tests/sharing.)"""
 
 from __future__ import annotations
 
@@ -90,11 +91,20 @@ def test_a_disclosure_officer_shares_a_case_and_the_cps_plays_it(
     wait_js(cps, "() => document.getElementById('shared-player').currentTime > 0.3", "playback")
     expect(cps.get_by_role("link", name="Download the original")).to_be_visible()
     screenshot(cps, "share-player")
+    cps.goto("/shared")
+    with cps.expect_download() as fetched:
+        cps.get_by_role("link", name="Download the evidence package (verify offline)").click()
+    assert fetched.value.suggested_filename.endswith(".zip")
+    assert Path(fetched.value.path()).read_bytes()[:2] == b"PK"
     assert errors == []
 
     page.goto(f"/cases/{case}/sharing")
     expect(page.locator("#receipts")).to_contain_text(f"{organisation} — {username} played SH-")
+    expect(page.locator("#receipts")).to_contain_text("downloaded the evidence package")
     screenshot(page, "share-receipts")
+    with page.expect_download() as built:
+        page.get_by_role("button", name="Download package").click()
+    assert Path(built.value.path()).read_bytes()[:2] == b"PK"
     with unit_of_work() as session:
         (made,) = sharing_queries.shares_of_case(session, case)
         ends = made.expires_at

@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from openbwv.access.admin.queries import find_user
@@ -20,9 +20,11 @@ from openbwv.api.context import Client
 from openbwv.cases import queries as cases
 from openbwv.config import get_settings
 from openbwv.db.session import unit_of_work
-from openbwv.sharing import documents, queries, service
+from openbwv.sharing import documents, downloads, queries, service
 from openbwv.sharing.errors import NoSuchShare
 from openbwv.sharing.models import Share
+from openbwv.sharing.packages.api import package_response
+from openbwv.sharing.packages.contents import Copies
 from openbwv.sharing.schemas import (
     DecisionIn,
     ExtendIn,
@@ -223,6 +225,22 @@ def receipt(share_id: str, principal: Authed, format: Literal["json", "pdf"] = "
         media_type="application/json",
         headers=_attachment(share, "json"),
     )
+
+
+@router.get(
+    "/shares/{share_id}/package",
+    summary="The evidence package of what the share gives (a ZIP, streamed)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def share_package(
+    share_id: str, client: Client, principal: Authed, copies: Copies = "both"
+) -> StreamingResponse:
+    """For the share's recipient, when it allows downloading: its items, their custody and the
+    offline verifiers (docs/packages.md). 410 once the share has ended; a revocation stops a
+    package already streaming at its next check."""
+    stream = downloads.recipient_package(principal, share_id, copies, client.ip)
+    return package_response(stream, downloads.until_ended(stream))
 
 
 def _attachment(share: Share, ext: str) -> dict[str, str]:

@@ -42,3 +42,17 @@ class LinkGone(Gone):
 class TooManyAttempts(DomainError):
     status = 429
     title = "Too many attempts"
+
+
+class ShareOver(Gone):
+    """A recipient's request on a share that was revoked or has expired: 410. A package being
+    streamed stops with it at its next check."""
+
+    title = "Share ended"
+
+
+class NoDownload(DomainError):
+    """A share that gives viewing and playing only (or a link past its maximum downloads)."""
+
+    status = 403
+    title = "Download not allowed"

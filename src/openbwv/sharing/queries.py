@@ -31,7 +31,13 @@ from openbwv.sharing.models import (
 from openbwv.timeutil import utcnow
 
 LINK_KIND = "link"  # the Principal.kind of a share link's holder
-RECEIPT_ACTIONS = ("evidence.view", "evidence.play", "evidence.download", "share.open")
+RECEIPT_ACTIONS = (
+    "evidence.view",
+    "evidence.play",
+    "evidence.download",
+    "share.open",
+    "package.export",  # a recipient's evidence package (its target: the case)
+)
 
 
 def active() -> ColumnElement[bool]:
@@ -233,7 +239,7 @@ def receipts(session: Session, shares: Sequence[Share], limit: int = 500) -> lis
         sorted(items),
         RECEIPT_ACTIONS,
         limit,
-        target_ids=[str(s.id) for s in shares],
+        target_ids=[str(s.id) for s in shares] + sorted({str(s.case_id) for s in shares}),
     )
     found = []
     for event in events:

@@ -27,6 +27,9 @@ from openbwv.evidence import service as evidence_service
 from openbwv.sharing import queries, service
 from openbwv.sharing.api import link_url
 from openbwv.sharing.models import DISCLOSURE_STATES
+from openbwv.sharing.packages import service as packages
+from openbwv.sharing.packages.api import package_response
+from openbwv.sharing.packages.contents import COPIES
 from openbwv.timeutil import utcnow
 from openbwv.web.auth import Viewer
 from openbwv.web.render import add_template_dir, render
@@ -55,6 +58,7 @@ def _page_context(session: Session, principal: Principal, case_id: str) -> dict[
         "states": DISCLOSURE_STATES,
         "warn_before": utcnow() + timedelta(days=get_settings().share_warning_days),
         "now": utcnow(),
+        "may_export": principal.can(roles.EXPORT),
     }
 
 
@@ -158,6 +162,23 @@ def extend(
         return _back_to_case(share.case_id)
 
 
+@router.post("/cases/{case_id}/sharing/package")
+def case_package(
+    case_id: str,
+    client: Client,
+    principal: Viewer,
+    copies: Annotated[str, Form(max_length=16)] = "both",
+    recipient: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """The case's evidence package for an `evidence.export` holder, streamed (the same as
+    POST /api/v1/cases/{id}/packages, from the sharing page's form)."""
+    wanted = copies if copies in COPIES else "both"
+    request = packages.PackageRequest(
+        case_id=case_id, copies=wanted, recipient=recipient or None, source_ip=client.ip
+    )
+    return package_response(packages.stream_package(principal, request))
+
+
 @router.post("/cases/{case_id}/sharing/items/{evidence_id}")
 def item_decision(
     case_id: str,
@@ -191,7 +212,13 @@ def shared_with_me(request: Request, principal: Viewer) -> HTMLResponse:
             case = cases.case_by_id(session, share.case_id)
             rows.append((share, case, queries.given_items(session, principal, share)))
         warn_before = utcnow() + timedelta(days=get_settings().share_warning_days)
-    context = {"title": "Shared with you", "rows": rows, "warn_before": warn_before}
+        downloadable = {s.id for s in shares if queries.download_left(s)}
+    context = {
+        "title": "Shared with you",
+        "rows": rows,
+        "warn_before": warn_before,
+        "downloadable": downloadable,
+    }
     return render(request, "shared.html", context)
 
 

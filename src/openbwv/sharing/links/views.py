@@ -21,10 +21,12 @@ from openbwv.api.ranges import Recheck, object_response
 from openbwv.config import get_settings
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import service as evidence_service
-from openbwv.sharing import documents, queries
+from openbwv.sharing import documents, downloads, queries
 from openbwv.sharing.errors import LinkGone, ShareRefused, TooManyAttempts
 from openbwv.sharing.links import service
 from openbwv.sharing.models import Share
+from openbwv.sharing.packages.api import package_response
+from openbwv.sharing.packages.contents import Copies
 from openbwv.storage.factory import derivatives, originals
 from openbwv.web.render import add_template_dir, render
 
@@ -193,6 +195,17 @@ def link_download(secret: str, evidence_id: str, request: Request, client: Clien
         recheck=_recheck(secret, share, item.id),
         recheck_bytes=get_settings().share_recheck_bytes,
     )
+
+
+@router.get("/s/{secret}/package")
+def link_package(
+    secret: str, request: Request, client: Client, copies: Copies = "both"
+) -> Response:
+    """The evidence package of what the link gives, when it allows downloading (one of its
+    downloads); revoking or expiring the link stops it at the next check."""
+    share = _session_share(request, secret)
+    stream = downloads.link_package(secret, share, copies, client.ip)
+    return package_response(stream, downloads.until_ended(stream))
 
 
 @router.get("/s/{secret}/receipt.{fmt}")

@@ -4,6 +4,7 @@ download (docs/packages.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
@@ -46,10 +47,18 @@ def create_package(
             source_ip=client.ip,
         ),
     )
+    return package_response(stream)
+
+
+def package_response(
+    stream: service.PackageStream, body: Iterable[bytes] | None = None
+) -> StreamingResponse:
+    """The package as a ZIP download (the API's, a share's, a link's, the sharing page's);
+    `body`: the stream's bytes as the caller wraps them (default: the stream itself)."""
     summary = stream.summary
     name = f"package-{safe_name(summary.crime_reference, 'case')}-{summary.package_id[:8]}.zip"
     return StreamingResponse(
-        iter(stream),
+        iter(stream) if body is None else body,
         media_type="application/zip",
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',

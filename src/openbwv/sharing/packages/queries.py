@@ -59,6 +59,19 @@ def find_case(
     return case
 
 
+def shared_case(session: Session, case_id: str) -> Any:
+    """A share's case, for a package its recipient downloads: the sharing domain has checked the
+    share (recipients are no case members and hold no export permission); what goes in is still
+    decided per item by the recipient's own download permission."""
+    try:
+        case = case_queries.case_by_id(session, uuid.UUID(case_id))
+    except ValueError:
+        case = None
+    if case is None:
+        raise AccessDenied("case.view", "no such case", status=404, target=case_id[:64])
+    return case
+
+
 def safe_name(name: str | None, fallback: str) -> str:
     cleaned = _UNSAFE.sub("_", name or "").strip("._")[:120]
     return cleaned or fallback
@@ -184,12 +197,28 @@ def choose_items(
     principal: Principal,
     case: Any,
     item_ids: Sequence[uuid.UUID] | None,
+    *,
+    strict: bool = True,
 ) -> tuple[list[uuid.UUID], list[dict[str, str]]]:
     """The items that go in (the case's, or the chosen ones) and those withheld, with why.
 
     A chosen item that may not go is refused outright (the sharer asked for it by name); of a
-    whole case, such items are left out and reported."""
+    whole case, such items are left out and reported. Not `strict` (a share's items, chosen by
+    the sharing domain): items no longer linked, or out of the recipient's reach, are left out
+    silently (naming them would tell a recipient of items not shared with them)."""
     linked = case_queries.item_ids(session, case)
+    if not strict:
+        wanted = [item for item in (item_ids or []) if item in set(linked)]
+        chosen, withheld = [], []
+        for item_id in wanted:
+            reason = _withheld_reason(session, principal, item_id)
+            if reason is None:
+                chosen.append(item_id)
+            elif reason.startswith("flagged") or reason.startswith("disposed"):
+                withheld.append({"evidence_id": str(item_id), "reason": reason})
+        if not chosen:
+            raise NothingToPackage("nothing shared with you may go into a package")
+        return chosen, withheld
     if item_ids:
         stray = [str(item) for item in item_ids if item not in set(linked)]
         if stray:

@@ -62,8 +62,12 @@ class PackageRequest:
     known_checkpoint: str | None = None  # a checkpoint the recipient holds (signed note text)
     include_notes: bool = False
     source_ip: str | None = None
-    # Called before each file and every 64 MiB: raise to stop the stream (a share revoked).
+    # Called before each file and every `check_every` bytes: raise to stop the stream (a share
+    # revoked). A share package: the sharing domain has checked the share and sets `share`, so
+    # the case is the share's (no export permission or case membership needed) and each item
+    # still needs the principal's download permission (the policy's share reach).
     check: Callable[[], None] | None = None
+    check_every: int = CHECK_EVERY
 
 
 @dataclass
@@ -88,10 +92,15 @@ def prepare(session: Session, principal: Principal, request: PackageRequest) -> 
     """Authorise, read everything the package holds, and record each item's export."""
     if request.copies not in COPIES:
         raise PackageError(f"copies must be one of {', '.join(COPIES)}")
-    case = queries.find_case(
-        session, principal, case_id=request.case_id, reference=request.crime_reference
+    if request.share is not None:
+        case = queries.shared_case(session, request.case_id or "")
+    else:
+        case = queries.find_case(
+            session, principal, case_id=request.case_id, reference=request.crime_reference
+        )
+    chosen, withheld = queries.choose_items(
+        session, principal, case, request.item_ids, strict=request.share is None
     )
-    chosen, withheld = queries.choose_items(session, principal, case, request.item_ids)
     anchor = queries.anchor(session, request.known_checkpoint)
     package_id = str(new_id())
     plans: list[ItemPlan] = []
@@ -167,21 +176,25 @@ def _signed_copy(item: ItemPlan, source: Source, crime_reference: str) -> Iterat
         path.unlink(missing_ok=True)
 
 
-def _checked(chunks: Iterable[bytes], check: Callable[[], None] | None) -> Iterator[bytes]:
-    if check is not None:
-        check()
+Check = tuple[Callable[[], None], int] | None  # a request's check, and how often (bytes)
+
+
+def _checked(chunks: Iterable[bytes], check: Check) -> Iterator[bytes]:
+    if check is None:
+        yield from chunks
+        return
+    call, every = check
+    call()
     since = 0
     for chunk in chunks:
         since += len(chunk)
-        if check is not None and since >= CHECK_EVERY:
-            check()
+        if since >= every:
+            call()
             since = 0
         yield chunk
 
 
-def _add_item(
-    zipped: PackageZip, item: ItemPlan, plan: Plan, check: Callable[[], None] | None
-) -> None:
+def _add_item(zipped: PackageZip, item: ItemPlan, plan: Plan, check: Check) -> None:
     key = str(item.evidence_id)
     original_path, playback_path = manifest.item_paths(key, item.original_name)
     if item.original is not None:
@@ -212,7 +225,7 @@ def _add_item(
             item.metadata["playback_c2pa"] = False
 
 
-def build_zip(plan: Plan, summary: PackageSummary, check: Callable[[], None] | None) -> PackageZip:
+def build_zip(plan: Plan, summary: PackageSummary, check: Check) -> PackageZip:
     """Queue every member; nothing is read until the ZIP is iterated."""
     zipped = PackageZip()
     for item in plan.items:
@@ -259,7 +272,9 @@ class PackageStream:
     _zip: PackageZip = field(init=False)
 
     def __post_init__(self) -> None:
-        self._zip = build_zip(self.plan, self.summary, self.request.check)
+        check = self.request.check
+        every = max(1, self.request.check_every)
+        self._zip = build_zip(self.plan, self.summary, (check, every) if check else None)
 
     def __iter__(self) -> Iterator[bytes]:
         try:
