@@ -206,7 +206,7 @@ def _column_by_item(
     """One column of a one-row-per-item table, by item (plain rows: no objects to build)."""
     table = column.class_
     query = select(table.evidence_id, column).where(_of_items(table.evidence_id, ids, span))
-    return dict(session.connection().execute(query).tuples().all())
+    return dict(session.connection().execute(query).all())
 
 
 def _decisions(
@@ -220,7 +220,7 @@ def _decisions(
         Decision.decided_by,
         Decision.decided_at,
     ).where(_of_items(Decision.evidence_id, ids, span))
-    rows = session.connection().execute(query).tuples()
+    rows = session.connection().execute(query)
     return {row[0]: DecisionFacts(*row[1:]) for row in rows}
 
 
@@ -345,7 +345,7 @@ def states_of(
     columns = [getattr(ItemState, name) for name in STATE_COLUMNS]
     where = _of_items(ItemState.evidence_id, wanted, span)
     query = select(ItemState.evidence_id, *columns).where(where)
-    return {row[0]: tuple(row[1:]) for row in session.connection().execute(query).tuples()}
+    return {row[0]: tuple(row[1:]) for row in session.connection().execute(query)}
 
 
 # --- lists: the queue, reviews due, runs, disposals, pending byte deletions ---------------------

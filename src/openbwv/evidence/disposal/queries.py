@@ -101,7 +101,7 @@ def _item_categories_by_id(session: Session, ids: list[uuid.UUID]) -> dict[uuid.
         .where(EvidenceCategory.evidence_id.in_(ids))
         .order_by(EvidenceCategory.category)
     )
-    for item_id, name in session.connection().execute(query).tuples():
+    for item_id, name in session.connection().execute(query):
         found[item_id].append(name)
     return found
 
