@@ -17,12 +17,11 @@ from openbwv.access.policy.queries import authorize_item, can_on_item, visible_c
 from openbwv.access.principal import Principal
 from openbwv.api.context import Client
 from openbwv.api.problems import Problem
-from openbwv.api.ranges import Recheck, object_response
-from openbwv.config import get_settings
+from openbwv.api.ranges import Recheck
 from openbwv.db.session import unit_of_work
-from openbwv.evidence import queries, service, thumbnails
+from openbwv.evidence import queries, service, streams, thumbnails
 from openbwv.evidence.errors import Disposed
-from openbwv.evidence.models import DerivativeKind, DerivativeStatus, EvidenceItem, EvidenceStatus
+from openbwv.evidence.models import DerivativeKind, EvidenceItem, EvidenceStatus
 from openbwv.evidence.recordings.queries import ClipRef, visible_clips
 from openbwv.evidence.schemas import (
     BreakGlassIn,
@@ -32,7 +31,6 @@ from openbwv.evidence.schemas import (
     EvidencePage,
     RecordingOut,
 )
-from openbwv.storage.factory import derivatives, originals
 from openbwv.timeutil import Timestamp
 
 router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
@@ -159,10 +157,6 @@ def still_allowed(principal: Principal, item: EvidenceItem, action: str) -> Rech
     return check
 
 
-def _recheck_bytes() -> int:
-    return get_settings().share_recheck_bytes
-
-
 def _range_details(request: Request) -> dict[str, Any]:
     return {"range": request.headers["range"]} if "range" in request.headers else {}
 
@@ -178,34 +172,15 @@ def get_original(evidence_id: str, request: Request, client: Client, principal: 
         "evidence.download",
         _range_details(request),
     )
-    _bytes_of(item)
-    return object_response(
-        request,
-        originals(),
-        item.sha256,
-        item.size_bytes,
-        item.media_type,
-        filename=item.original_filename,
-        recheck=still_allowed(principal, item, roles.DOWNLOAD),
-        recheck_bytes=_recheck_bytes(),
+    return streams.original_response(
+        request, _bytes_of(item), still_allowed(principal, item, roles.DOWNLOAD)
     )
 
 
 def _derivative_response(
     request: Request, item: EvidenceItem, kind: str, recheck: Recheck | None = None
 ) -> Response:
-    derivative = _bytes_of(item).derivative(kind)
-    if derivative is None or derivative.storage_key is None:
-        raise Problem(404, "Not available yet", f"the {kind} of this item is not ready")
-    return object_response(
-        request,
-        derivatives(),
-        derivative.storage_key,
-        derivative.size_bytes or 0,
-        derivative.media_type or "application/octet-stream",
-        recheck=recheck,
-        recheck_bytes=_recheck_bytes(),
-    )
+    return streams.derivative_response(request, _bytes_of(item), kind, recheck)
 
 
 @router.get(
@@ -216,25 +191,9 @@ def get_playback(evidence_id: str, request: Request, client: Client, principal: 
     item = load_for(
         client, principal, evidence_id, roles.PLAY, "evidence.play", _range_details(request)
     )
-    _bytes_of(item)
-    not_needed = any(
-        d.kind == DerivativeKind.PLAYBACK and d.status == DerivativeStatus.NOT_NEEDED
-        for d in item.derivatives
+    return streams.playback_response(
+        request, _bytes_of(item), still_allowed(principal, item, roles.PLAY)
     )
-    recheck = still_allowed(principal, item, roles.PLAY)
-    if not_needed:
-        return object_response(
-            request,
-            originals(),
-            item.sha256,
-            item.size_bytes,
-            "video/mp4",
-            recheck=recheck,
-            recheck_bytes=_recheck_bytes(),
-        )
-    if item.derivative(DerivativeKind.PLAYBACK) is None:
-        raise Problem(404, "Not available yet", "the playback copy is not ready")
-    return _derivative_response(request, item, DerivativeKind.PLAYBACK, recheck)
 
 
 @router.get("/{evidence_id}/thumbnail", summary="Poster frame")

@@ -17,17 +17,16 @@ from openbwv.access.policy import roles
 from openbwv.access.policy.queries import can_on_item
 from openbwv.api.context import Client
 from openbwv.api.problems import Problem
-from openbwv.api.ranges import Recheck, object_response
-from openbwv.config import get_settings
+from openbwv.api.ranges import Recheck
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import service as evidence_service
+from openbwv.evidence import streams
 from openbwv.sharing import documents, downloads, queries
 from openbwv.sharing.errors import LinkGone, ShareRefused, TooManyAttempts
 from openbwv.sharing.links import service
 from openbwv.sharing.models import Share
 from openbwv.sharing.packages.api import package_response
 from openbwv.sharing.packages.contents import Copies
-from openbwv.storage.factory import derivatives, originals
 from openbwv.web.render import add_template_dir, render
 
 router = APIRouter(include_in_schema=False)
@@ -157,44 +156,13 @@ def _starts_download(request: Request) -> bool:
 @router.get("/s/{secret}/items/{evidence_id}/play")
 def link_play(secret: str, evidence_id: str, request: Request, client: Client) -> Response:
     share, item = _open(request, client, secret, evidence_id, roles.PLAY)
-    recheck, every = _recheck(secret, share, item.id), get_settings().share_recheck_bytes
-    playback = item.derivative(PLAYBACK)
-    if playback is not None and playback.storage_key:
-        return object_response(
-            request,
-            derivatives(),
-            playback.storage_key,
-            playback.size_bytes or 0,
-            playback.media_type or "video/mp4",
-            recheck=recheck,
-            recheck_bytes=every,
-        )
-    if any(d.kind == PLAYBACK and d.status == NOT_NEEDED for d in item.derivatives):
-        return object_response(
-            request,
-            originals(),
-            item.sha256,
-            item.size_bytes,
-            "video/mp4",
-            recheck=recheck,
-            recheck_bytes=every,
-        )
-    raise Problem(404, "Not available yet", "the playback copy is not ready")
+    return streams.playback_response(request, item, _recheck(secret, share, item.id))
 
 
 @router.get("/s/{secret}/items/{evidence_id}/download")
 def link_download(secret: str, evidence_id: str, request: Request, client: Client) -> Response:
     share, item = _open(request, client, secret, evidence_id, roles.DOWNLOAD)
-    return object_response(
-        request,
-        originals(),
-        item.sha256,
-        item.size_bytes,
-        item.media_type,
-        filename=item.original_filename,
-        recheck=_recheck(secret, share, item.id),
-        recheck_bytes=get_settings().share_recheck_bytes,
-    )
+    return streams.original_response(request, item, _recheck(secret, share, item.id))
 
 
 @router.get("/s/{secret}/package")
