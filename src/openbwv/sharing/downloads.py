@@ -63,8 +63,9 @@ def _still_given(principal: Principal, share_id: uuid.UUID) -> Callable[[], None
 
 
 def until_ended(stream: packages.PackageStream) -> Iterator[bytes]:
-    """The package's bytes, ending quietly when the share ends meanwhile (the stream records
-    itself as stopped), as the item downloads do (`api/ranges.py`)."""
+    """The package's bytes; when the share ends meanwhile the stream records itself as stopped
+    and the response breaks off. A ZIP is sent chunked (its length is not known before it is
+    built), so only a broken connection tells the client it did not get the whole package."""
     try:
         yield from stream
     except (ShareOver, LinkGone):
@@ -72,6 +73,7 @@ def until_ended(stream: packages.PackageStream) -> Iterator[bytes]:
             "package stopped: the share ended while it was sent",
             share=(stream.request.share or {}).get("id"),
         )
+        raise
 
 
 def recipient_package(

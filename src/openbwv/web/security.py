@@ -4,10 +4,8 @@ only), no framing, no sniffing, and no referrer leaving the site."""
 
 from __future__ import annotations
 
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def content_security_policy(tile_origin: str | None = None) -> str:
@@ -45,17 +43,29 @@ def headers(tile_origin: str | None = None) -> dict[str, str]:
     }
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
+class SecurityHeaders:
+    """Plain ASGI middleware: it adds the headers to the response's start and passes every body
+    message through untouched. (Starlette's BaseHTTPMiddleware would wrap each response in a
+    stream of its own, and a stream that fails mid-way — a share revoked during a download —
+    would then end cleanly, so a chunked ZIP could look complete; here it breaks off.)"""
+
     def __init__(self, app: ASGIApp, tile_origin: str | None = None) -> None:
-        super().__init__(app)
+        self.app = app
         self.headers = headers(tile_origin)
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        for name, value in self.headers.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/api/", "/auth/")) or "text/html" in response.headers.get(
-            "content-type", ""
-        ):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = scope.get("path", "").startswith(("/api/", "/auth/"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    response_headers.setdefault(name, value)
+                if private or "text/html" in response_headers.get("content-type", ""):
+                    response_headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
