@@ -25,7 +25,7 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/bwv db upgrade
 	$(BIN)/bwv demo --if-empty
-	$(BIN)/bwv serve --host $(HOST) --port $(PORT)
+	$(BIN)/bwv serve --host $(HOST) --port $(PORT) --quiet
 
 ## Lint, type-check and run the whole suite (embedded; scaled too when BWV_TEST_* point at services).
 test: $(STAMP) lint typecheck browser

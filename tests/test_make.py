@@ -31,11 +31,11 @@ def test_make_run_takes_the_port_and_address() -> None:
         timeout=60,
     )
     assert planned.returncode == 0, planned.stderr
-    assert "bwv serve --host 0.0.0.0 --port 8080" in planned.stdout
+    assert "bwv serve --host 0.0.0.0 --port 8080 --quiet" in planned.stdout
     default = subprocess.run(
         [make, "-n", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
-    assert "bwv serve --host 127.0.0.1 --port 8000" in default.stdout
+    assert "bwv serve --host 127.0.0.1 --port 8000 --quiet" in default.stdout
 
 
 def test_the_quiet_console_shows_the_address_and_progress_and_logs_to_files(
