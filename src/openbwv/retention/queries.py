@@ -348,6 +348,15 @@ def states_of(
     return {row[0]: tuple(row[1:]) for row in session.connection().execute(query)}
 
 
+def item_states(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ItemState]:
+    """The last verdict on each item, as rows of `retention_states` (the pages show them)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    found = session.scalars(select(ItemState).where(ItemState.evidence_id.in_(wanted)))
+    return {state.evidence_id: state for state in found}
+
+
 # --- lists: the queue, reviews due, runs, disposals, pending byte deletions ---------------------
 
 

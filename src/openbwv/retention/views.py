@@ -134,7 +134,7 @@ def _queue_page(
 ) -> Response:
     with unit_of_work() as session:
         entries = queries.queue_page(session)
-        states = queries.states_of(session, [e.evidence_id for e in entries])
+        states = queries.item_states(session, [e.evidence_id for e in entries])
         service.record_read(session, principal, "queue", len(entries))
         rows = [{"entry": e, "state": states.get(e.evidence_id)} for e in entries]
         names = {b.gss_code: b.name for b in boroughs(session)}
