@@ -15,7 +15,6 @@ from openbwv.access.principal import Principal
 from openbwv.api.context import Client
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import service as evidence_service
-from openbwv.evidence.queries import officer_user_id
 from openbwv.retention import queries, service
 from openbwv.retention.errors import NoSuchHold, RetentionError
 from openbwv.retention.evaluation import warning_text
@@ -144,21 +143,15 @@ def release_hold(hold_id: str, body: ReasonIn, client: Client, principal: Releas
 def preview(body: ScopeIn, principal: Holder) -> PreviewOut:
     limit = 1000
     with unit_of_work() as session:
-        case_id = None
-        if body.scope == "case":
-            case_id, _reference = service.case_for_hold(session, body.case)
-        if body.scope in ("officer", "area") and (body.start is None or body.end is None):
-            raise RetentionError("a scope of an officer or an area needs from and to")
-        found = queries.scope_preview(
+        found = service.preview_scope(
             session,
             scope=body.scope,
-            case_id=case_id,
+            item_ids=body.items,
+            case_reference=body.case,
             officer=body.officer,
-            officer_id=officer_user_id(session, body.officer) if body.officer else None,
             borough=body.borough,
             start=body.start,
             end=body.end,
-            item_ids=body.items,
             limit=limit,
         )
         service.record_read(session, principal, "hold_preview", len(found))

@@ -193,6 +193,36 @@ def _authorise_hold(session: Session, principal: Principal, request: HoldRequest
     raise AccessDenied(roles.RETENTION_HOLD, "your role cannot place holds of this scope")
 
 
+def preview_scope(
+    session: Session,
+    *,
+    scope: str,
+    item_ids: Sequence[uuid.UUID] = (),
+    case_reference: str | None = None,
+    officer: str | None = None,
+    borough: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 1000,
+) -> list[uuid.UUID]:
+    """What a hold of this scope would hold now (the API's and the holds page's preview)."""
+    if scope in ("officer", "area") and (start is None or end is None):
+        raise RetentionError("a scope of an officer or an area needs from and to")
+    case_id = case_for_hold(session, case_reference)[0] if scope == "case" else None
+    return queries.scope_preview(
+        session,
+        scope=scope,
+        case_id=case_id,
+        officer=officer,
+        officer_id=officer_user_id(session, officer) if officer else None,
+        borough=borough,
+        start=start,
+        end=end,
+        item_ids=item_ids,
+        limit=limit,
+    )
+
+
 def case_for_hold(session: Session, reference: str | None) -> tuple[uuid.UUID, str]:
     """The id and crime reference of the case a hold names."""
     case = case_by_reference(session, reference or "")

@@ -28,7 +28,6 @@ from openbwv.access.principal import Principal
 from openbwv.api.context import Client
 from openbwv.db.session import unit_of_work
 from openbwv.errors import DomainError
-from openbwv.evidence.queries import officer_user_id
 from openbwv.organisation.queries import boroughs
 from openbwv.retention import queries, service
 from openbwv.retention.errors import RetentionError
@@ -204,10 +203,7 @@ def _holds_page(
         "areas": areas,
         "preview": None,
     }
-    status_code = extra.pop("status_code", 200)
-    return _page(
-        request, principal, "holds", {**context, **extra}, done=done, status_code=status_code
-    )
+    return _page(request, principal, "holds", {**context, **extra}, done=done)
 
 
 @router.get("/retention/holds")
@@ -256,23 +252,17 @@ def _hold_request(typed: dict[str, str]) -> service.HoldRequest:
 
 def _preview(session: Session, request: service.HoldRequest) -> list[uuid.UUID]:
     """What the hold would hold now: the API's preview (`queries.scope_preview`)."""
-    if request.scope in ("officer", "area") and (request.start is None or request.end is None):
-        raise RetentionError("a scope of an officer or an area needs from and to")
     if request.scope == "items" and not request.item_ids:
         raise RetentionError("a hold of items names at least one item")
-    case_id = None
-    if request.scope == "case":
-        case_id, _reference = service.case_for_hold(session, request.case_reference)
-    return queries.scope_preview(
+    return service.preview_scope(
         session,
         scope=request.scope,
-        case_id=case_id,
+        item_ids=request.item_ids,
+        case_reference=request.case_reference,
         officer=request.officer,
-        officer_id=officer_user_id(session, request.officer) if request.officer else None,
         borough=request.borough,
         start=request.start,
         end=request.end,
-        item_ids=request.item_ids,
     )
 
 
@@ -337,10 +327,7 @@ def _reviews_page(
         "names": names,
         "may_review": principal.can(roles.RETENTION_REVIEW),
     }
-    status_code = extra.pop("status_code", 200)
-    return _page(
-        request, principal, "reviews", {**context, **extra}, done=done, status_code=status_code
-    )
+    return _page(request, principal, "reviews", {**context, **extra}, done=done)
 
 
 @router.get("/retention/reviews")
@@ -399,10 +386,7 @@ def _policy_page(
         "rules": rules,
         "may_change": principal.can(roles.RETENTION_POLICY),
     }
-    status_code = extra.pop("status_code", 200)
-    return _page(
-        request, principal, "policy", {**context, **extra}, done=done, status_code=status_code
-    )
+    return _page(request, principal, "policy", {**context, **extra}, done=done)
 
 
 @router.get("/retention/policy")
