@@ -4,6 +4,7 @@ past the last one), so the renderer needs no knowledge of how they were made."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +25,8 @@ class Box:
         dx, dy = self.w * fraction, self.h * fraction
         x0 = max(0, int(self.x - dx))
         y0 = max(0, int(self.y - dy))
-        x1 = min(width, int(round(self.x + self.w + dx)))
-        y1 = min(height, int(round(self.y + self.h + dy)))
+        x1 = min(width, round(self.x + self.w + dx))
+        y1 = min(height, round(self.y + self.h + dy))
         return x0, y0, x1, y1
 
     def iou(self, other: Box) -> float:
@@ -77,7 +78,7 @@ def interpolate_keyframes(keyframes: list[tuple[int, Box]], last_frame: int | No
     last keyframe to `last_frame` when given."""
     ordered = sorted(keyframes, key=lambda pair: pair[0])
     track = Track("manual")
-    for (f0, b0), (f1, b1) in zip(ordered, ordered[1:], strict=False):
+    for (f0, b0), (f1, b1) in itertools.pairwise(ordered):
         for frame in range(f0, f1):
             t = (frame - f0) / (f1 - f0)
             track.boxes[frame] = _mix(b0, b1, t)
@@ -99,7 +100,7 @@ def fill_gaps(detections: dict[int, Box], carry: int, last_frame: int) -> dict[i
     towards the camera is seen a little before the detector is sure of it)."""
     frames = sorted(detections)
     boxes: dict[int, Box] = dict(detections)
-    for f0, f1 in zip(frames, frames[1:], strict=False):
+    for f0, f1 in itertools.pairwise(frames):
         for frame in range(f0 + 1, f1):
             mixed = _mix(detections[f0], detections[f1], (frame - f0) / (f1 - f0))
             boxes[frame] = Box(mixed.x, mixed.y, mixed.w, mixed.h)

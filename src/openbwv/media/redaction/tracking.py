@@ -50,7 +50,7 @@ class _KindTracker:
             hit_counter_max=max(1, settings.carry),
             initialization_delay=0,
         )
-        self.open: dict[int, _Open] = {}
+        self.open: dict[object, _Open] = {}
 
     def step(self, index: int, frame: Frame) -> None:
         boxes = self.detector.detect(frame)
@@ -66,8 +66,7 @@ class _KindTracker:
             seen_at, box = obj.last_detection.data
             if seen_at != index:
                 continue
-            key = obj.id if obj.id is not None else -1 - obj.initializing_id
-            track = self.open.setdefault(key, _Open(self.detector.kind))
+            track = self.open.setdefault(obj, _Open(self.detector.kind))  # by identity
             track.detections[index] = box
             if (box.score or 0.0) > track.best:
                 track.best, track.thumbnail = box.score or 0.0, _thumbnail(frame, box)
