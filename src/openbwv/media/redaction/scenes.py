@@ -18,6 +18,10 @@ from PIL import Image, ImageDraw, ImageFont
 Truth = dict[int, tuple[int, int, int, int]]  # frame -> x, y, w, h
 
 
+# Where the face itself lies in `astronaut_head()` (x, y, w, h of its 210×240 pixels).
+ASTRONAUT_FACE = (56, 58, 90, 109)
+
+
 @cache
 def astronaut_head() -> np.ndarray:
     """The astronaut's head and shoulders (BGR), the face about 45% of its width."""
@@ -75,7 +79,7 @@ def background(width: int, height: int, seed: int = 0) -> np.ndarray:
         ],
         axis=-1,
     )
-    noise = rng.normal(0, 12, (height, width, 3))
+    noise = rng.normal(0, 5, (height, width, 3))
     return np.clip(base + noise, 0, 255).astype(np.uint8)
 
 
@@ -100,7 +104,8 @@ def rotated(patch: np.ndarray, degrees: float) -> np.ndarray:
 
 @dataclass
 class Scene:
-    """What a clip shows: per frame, where the face (the head patch) and the plate are."""
+    """What a clip shows: per frame, where each face (the face itself, within its head patch)
+    and each plate are."""
 
     width: int
     height: int
@@ -125,11 +130,17 @@ def moving_scene(
         frame = backdrop.copy()
         fx = int(width * 0.05 + t * width * 0.25)
         fy = int(height * 0.08 + 10 * math.sin(t * 6))
-        scene.faces[0][index] = paste(frame, patch, fx, fy)
+        paste(frame, patch, fx, fy)
+        scene.faces[0][index] = _face_in(fx, fy, head / 210)
         px = int(width * 0.9 - sign.shape[1] - t * width * 0.2)
         scene.plates[0][index] = paste(frame, sign, px, int(height * 0.75))
         images.append(frame)
     return scene, images
+
+
+def _face_in(x: int, y: int, scale: float) -> tuple[int, int, int, int]:
+    fx, fy, fw, fh = ASTRONAUT_FACE
+    return (round(x + fx * scale), round(y + fy * scale), round(fw * scale), round(fh * scale))
 
 
 def write_clip(path: Path, images: list[np.ndarray], fps: int, tone_hz: float = 440.0) -> Path:
