@@ -115,9 +115,7 @@ def test_every_frame_of_the_face_is_obscured_and_the_rest_unchanged(made: dict[s
 
 def test_a_plate_is_obscured_and_a_face_left_unredacted_stays_sharp(made: dict[str, Any]) -> None:
     scene = made["scene"]
-    for index, (before, after) in enumerate(
-        zip(made["original"], made["plate_only"], strict=True)
-    ):
+    for index, (before, after) in enumerate(zip(made["original"], made["plate_only"], strict=True)):
         plate, face = scene.plates[0][index], scene.faces[0][index]
         assert detail(after, plate) < 0.15 * detail(before, plate), f"frame {index}"
         assert detail(after, face) > 0.6 * detail(before, face), f"frame {index}"

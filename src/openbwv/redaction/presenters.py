@@ -15,8 +15,8 @@ def base_url(redaction: Redaction) -> str:
 
 def redaction_out(redaction: Redaction) -> RedactionOut:
     out = RedactionOut.model_validate(redaction, from_attributes=True)
-    out.tracks = len(redaction.tracks)
-    out.undecided = len(queries.undecided(redaction))
+    out.track_count = len(redaction.tracks)
+    out.undecided_count = len(queries.undecided(redaction))
     base = base_url(redaction)
     out.links = {
         "self": base,

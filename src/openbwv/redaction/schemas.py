@@ -159,8 +159,8 @@ class RedactionOut(BaseModel):
     changed_since_render: bool
     created_by: str
     created_at: datetime
-    tracks: int = 0
-    undecided: int = 0
+    track_count: int = 0
+    undecided_count: int = 0
     links: dict[str, str] = Field(default_factory=dict)
 
 
