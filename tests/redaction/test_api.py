@@ -8,7 +8,11 @@ those who may redact the item reach any of it."""
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,6 +71,8 @@ def world(
         "scene": scene,
         "url": url,
         "base": base,
+        "officer": officer,
+        "redactor_user": redactor,
         **clients,
     }
     for client in clients.values():
@@ -227,3 +233,40 @@ def test_the_original_is_untouched_and_every_step_is_audited(
     expected |= {"redaction.track.add", "redaction.audio", "redaction.render"}
     expected |= {"redaction.rendered", "redaction.play", "redaction.view"}
     assert expected <= actions, expected - actions
+
+
+def test_a_redacted_package_carries_the_copy_and_its_log_instead_of_the_original(
+    world: dict[str, Any], rendered: dict[str, Any], tmp_path: Path
+) -> None:
+    unredacted = factories.item(world["officer"], stored=True)
+    case_id = factories.case(
+        world["officer"], [(world["redactor_user"], "member")], [world["item"], unredacted]
+    )
+    response = world["redactor"].post(
+        f"/api/v1/cases/{case_id}/packages", json={"copies": "redacted", "recipient": "Public"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["x-package-withheld"] == "1"
+    package = tmp_path / "package.zip"
+    package.write_bytes(response.content)
+    with zipfile.ZipFile(package) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+        item = str(world["item"])
+        copy = archive.read(f"items/{item}/redacted.mp4")
+        log = json.loads(archive.read(f"items/{item}/redaction-log.json"))
+        archive.extractall(tmp_path / "unpacked")
+    assert not [n for n in names if "/original/" in n or n.endswith("playback.mp4")]
+    assert hashlib.sha256(copy).hexdigest() == rendered["status"]["render_sha256"]
+    assert log["original_sha256"] == world["sha256"]
+    (entry,) = manifest["items"]
+    assert entry["files"]["redacted"] == f"items/{item}/redacted.mp4"
+    assert entry["redaction"]["sha256"] == rendered["status"]["render_sha256"]
+    assert entry["original_sha256"] == world["sha256"]
+    checked = subprocess.run(
+        [sys.executable, str(tmp_path / "unpacked" / "verify.py"), str(package)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
