@@ -162,7 +162,7 @@ def _render_speed(scene_frames: list[np.ndarray], tracks: list[Track]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scenes", type=int, default=10)
+    parser.add_argument("--scenes", type=int, default=6)
     args = parser.parse_args()
     built, free = build(args.scenes)
     frames = sum(len(s.frames) for s in built)

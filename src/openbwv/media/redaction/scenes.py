@@ -14,6 +14,7 @@ import av
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from skimage import data  # the sample images ship inside scikit-image
 
 Truth = dict[int, tuple[int, int, int, int]]  # frame -> x, y, w, h
 
@@ -25,8 +26,6 @@ ASTRONAUT_FACE = (56, 58, 90, 109)
 @cache
 def astronaut_head() -> np.ndarray:
     """The astronaut's head and shoulders (BGR), the face about 45% of its width."""
-    from skimage import data  # the sample images ship inside scikit-image
-
     rgb = data.astronaut()[10:250, 120:330]
     return np.ascontiguousarray(rgb[:, :, ::-1])
 
@@ -34,8 +33,6 @@ def astronaut_head() -> np.ndarray:
 @cache
 def lfw_faces() -> list[np.ndarray]:
     """The 100 faces of scikit-image's LFW subset (25×25 grey), as BGR."""
-    from skimage import data
-
     faces = data.lfw_subset()[:100]
     return [cv2.cvtColor((f * 255).astype(np.uint8), cv2.COLOR_GRAY2BGR) for f in faces]
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from norfair import Detection, Tracker
 
 from openbwv.media.redaction.boxes import Box, Track, fill_gaps
 from openbwv.media.redaction.detectors import Detector, Frame
@@ -43,6 +42,8 @@ class TrackResult:
 
 class _KindTracker:
     def __init__(self, detector: Detector, settings: Settings) -> None:
+        from norfair import Tracker  # scipy.stats: seconds of start-up, paid only by workers
+
         self.detector, self.settings = detector, settings
         self.tracker = Tracker(
             distance_function="iou",
@@ -53,6 +54,8 @@ class _KindTracker:
         self.open: dict[object, _Open] = {}
 
     def step(self, index: int, frame: Frame) -> None:
+        from norfair import Detection
+
         boxes = self.detector.detect(frame)
         detections = [
             Detection(
