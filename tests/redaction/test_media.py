@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -138,3 +139,15 @@ def test_every_model_records_its_provenance(offline: None) -> None:
     fallback = detectors.CenterFaceDetector()
     assert fallback.provenance().weights_licence == "MIT"
     assert fallback.detect(np.zeros((240, 320, 3), dtype=np.uint8)) == []
+
+
+def test_the_quick_release_blurs_every_frame_and_drops_the_audio(
+    made: dict[str, Any], tmp_path: Path
+) -> None:
+    target = tmp_path / "public.mp4"
+    render.render(made["source"], target, render.Spec(whole_frame=True, remove_audio=True))
+    shape = video.info(target)
+    assert not shape.has_audio
+    for before, after in zip(made["original"], video.frames(target), strict=True):
+        whole = (0, 0, before.shape[1], before.shape[0])
+        assert detail(after, whole) < 0.1 * detail(before, whole)
