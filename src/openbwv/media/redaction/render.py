@@ -83,14 +83,40 @@ def obscure(image: np.ndarray, box: tuple[int, int, int, int], style: str) -> No
     if style == "pixelate":
         part[:] = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
     else:
-        wide = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-        part[:] = cv2.GaussianBlur(wide, (0, 0), max(1.0, min(w, h) / 8))
+        # Smoothed at 32 px and enlarged: the same look as a wide Gaussian at a fraction of
+        # its cost (a 115-px kernel over a 720p face took 16 ms a frame).
+        middle = cv2.resize(small, (min(32, w), min(32, h)), interpolation=cv2.INTER_LINEAR)
+        middle = cv2.GaussianBlur(middle, (0, 0), 2.0)
+        part[:] = cv2.resize(middle, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _planes(data: np.ndarray, width: int, height: int) -> list[tuple[np.ndarray, int, int]]:
+    """Views of a yuv420p frame's Y, U and V planes (as PyAV lays them out: one array of
+    height × 1.5 rows), with each plane's subsampling."""
+    chroma = data[height:].reshape(-1)
+    size = (height // 2) * (width // 2)
+    u = chroma[:size].reshape(height // 2, width // 2)
+    v = chroma[size : 2 * size].reshape(height // 2, width // 2)
+    return [(data[:height], 1, 0), (u, 2, 128), (v, 2, 128)]
+
+
+def obscure_yuv(
+    data: np.ndarray, width: int, height: int, box: tuple[int, ...], style: str
+) -> None:
+    """`obscure` on a yuv420p frame's planes, sparing two colour conversions a frame."""
+    x0, y0, x1, y1 = box
+    for plane, step, neutral in _planes(data, width, height):
+        part = (x0 // step, y0 // step, -(-x1 // step), -(-y1 // step))
+        if style == "solid":
+            plane[part[1] : part[3], part[0] : part[2]] = 0 if neutral == 0 else neutral
+        else:
+            obscure(plane, part, style)
 
 
 def blur_frame(image: np.ndarray) -> None:
     h, w = image.shape[:2]
     small = cv2.resize(image, (max(1, w // 24), max(1, h // 24)), interpolation=cv2.INTER_AREA)
-    image[:] = cv2.GaussianBlur(cv2.resize(small, (w, h)), (0, 0), 3)
+    image[:] = cv2.resize(cv2.GaussianBlur(small, (0, 0), 1.0), (w, h))
 
 
 def _by_frame(spec: Spec) -> dict[int, list[tuple[Box, str]]]:
@@ -133,7 +159,17 @@ class _Video:
 
     def encode(self, frame: VideoFrame) -> list[av.Packet]:
         boxes = self.table.get(self.index, [])
-        if boxes or self.spec.whole_frame:
+        planar = frame.format.name in ("yuv420p", "yuvj420p") and not frame.width % 2
+        if boxes and planar and not self.spec.whole_frame and not frame.height % 2:
+            data = frame.to_ndarray()
+            for box, style in boxes:
+                padded = box.padded(self.spec.padding, frame.width, frame.height)
+                obscure_yuv(data, frame.width, frame.height, padded, style)
+            changed = VideoFrame.from_ndarray(data, format=frame.format.name)
+            changed.pts, changed.time_base = frame.pts, frame.time_base
+            frame = changed
+            self.obscured += 1
+        elif boxes or self.spec.whole_frame:
             image = frame.to_ndarray(format="bgr24")
             if self.spec.whole_frame:
                 blur_frame(image)
