@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 
-from openbwv.media.redaction import detectors, render, tracking, video
+from openbwv.media.redaction import detectors, render, scenes, tracking, video
 from openbwv.media.redaction.boxes import Box
 from tests.redaction.helpers import detail, outside_difference, rms, scene_clip
 
@@ -151,3 +152,14 @@ def test_the_quick_release_blurs_every_frame_and_drops_the_audio(
     for before, after in zip(made["original"], video.frames(target), strict=True):
         whole = (0, 0, before.shape[1], before.shape[0])
         assert detail(after, whole) < 0.1 * detail(before, whole)
+
+
+def test_tiling_finds_a_face_too_small_for_the_whole_frame(offline: None) -> None:
+    head = scenes.astronaut_head()
+    scale = 10 / scenes.ASTRONAUT_FACE[2]  # the face 10 px wide in a 1280×720 frame
+    frame = scenes.background(1280, 720, seed=3)
+    scenes.paste(frame, cv2.resize(head, None, fx=scale, fy=scale), 600, 300)
+    face = detectors.face_detector()
+    assert face.detect(frame) == []
+    (found,) = detectors.Tiled(face).detect(frame)
+    assert 595 < found.x < 640 and 295 < found.y < 340

@@ -237,7 +237,7 @@ class Tiled:
     """A detector run over the whole frame and an overlapping `grid`×`grid` of tiles, each
     enlarged by `zoom`, so that faces too small for the model at full frame are found."""
 
-    def __init__(self, inner: Detector, grid: int = 2, overlap: float = 0.2, zoom: float = 1.5):
+    def __init__(self, inner: Detector, grid: int = 2, overlap: float = 0.2, zoom: float = 2.0):
         self.inner, self.grid, self.overlap, self.zoom = inner, grid, overlap, zoom
         self.kind = inner.kind
 
