@@ -200,6 +200,8 @@ def test_the_copy_is_served_with_ranges(world: dict[str, Any], rendered: dict[st
     assert part.status_code == 206
     assert part.content == rendered["bytes"][10:110]
     assert part.headers["content-range"] == f"bytes 10-109/{len(rendered['bytes'])}"
+    head = world["redactor"].head(f"{world['url']}/video")
+    assert head.status_code == 200 and head.headers["content-length"] == str(len(rendered["bytes"]))
 
 
 def test_the_log_says_who_decided_what_for_which_frames_and_why(

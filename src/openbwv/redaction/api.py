@@ -192,7 +192,8 @@ def render_status(evidence_id: str, redaction_id: str, db: Db, principal: Authed
     return presenters.render_status(redaction)
 
 
-@router.api_route(f"{ONE}/video", methods=["GET", "HEAD"], summary="The redacted copy (ranges)")
+@router.get(f"{ONE}/video", summary="The redacted copy (MP4, with range requests)")
+@router.head(f"{ONE}/video", include_in_schema=False)
 def video(
     evidence_id: str, redaction_id: str, request: Request, client: Client, principal: Authed
 ) -> Response:
