@@ -27,6 +27,7 @@ from openbwv.fleet import install as fleet
 from openbwv.ingest import install as ingest
 from openbwv.organisation import install as organisation
 from openbwv.platform import Platform
+from openbwv.redaction import install as redaction
 from openbwv.retention import install as retention
 from openbwv.sharing import install as sharing
 from openbwv.simulate import install as simulate
@@ -41,6 +42,7 @@ DOMAINS = (
     evidence,
     cases,
     retention,
+    redaction,
     sharing,
     ingest,
     simulate,

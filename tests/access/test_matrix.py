@@ -38,9 +38,9 @@ ACTS: dict[str, set[str]] = {
     "officer": {"view", "play", "download", "categorise", "link", "edit"},
     "supervisor": {"view", "play", "download", "categorise", "link", "edit"},
     "investigator": {"view", "play", "download", "categorise", "link", "edit"},
-    "disclosure_officer": {"view", "play", "download", "link", "edit", "share"},
+    "disclosure_officer": {"view", "play", "download", "link", "edit", "share", "redact"},
     "professional_standards": {"view", "play", "download", "categorise", "link", "edit"},
-    "information_rights": {"view", "play", "download"},
+    "information_rights": {"view", "play", "download", "redact"},
     "fleet_manager": set(),
     "administrator": set(),
     "auditor": set(),
@@ -74,6 +74,8 @@ ITEM_ENDPOINTS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/evidence/{evidence_id}/retention"): "view",
     ("PUT", "/api/v1/evidence/{evidence_id}/do-not-disclose"): "share",
     ("DELETE", "/api/v1/evidence/{evidence_id}/do-not-disclose"): "share",
+    ("GET", "/api/v1/evidence/{evidence_id}/redactions"): "redact",
+    ("POST", "/api/v1/evidence/{evidence_id}/redactions"): "redact",
 }
 # Bodies for the item endpoints that change something (valid, so only the policy can refuse).
 ITEM_BODIES: dict[tuple[str, str], dict[str, object]] = {
@@ -82,6 +84,7 @@ ITEM_BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PUT", "/api/v1/evidence/{evidence_id}/tags"): {"tags": ["matrix"]},
     ("PUT", "/api/v1/evidence/{evidence_id}/title"): {"title": "Matrix"},
     ("PUT", "/api/v1/evidence/{evidence_id}/do-not-disclose"): {"reason": "Matrix"},
+    ("POST", "/api/v1/evidence/{evidence_id}/redactions"): {"faces": True, "plates": False},
 }
 
 ALL = set(ROLES)
@@ -405,6 +408,14 @@ PAGES = {
         )
     },
     **{
+        (method, path): "tests/web/test_redaction_editor.py"
+        for method, path in (
+            ("GET", "/evidence/{evidence_id}/redactions"),
+            ("POST", "/evidence/{evidence_id}/redactions"),
+            ("GET", "/evidence/{evidence_id}/redactions/{redaction_id}"),
+        )
+    },
+    **{
         (method, path): "tests/web/test_break_glass_pages.py"
         for method, path in (
             ("POST", "/evidence/{evidence_id}/break-glass"),
@@ -413,6 +424,30 @@ PAGES = {
     },
 }
 OWN_TESTS = {
+    # One redaction's resources: `evidence.redact` on its item through the policy, 403 to those
+    # who only view the item, 404 beyond reach (tests/redaction/test_api.py).
+    **{
+        (method, f"/api/v1/evidence/{{evidence_id}}/redactions/{{redaction_id}}{path}"): (
+            "tests/redaction/test_api.py: evidence.redact on the item only"
+        )
+        for method, path in (
+            ("GET", ""),
+            ("GET", "/tracks"),
+            ("POST", "/tracks"),
+            ("PUT", "/tracks/{track_id}"),
+            ("POST", "/decisions"),
+            ("GET", "/audio"),
+            ("POST", "/audio"),
+            ("DELETE", "/audio/{range_id}"),
+            ("GET", "/waveform"),
+            ("PUT", "/options"),
+            ("POST", "/render"),
+            ("GET", "/render"),
+            ("GET", "/video"),
+            ("HEAD", "/video"),
+            ("GET", "/log"),
+        )
+    },
     ("HEAD", "/api/v1/uploads/{upload_id}"): "tests/ingest: someone else's upload is not found",
     ("PATCH", "/api/v1/uploads/{upload_id}"): "tests/ingest: someone else's upload is not found",
     ("DELETE", "/api/v1/uploads/{upload_id}"): "tests/ingest: terminated upload",

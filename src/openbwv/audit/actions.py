@@ -79,6 +79,17 @@ _FIXED: dict[str, str] = {
     # Disclosure: evidence packages (docs/packages.md).
     "package.export": "an evidence package was streamed (its SHA-256, manifest hash, recipient), "
     "or broke off (failure)",
+    # Redaction: faces and plates tracked and hidden, audio muted (docs/redaction.md).
+    "redaction.start": "detection and tracking of faces and plates began (a new redaction version)",
+    "redaction.detected": "a redaction's tracks were found (the models that found them recorded)",
+    "redaction.view": "a redaction's tracks, waveform or log was read",
+    "redaction.decide": "a track was marked redact or keep, with its style, frames and reason",
+    "redaction.track.add": "a box was drawn by hand (keyframes) and marked redact, with a reason",
+    "redaction.audio": "an audio range to mute or tone was added or removed, with a reason",
+    "redaction.options": "whole-frame blur or audio removal was set or cleared, with a reason",
+    "redaction.render": "a redacted copy was asked for (the decisions as they stood)",
+    "redaction.rendered": "a redacted copy and its redaction log were made (their SHA-256)",
+    "redaction.play": "a redacted copy was streamed or downloaded",
     # Saved searches.
     "search.save": "a search was saved",
     "search.delete": "a saved search was deleted",

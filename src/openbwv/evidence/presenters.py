@@ -175,6 +175,7 @@ def abilities(principal: Principal) -> dict[str, bool]:
         "edit": principal.can(roles.EDIT),
         "categorise": principal.can(roles.CATEGORISE),
         "link": principal.can(roles.LINK),
+        "redact": principal.can(roles.REDACT),
     }
 
 

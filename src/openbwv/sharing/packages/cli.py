@@ -1,4 +1,4 @@
-"""`bwv share package --case CRIME_REF --out FILE.zip [--copies original|playback|both]`
+"""`bwv share package --case CRIME_REF --out FILE.zip [--copies original|playback|both|redacted]`
 (docs/packages.md): the package is written as it is built, audited as the CLI's principal."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ OPERATOR = Principal(
 def package_command(
     case: Annotated[str, typer.Option(help="The case's crime reference.")],
     out: Annotated[Path, typer.Option(help="The ZIP file to write.")],
-    copies: Annotated[str, typer.Option(help="original, playback or both.")] = "both",
+    copies: Annotated[str, typer.Option(help="original, playback, both or redacted.")] = "both",
     recipient: Annotated[str | None, typer.Option(help="Who the package is for.")] = None,
     checkpoint: Annotated[
         Path | None, typer.Option(help="A checkpoint the recipient holds (to prove consistency).")

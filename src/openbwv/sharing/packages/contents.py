@@ -8,8 +8,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Copies = Literal["original", "playback", "both"]
-COPIES: tuple[Copies, ...] = ("original", "playback", "both")
+Copies = Literal["original", "playback", "both", "redacted"]
+COPIES: tuple[Copies, ...] = ("original", "playback", "both", "redacted")
 ORIGINALS, DERIVATIVES = "originals", "derivatives"
 
 
@@ -46,6 +46,10 @@ class ItemPlan:
     original: Source | None  # present when the originals are asked for
     playback: Source | None  # present when playback copies are asked for
     custody: list[CustodyEvent] = field(default_factory=list)
+    # `copies="redacted"`: the latest rendered redaction replaces the original, its log beside it.
+    redacted: Source | None = None
+    redaction_log: Source | None = None
+    redaction: dict[str, Any] | None = None  # id, version, revision, the copy's and log's SHA-256
 
 
 @dataclass(frozen=True)

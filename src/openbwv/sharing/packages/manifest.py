@@ -19,19 +19,33 @@ def item_paths(evidence_id: str, original_name: str) -> tuple[str, str]:
     return f"items/{evidence_id}/original/{original_name}", f"items/{evidence_id}/playback.mp4"
 
 
+def redacted_paths(evidence_id: str) -> tuple[str, str]:
+    """Where an item's redacted copy and its redaction log sit (`copies="redacted"`)."""
+    return f"items/{evidence_id}/redacted.mp4", f"items/{evidence_id}/redaction-log.json"
+
+
+def _files(item: Any) -> dict[str, str | None]:
+    original, playback = item_paths(str(item.evidence_id), item.original_name)
+    redacted, log = redacted_paths(str(item.evidence_id))
+    files = {
+        "original": original if item.original else None,
+        "playback": playback if item.playback else None,
+    }
+    if item.redacted is not None:
+        files |= {"redacted": redacted, "redaction_log": log}
+    return files
+
+
 def document(plan: Plan, written: list[Written]) -> dict[str, Any]:
     items = []
     for item in plan.items:
-        original, playback = item_paths(str(item.evidence_id), item.original_name)
         items.append(
             {
                 **item.metadata,
                 "evidence_id": str(item.evidence_id),
                 "original_sha256": item.sha256,
-                "files": {
-                    "original": original if item.original else None,
-                    "playback": playback if item.playback else None,
-                },
+                "files": _files(item),
+                **({"redaction": item.redaction} if item.redaction else {}),
                 "custody": {
                     "events": len(item.custody),
                     "leaf_indexes": [event.leaf_index for event in item.custody],

@@ -24,6 +24,7 @@ from openbwv.audit.note import NoteError, open_checkpoint
 from openbwv.cases import queries as case_queries
 from openbwv.evidence import queries as evidence_queries
 from openbwv.evidence.annotations import queries as annotation_queries
+from openbwv.redaction.queries import latest_render
 from openbwv.sharing import queries as sharing_queries
 from openbwv.sharing.packages.contents import (
     DERIVATIVES,
@@ -249,7 +250,9 @@ def item_plan(
     session: Session, item: Any, copies: Copies, size: int, *, notes: bool
 ) -> ItemPlan | None:
     """What the package holds of one item (None when a playback copy is asked for and the item
-    has none yet)."""
+    has none yet, or a redacted copy and it has none)."""
+    if copies == "redacted":
+        return _redacted_plan(session, item, size, notes=notes)
     playback = _playback_source(item) if copies in ("playback", "both") else None
     if copies == "playback" and playback is None:
         return None
@@ -264,4 +267,29 @@ def item_plan(
         original=original,
         playback=playback,
         custody=custody_events(session, item.id, size),
+    )
+
+
+def _redacted_plan(session: Session, item: Any, size: int, *, notes: bool) -> ItemPlan | None:
+    """The item's latest rendered redaction instead of its original, with the redaction log."""
+    copy = latest_render(session, item.id)
+    if copy is None:
+        return None
+    return ItemPlan(
+        evidence_id=item.id,
+        sha256=item.sha256,
+        original_name=safe_name(item.original_filename, f"{item.id}.bin"),
+        metadata=_metadata(session, item, notes),
+        original=None,
+        playback=None,
+        custody=custody_events(session, item.id, size),
+        redacted=Source(DERIVATIVES, copy.video_key, copy.video_size, "video/mp4"),
+        redaction_log=Source(DERIVATIVES, copy.log_key, copy.log_size, "application/json"),
+        redaction={
+            "redaction_id": str(copy.redaction_id),
+            "version": copy.version,
+            "revision": copy.revision,
+            "sha256": copy.video_sha256,
+            "log_sha256": copy.log_sha256,
+        },
     )

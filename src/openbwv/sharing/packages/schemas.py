@@ -15,7 +15,11 @@ class PackageIn(BaseModel):
     items: list[uuid.UUID] | None = Field(
         default=None, description="The items to include (default: every item of the case)."
     )
-    copies: Copies = Field(default="both", description="original, playback or both")
+    copies: Copies = Field(
+        default="both",
+        description="original, playback, both, or redacted (each item's latest redacted copy "
+        "and its redaction log instead of the original)",
+    )
     recipient: str | None = Field(default=None, max_length=200, description="Who it is for.")
     known_checkpoint: str | None = Field(
         default=None,

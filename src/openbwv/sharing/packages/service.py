@@ -118,11 +118,13 @@ def prepare(session: Session, principal: Principal, request: PackageRequest) -> 
             session, item, request.copies, anchor.tree_size, notes=request.include_notes
         )
         if plan is None:
-            withheld.append({"evidence_id": str(item_id), "reason": "no playback copy yet"})
+            missing = "no redacted copy" if request.copies == "redacted" else "no playback copy yet"
+            withheld.append({"evidence_id": str(item_id), "reason": missing})
         else:
             plans.append(plan)
     if not plans:
-        raise NothingToPackage("no item of this case has a playback copy yet")
+        what = "a redacted copy" if request.copies == "redacted" else "a playback copy yet"
+        raise NothingToPackage(f"no item of this case has {what}")
     return Plan(
         case={
             "id": str(case.id),
@@ -194,8 +196,31 @@ def _checked(chunks: Iterable[bytes], check: Check) -> Iterator[bytes]:
         yield chunk
 
 
+def _add_redacted(zipped: PackageZip, item: ItemPlan, check: Check) -> None:
+    """The redacted copy (instead of the original) and its redaction log beside it."""
+    key = str(item.evidence_id)
+    copy_path, log_path = manifest.redacted_paths(key)
+    for path, source, digest in (
+        (copy_path, item.redacted, (item.redaction or {}).get("sha256")),
+        (log_path, item.redaction_log, (item.redaction or {}).get("log_sha256")),
+    ):
+        if source is None:
+            continue
+        zipped.add(
+            path,
+            lambda source=source: _checked(  # type: ignore[misc]
+                coalesce(_store(source).open_range(source.key)), check
+            ),
+            size=source.size,
+            evidence_id=key,
+            expect_sha256=digest,
+        )
+
+
 def _add_item(zipped: PackageZip, item: ItemPlan, plan: Plan, check: Check) -> None:
     key = str(item.evidence_id)
+    if item.redacted is not None:
+        _add_redacted(zipped, item, check)
     original_path, playback_path = manifest.item_paths(key, item.original_name)
     if item.original is not None:
         source = item.original
