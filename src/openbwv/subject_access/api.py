@@ -69,8 +69,11 @@ def list_requests(
 
 
 def _months(start: str, end: str) -> tuple[date, date]:
-    first = date.fromisoformat(f"{start}-01") if start else queries.today().replace(day=1)
-    last = date.fromisoformat(f"{end}-01") if end else queries.today()
+    try:
+        first = date.fromisoformat(f"{start}-01") if start else queries.today().replace(day=1)
+        last = date.fromisoformat(f"{end}-01") if end else queries.today()
+    except ValueError:
+        raise Problem(422, "Invalid report", "start and end are months, YYYY-MM") from None
     if last < first or len(report.months_between(first, last)) > 60:
         raise Problem(422, "Invalid report", "from is before to, at most 60 months apart")
     return first, last
