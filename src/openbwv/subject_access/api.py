@@ -87,7 +87,12 @@ def monthly_report(principal: Handler, start: Month = "", end: Month = "") -> Re
         return presenters.monthly(session, principal, first, last)
 
 
-@router.get("/report.csv", summary="Response times by month, as CSV")
+@router.get(
+    "/report.csv",
+    summary="Response times by month, as CSV",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "one row a month"}},
+)
 def monthly_report_csv(principal: Handler, start: Month = "", end: Month = "") -> Response:
     first, last = _months(start, end)
     with unit_of_work() as session:
