@@ -72,14 +72,16 @@ def _render(
 
 
 def _change(
-    work: Callable[[Session], object], target: str, refused: Callable[[str, int], Response]
+    work: Callable[[Session], str],
+    target: Callable[[str], str],
+    refused: Callable[[str, int], Response],
 ) -> Response:
     try:
         with unit_of_work() as session:
             made = work(session)
     except DomainError as exc:
         return refused(exc.detail, exc.status)
-    return RedirectResponse(target.format(made=made), status_code=303)
+    return RedirectResponse(target(made), status_code=303)  # `made`: the request's reference
 
 
 # --- the dashboard ----------------------------------------------------------------------------
@@ -144,7 +146,7 @@ def open_request(
     def refused(error: str, status: int) -> Response:
         return _dashboard(request, principal, error=error, typed=typed, status_code=status)
 
-    return _change(work, BASE + "/{made}", refused)
+    return _change(work, lambda reference: f"{BASE}/{reference}", refused)
 
 
 # --- the monthly report -----------------------------------------------------------------------
@@ -194,7 +196,12 @@ def _find_form(request: Request) -> queries.FindForm | None:
 
 
 def _request_page(
-    request: Request, principal: Principal, request_id: str, **extra: Any
+    request: Request,
+    principal: Principal,
+    request_id: str,
+    *,
+    source_ip: str | None = None,
+    **extra: Any,
 ) -> Response:
     form = _find_form(request)
     with unit_of_work() as session:
@@ -214,7 +221,7 @@ def _request_page(
                 "criteria": form.details(),
                 "returned": len(results),
             }
-            evidence_service.record_search(session, principal, None, details)
+            evidence_service.record_search(session, principal, source_ip, details)
     context = {
         "title": f"Subject access request {shown.reference}",
         "r": shown,
@@ -237,9 +244,9 @@ def _request_page(
 
 
 @router.get(BASE + "/{request_id}")
-def request_page(request: Request, request_id: str, principal: Viewer) -> Response:
+def request_page(request: Request, request_id: str, client: Client, principal: Viewer) -> Response:
     require(principal, roles.SAR_HANDLE)
-    return _request_page(request, principal, request_id)
+    return _request_page(request, principal, request_id, source_ip=client.ip)
 
 
 def _on_request(
@@ -253,15 +260,17 @@ def _on_request(
     """One change to the request: back to its page, or the page with the refusal."""
     require(principal, roles.SAR_HANDLE)
 
-    def work(session: Session) -> object:
-        return act(session, queries.get(session, principal, request_id))
+    def work(session: Session) -> str:
+        found = queries.get(session, principal, request_id)
+        act(session, found)
+        return found.reference
 
     def refused(error: str, status: int) -> Response:
         return _request_page(
             request, principal, request_id, error=error, typed=typed, status_code=status
         )
 
-    return _change(work, f"{BASE}/{request_id}?done={done}", refused)
+    return _change(work, lambda reference: f"{BASE}/{reference}?done={done}", refused)
 
 
 @router.post(BASE + "/{request_id}/identity")
