@@ -5,7 +5,11 @@ and the information rights officer's landing."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import zipfile
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -109,3 +113,25 @@ def test_the_dashboard_puts_the_overdue_first_in_red_and_marks_the_paused(
         start = client.get("/", follow_redirects=False)
         assert start.status_code == 303 and start.headers["location"] == "/subject-access"
         assert 'href="/subject-access"' in page.text  # in the main navigation
+
+
+def test_the_release_form_downloads_the_package_and_the_page_lists_it(
+    live_server: str, stack: Stack, clip: Path
+) -> None:
+    officer = stack.user("officer", borough="E09000033")
+    item = factories.item(officer, stored=True, content=clip.read_bytes(), title="Released clip")
+    reference = _open(5)
+    handler = stack.user("information_rights", borough="E09000033")
+    with _client(live_server, stack, handler) as client:
+        empty = client.post(f"/subject-access/{reference}/release", data={"method": "By post"})
+        assert empty.status_code == 422 and "no item of this request may be released" in empty.text
+        assert 'value="By post"' in empty.text
+        added = client.post(f"/subject-access/{reference}/items", data={"evidence_id": str(item)})
+        assert added.status_code == 303
+        assert added.headers["location"] == f"/subject-access/{reference}?done=added"
+        zipped = client.post(f"/subject-access/{reference}/release", data={"method": "By post"})
+        assert zipped.status_code == 200 and zipped.headers["content-type"] == "application/zip"
+        assert zipfile.ZipFile(io.BytesIO(zipped.content)).read("manifest.json")
+        page = client.get(f"/subject-access/{reference}").text
+        assert zipped.headers["x-package-id"] in page and "By post" in page
+        assert hashlib.sha256(zipped.content).hexdigest()[:16] in page
