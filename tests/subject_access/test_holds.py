@@ -15,6 +15,8 @@ from openbwv.audit.models import AuditEvent
 from openbwv.composition import cli
 from openbwv.db.session import unit_of_work
 from openbwv.retention import queries as retention
+from openbwv.retention import service as retention_service
+from openbwv.retention.cli import OPERATOR as RETENTION_OPERATOR
 from openbwv.subject_access import queries, service
 from openbwv.subject_access.cli import OPERATOR
 from tests.retention.helpers import now, old_item, status_of, sweep
@@ -56,6 +58,12 @@ def test_an_item_under_a_request_is_not_disposed_of_until_the_request_closes(
     sweep(start + timedelta(days=17), kept, taken_off)
     assert [status_of(i) for i in (kept, taken_off)] == ["ready", "disposed"]
 
+    with unit_of_work() as session:
+        request = queries.get(session, OPERATOR, reference)
+        (item,) = queries.items_of(session, request.id)
+        assert item.hold_id is not None
+        # A retention officer may release any hold; closing the request still goes through.
+        retention_service.release_hold(session, RETENTION_OPERATOR, item.hold_id, "Released early")
     with unit_of_work() as session:
         request = queries.get(session, OPERATOR, reference)
         service.close(session, OPERATOR, request, "released_in_full", None)

@@ -86,7 +86,7 @@ def detail(session: Session, principal: Principal, request: SubjectAccessRequest
                 evidence_id=i.evidence_id,
                 title=getattr(visible.get(i.evidence_id), "title", None),
                 occurred_at=getattr(visible.get(i.evidence_id), "occurred_at", None),
-                held=i.hold_id is not None,
+                held=i.hold_id is not None and queries.hold_open(session, i.hold_id),
                 restriction=i.restriction,
                 restriction_reason=i.restriction_reason,
                 restriction_note=i.restriction_note,

@@ -24,6 +24,7 @@ from openbwv.config import Settings, get_settings
 from openbwv.evidence.queries import visible_items_by_id
 from openbwv.evidence.search import queries as search
 from openbwv.evidence.search.schemas import SearchForm
+from openbwv.retention.queries import find_hold
 from openbwv.subject_access import deadline
 from openbwv.subject_access.errors import NoSuchRequest, SarError
 from openbwv.subject_access.models import SarItem, SarPause, SarRelease, SubjectAccessRequest
@@ -158,6 +159,12 @@ def visible_items(
 ) -> dict[uuid.UUID, Any]:
     """The request's items the principal may view, by id (the policy decides, as everywhere)."""
     return {item.id: item for item in visible_items_by_id(session, principal, ids)}
+
+
+def hold_open(session: Session, hold_id: uuid.UUID) -> bool:
+    """Is the item's hold still in force (a retention officer may release any hold)?"""
+    hold = find_hold(session, hold_id)
+    return hold is not None and hold.released_at is None
 
 
 def releases_of(session: Session, request_id: uuid.UUID) -> list[SarRelease]:

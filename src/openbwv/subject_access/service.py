@@ -334,9 +334,10 @@ def _item(session: Session, request: SubjectAccessRequest, evidence_id: uuid.UUI
 def _release_hold(
     session: Session, acting: Principal, item: SarItem, why: str, source_ip: str | None
 ) -> None:
-    if item.hold_id is not None:
+    """Release the item's hold, unless a retention officer released it already."""
+    if item.hold_id is not None and queries.hold_open(session, item.hold_id):
         retention.release_hold(session, acting, item.hold_id, why, source_ip=source_ip)
-        item.hold_id = None
+    item.hold_id = None
 
 
 def remove_item(
