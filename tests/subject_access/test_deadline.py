@@ -9,9 +9,12 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from openbwv.config import Settings
 from openbwv.subject_access import deadline
 from openbwv.subject_access.deadline import DeadlineError, Pause, Rules
+from openbwv.subject_access.queries import rules
 
 CALENDAR = Rules(next_working_day=False)  # the corresponding date alone
 WORKING = Rules()  # the defaults: next working day, England's bank holidays
@@ -188,3 +191,16 @@ def test_pauses_add_exactly_their_days_and_extensions_their_months(
     assert clock.paused_days == total
     assert clock.due == deadline.add_months(received, 1 + months) + timedelta(days=total)
     assert clock.days_left == (clock.due - start).days
+
+
+def test_the_rules_come_from_the_bwv_sar_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert rules(Settings()) == Rules()
+    monkeypatch.setenv("BWV_SAR_RESPONSE_MONTHS", "2")
+    monkeypatch.setenv("BWV_SAR_MAX_EXTENSION_MONTHS", "1")
+    monkeypatch.setenv("BWV_SAR_NEXT_WORKING_DAY", "false")
+    monkeypatch.setenv("BWV_SAR_BANK_HOLIDAYS", "SCT")
+    monkeypatch.setenv("BWV_SAR_EXTENSION_NOTICE_IN_FIRST_MONTH", "false")
+    assert rules(Settings()) == Rules(2, 1, False, False, "SCT")
+    monkeypatch.setenv("BWV_SAR_BANK_HOLIDAYS", "XX")
+    with pytest.raises(ValidationError):
+        Settings()
