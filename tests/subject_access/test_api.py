@@ -9,6 +9,7 @@ import io
 import json
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -248,3 +249,9 @@ def test_only_sar_handle_may(role: str, live_server: str, stack: Stack, sar: htt
             assert answer.status_code == 403, (method, path, answer.text)
             assert answer.headers["content-type"].startswith("application/problem+json")
     assert sar.get(f"{API}/{reference}").json()["status"] == "open"  # nothing changed
+
+
+def test_requests_opened_at_once_get_distinct_references(sar: httpx.Client) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        made = list(pool.map(lambda _: _open(sar, days_ago=1)["reference"], range(6)))
+    assert len(set(made)) == 6

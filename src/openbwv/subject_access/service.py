@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.orm import Session
 
 from openbwv.access.policy import roles
@@ -100,6 +100,20 @@ def record_read(
 # --- opening, identity, the clock ----------------------------------------------------------------
 
 
+REFERENCE_LOCK = 0x5A12_0014  # the advisory lock that numbers requests one at a time (PostgreSQL)
+
+
+def _lock_references(session: Session) -> None:
+    """Requests are numbered one at a time: PostgreSQL's transaction advisory lock; on SQLite an
+    empty UPDATE takes the database's write lock before the count (one writer at a time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(REFERENCE_LOCK)))
+    else:
+        session.execute(
+            update(SubjectAccessRequest).where(false()).values(status=SubjectAccessRequest.status)
+        )
+
+
 def open_request(
     session: Session,
     principal: Principal,
@@ -115,6 +129,7 @@ def open_request(
     if received_on > queries.today():
         raise SarError("a request cannot be received in the future")
     prefix = f"SAR-{received_on.year}-"
+    _lock_references(session)
     reference = f"{prefix}{queries.reference_count(session, prefix) + 1:04d}"
     case = cases.create_case(
         session,
