@@ -31,6 +31,7 @@ from openbwv.redaction import install as redaction
 from openbwv.retention import install as retention
 from openbwv.sharing import install as sharing
 from openbwv.simulate import install as simulate
+from openbwv.subject_access import install as subject_access
 
 # In order: a domain's reference data may rely on an earlier one's (teams need boroughs).
 DOMAINS = (
@@ -44,6 +45,7 @@ DOMAINS = (
     retention,
     redaction,
     sharing,
+    subject_access,
     ingest,
     simulate,
 )

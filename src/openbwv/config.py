@@ -175,6 +175,28 @@ class Settings(BaseSettings):
         default=60, gt=0, description="How often the workers' maintenance runs the sweep."
     )
     retention_batch_size: int = Field(default=1000, ge=10, le=50_000)
+    # Subject access requests (DPA 2018 Part 3, ss.45 and 54; docs/subject_access.md): the ICO's
+    # guidance on the 2025 amendments is under review, so every number is a setting.
+    sar_response_months: int = Field(
+        default=1, ge=1, le=3, description="Calendar months to answer a subject access request."
+    )
+    sar_max_extension_months: int = Field(
+        default=2, ge=0, le=6, description="Further months a complex or numerous request may take."
+    )
+    sar_extension_notice_in_first_month: bool = Field(
+        default=True, description="Notice of an extension must be given within the first month."
+    )
+    sar_next_working_day: bool = Field(
+        default=True, description="A deadline on a weekend or bank holiday moves to the next day."
+    )
+    sar_bank_holidays: str = Field(
+        default="ENG",
+        pattern="^(|ENG|NIR|SCT|WLS)$",
+        description="Whose UK bank holidays count: ENG, NIR, SCT, WLS, or empty for none.",
+    )
+    sar_due_soon_days: int = Field(
+        default=7, ge=0, le=60, description="The dashboard marks requests due this soon."
+    )
 
     @property
     def resolved_data_dir(self) -> Path:

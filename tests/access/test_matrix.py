@@ -105,6 +105,7 @@ HOLDERS = {
 }
 RETENTION_READERS = {"professional_standards", "information_rights", "administrator", "auditor"}
 SHARERS = {"disclosure_officer"}  # evidence.share; external users never share
+SAR_HANDLERS = {"information_rights"}  # sar.handle
 # System endpoints: which roles may call them.
 SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/admin/users"): ADMIN,
@@ -212,6 +213,27 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     # Evidence packages: `evidence.export`, and every item one the caller may download
     # (docs/packages.md); the matrix's case holds one item its members may download.
     ("POST", "/api/v1/cases/{case_id}/packages"): {"disclosure_officer", "information_rights"},
+    # Subject access requests: `sar.handle` (tests/subject_access/test_api.py drives each).
+    **{
+        (method, f"/api/v1/subject-access{path}"): SAR_HANDLERS
+        for method, path in (
+            ("POST", ""),
+            ("GET", ""),
+            ("GET", "/report"),
+            ("GET", "/report.csv"),
+            ("GET", "/{request_id}"),
+            ("POST", "/{request_id}/identity"),
+            ("POST", "/{request_id}/pause"),
+            ("POST", "/{request_id}/resume"),
+            ("POST", "/{request_id}/extension"),
+            ("POST", "/{request_id}/find"),
+            ("POST", "/{request_id}/items"),
+            ("POST", "/{request_id}/items/{evidence_id}/remove"),
+            ("PUT", "/{request_id}/items/{evidence_id}/restriction"),
+            ("POST", "/{request_id}/release"),
+            ("POST", "/{request_id}/close"),
+        )
+    },
 }
 QUERIES = {
     "/api/v1/audit/entries": {"start": 0, "end": 1},
@@ -413,6 +435,26 @@ PAGES = {
             ("GET", "/evidence/{evidence_id}/redactions"),
             ("POST", "/evidence/{evidence_id}/redactions"),
             ("GET", "/evidence/{evidence_id}/redactions/{redaction_id}"),
+        )
+    },
+    **{
+        (method, f"/subject-access{path}"): (
+            "tests/web/test_subject_access_pages.py; tests/subject_access/test_pages.py"
+        )
+        for method, path in (
+            ("GET", ""),
+            ("POST", ""),
+            ("GET", "/report"),
+            ("GET", "/{request_id}"),
+            ("POST", "/{request_id}/identity"),
+            ("POST", "/{request_id}/pause"),
+            ("POST", "/{request_id}/resume"),
+            ("POST", "/{request_id}/extension"),
+            ("POST", "/{request_id}/items"),
+            ("POST", "/{request_id}/items/{evidence_id}/remove"),
+            ("POST", "/{request_id}/items/{evidence_id}/restriction"),
+            ("POST", "/{request_id}/release"),
+            ("POST", "/{request_id}/close"),
         )
     },
     **{

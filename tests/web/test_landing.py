@@ -24,6 +24,7 @@ LANDINGS = {
     "auditor": "/audit",
     "fleet_manager": "/fleet",
     "administrator": "/admin",
+    "information_rights": "/subject-access",
 }
 
 

@@ -323,3 +323,15 @@ def case_by_id(session: Session, case_id: uuid.UUID) -> Case | None:
     """A case whatever the caller may see: for a share's recipient, whose access comes from the
     share (checked by the caller), not from the case."""
     return session.get(Case, case_id)
+
+
+def case_ids_by_cad(session: Session, cad_number: str) -> list[uuid.UUID]:
+    """Cases recorded against a CAD incident number (spacing and case ignored), unfiltered: the
+    subject access search narrows an evidence search by them, and that search is itself the
+    access policy's, so no case is revealed."""
+    wanted = " ".join(cad_number.split()).upper()
+    if not wanted:
+        return []
+    return list(
+        session.scalars(select(Case.id).where(func.upper(Case.cad_number) == wanted).limit(20))
+    )

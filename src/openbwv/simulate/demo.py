@@ -39,6 +39,7 @@ from openbwv.fleet.errors import FleetConflict
 from openbwv.simulate.agent import SentClip
 from openbwv.simulate.config import SimConfig
 from openbwv.simulate.demo_retention import old_footage, retention_demo
+from openbwv.simulate.demo_sar import sar_demo
 from openbwv.simulate.embedded import embedded_platform
 from openbwv.simulate.runner import Simulation, simulate
 from openbwv.simulate.shifts import showcase
@@ -71,6 +72,7 @@ DEMO_USERS = (
     DemoUser("auditor.demo", "Robin Demo (IOPC)", "auditor", "the audit log; no footage"),
     DemoUser("admin.demo", "Chris Demo", "administrator", "users, roles, categories; no footage"),
     DemoUser("fleet.demo", "Kim Demo", "fleet_manager", "cameras, docks and the roll-out"),
+    DemoUser("rights.demo", "Lee Demo", "information_rights", "subject access requests"),
 )
 
 
@@ -92,6 +94,7 @@ def load_demo(*, clips: int, if_empty: bool, settings: Settings) -> str:
         _incident, incident_clips = _incident_clips(simulation)
         held_ids = [uuid.UUID(c.evidence_id) for c in incident_clips if c.evidence_id]
         lines.extend(retention_demo(held_ids, older, seed=held + 1, settings=settings))
+        lines.extend(sar_demo(held_ids, settings=settings))
     lines.insert(0, force)
     lines.append("Sign in at /sign-in (password for all: " + DEMO_PASSWORD + "):")
     for user in DEMO_USERS:

@@ -93,6 +93,8 @@ def landing_path(principal: Principal) -> str:
         return "/admin"
     if principal.can(roles.FLEET_READ) and not sees_footage:
         return "/fleet"
+    if principal.can(roles.SAR_HANDLE):
+        return "/subject-access"  # information rights: the open requests by days left
     if principal.scope == "team" and principal.team_id is not None:
         return "/team"
     if principal.can(roles.CASE_MANAGE):

@@ -357,6 +357,12 @@ def stream_package(principal: Principal, request: PackageRequest) -> PackageStre
     integrate(get_engine())  # every event so far anchored: the package's custody is current
     with unit_of_work() as session:
         plan = prepare(session, principal, request)
+    return stream_plan(principal, request, plan)
+
+
+def stream_plan(principal: Principal, request: PackageRequest, plan: Plan) -> PackageStream:
+    """The stream of a plan the caller prepared in its own unit of work, after `integrate` (a
+    subject access release links, prepares and unlinks in one transaction)."""
     summary = PackageSummary(
         package_id=plan.case["package_id"],
         case_id=plan.case["id"],

@@ -1,0 +1,1 @@
+"""Releasing a subject access request's footage: its evidence package, recorded."""
