@@ -30,6 +30,7 @@ from openbwv.platform import Platform
 from openbwv.retention import install as retention
 from openbwv.sharing import install as sharing
 from openbwv.simulate import install as simulate
+from openbwv.transcription import install as transcription
 
 # In order: a domain's reference data may rely on an earlier one's (teams need boroughs).
 DOMAINS = (
@@ -42,6 +43,7 @@ DOMAINS = (
     cases,
     retention,
     sharing,
+    transcription,
     ingest,
     simulate,
 )

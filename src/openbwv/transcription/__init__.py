@@ -1,0 +1,1 @@
+"""Transcripts: offline speech-to-text of every recording, versioned, searchable (docs/transcription.md)."""
