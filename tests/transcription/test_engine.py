@@ -4,6 +4,7 @@ is recorded; a tampered model file is refused."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -45,16 +46,14 @@ def test_known_speech_is_transcribed_in_order(engine: FasterWhisper, tmp_path: P
     assert wer < 0.25, (wer, heard)
     times = [(w.start, w.end) for w in words]
     assert all(start <= end for start, end in times)
-    assert all(a[0] <= b[0] for a, b in zip(times, times[1:], strict=False))
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(times))
     assert words[0].start >= starts[0] - 0.5  # nothing before the speech begins
     assert all(0.0 <= w.probability <= 1.0 for w in words)
     assert result.gaps and result.gaps[0].reason == "silence" and result.gaps[0].start == 0.0
 
 
 def test_silence_and_street_noise_give_no_words(engine: FasterWhisper, tmp_path: Path) -> None:
-    quiet = np.concatenate(
-        [np.zeros(48_000 * 4, dtype=np.float32), street_noise(10, level=0.05)]
-    )
+    quiet = np.concatenate([np.zeros(48_000 * 4, dtype=np.float32), street_noise(10, level=0.05)])
     hiss = with_noise(np.full(48_000 * 4, 1e-4, dtype=np.float32), -20)
     clip = speech_clip(tmp_path / "silence.mp4", np.concatenate([quiet, hiss * 0.05]))
     result = engine.transcribe(_decoded(clip))

@@ -21,8 +21,8 @@ from openbwv.speech import packaged_model
 from openbwv.speech.engine import SAMPLE_RATE, Gap, ModelInfo, Result, Segment, Word, gaps_between
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before faster_whisper imports huggingface_hub
-from faster_whisper import WhisperModel  # noqa: E402
-from faster_whisper.vad import VadOptions, get_speech_timestamps  # noqa: E402
+from faster_whisper import WhisperModel
+from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 ENGINE = "faster-whisper"
 WORD_MARGIN = 0.3  # seconds a word may stray outside a speech span (VAD padding, rounding)
@@ -101,7 +101,11 @@ class FasterWhisper:
                 kept = _segment(raw, spans, offset)
                 if kept is None:
                     result.gaps.append(
-                        Gap(round(float(raw.start) + offset, 3), round(float(raw.end) + offset, 3), "unintelligible")
+                        Gap(
+                            round(float(raw.start) + offset, 3),
+                            round(float(raw.end) + offset, 3),
+                            "unintelligible",
+                        )
                     )
                 elif kept.words:
                     result.segments.append(kept)

