@@ -20,7 +20,7 @@ class TranscriptionSettings(BaseSettings):
         default=False, description="Transcribe every new recording once it is processed."
     )
     block_seconds: float = Field(
-        default=300, ge=20, le=1800, description="Long recordings are transcribed in blocks."
+        default=300, ge=5, le=1800, description="Long recordings are transcribed in blocks."
     )
     threads: int = Field(default=0, ge=0, description="CPU threads for the engine (0: its own).")
     language: str = Field(default="en", max_length=8, description="Spoken language; '' detects.")

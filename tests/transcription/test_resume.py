@@ -1,0 +1,117 @@
+"""A transcription job killed in the middle (the worker's power cut) goes on from the last block
+it finished, and the transcript is made exactly once; PII proposals on a known sentence."""
+
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from openbwv.db.session import unit_of_work
+from openbwv.jobs.models import Job, JobState
+from openbwv.transcription import queries
+from openbwv.transcription.models import Transcript, TranscriptBlock, TranscriptVersion
+from tests.support.evidence import ingest, wait_processed
+from tests.support.speech import sequence, speech_clip
+from tests.support.stack import FAST_RECOVERY, Stack
+from tests.support.waiting import wait_until
+
+BLOCKS = {"BWV_TRANSCRIPTION_BLOCK_SECONDS": "6"}
+LINES = [
+    "Control, this is alpha one, outside the post office.",
+    1.0,
+    "One of them has a bottle in his hand.",
+    1.0,
+]
+
+
+@pytest.fixture
+def own_worker(stack: Stack) -> Iterator[Stack]:
+    """The session's worker is put back after the test (which stops it once the recording is
+    processed, so the transcript runs only in workers the test controls)."""
+    yield stack
+    stack.stop_workers()
+    stack.start_worker()
+
+
+def _job(item: uuid.UUID) -> Job | None:
+    with unit_of_work() as session:
+        return queries.job_of(session, item)
+
+
+def _blocks(job_id: uuid.UUID) -> int:
+    with unit_of_work() as session:
+        query = select(func.count()).select_from(TranscriptBlock)
+        return int(session.scalar(query.where(TranscriptBlock.job_id == job_id)) or 0)
+
+
+def test_a_killed_job_resumes_and_finishes_once(
+    own_worker: Stack, api: httpx.Client, tmp_path: Path
+) -> None:
+    samples, _ = sequence([0.5, *LINES])  # about ten seconds: blocks of six
+    path = speech_clip(tmp_path / "long.mp4", samples, seed=uuid.uuid4().int % 9999)
+    item = uuid.UUID(wait_processed(api, ingest(api, path))["id"])
+    own_worker.stop_workers()
+    worker = own_worker.start_worker(BLOCKS, FAST_RECOVERY)
+    assert api.post(f"/api/v1/evidence/{item}/transcript").status_code == 202
+
+    job = wait_until(
+        lambda: (j := _job(item)) is not None and _blocks(j.id) >= 1 and j,
+        timeout=120,
+        what="the first block to be transcribed",
+    )
+    os.killpg(worker.pid, signal.SIGKILL)  # power cut, between blocks or inside one
+    worker.wait()
+    own_worker.workers.remove(worker)
+    kept = _blocks(job.id)
+    assert kept >= 1 and _job(item).state == JobState.RUNNING  # type: ignore[union-attr]
+
+    own_worker.start_worker(BLOCKS, FAST_RECOVERY)
+    wait_until(
+        lambda: _job(item).state == JobState.DONE,  # type: ignore[union-attr]
+        timeout=180,
+        what="the transcript to finish after the crash",
+    )
+    done = _job(item)
+    assert done is not None and done.attempts == 2 and done.result is not None
+    assert done.result["resumed_at_seconds"] > 0  # the second attempt began after the blocks kept
+    assert done.result["blocks_this_attempt"] == done.result["blocks"] - kept
+    with unit_of_work() as session:
+        count = session.scalar(
+            select(func.count()).select_from(Transcript).where(Transcript.evidence_id == item)
+        )
+        versions = session.scalar(
+            select(func.count())
+            .select_from(TranscriptVersion)
+            .join(Transcript, Transcript.id == TranscriptVersion.transcript_id)
+            .where(Transcript.evidence_id == item)
+        )
+    assert count == 1 and versions == 1 and _blocks(job.id) == 0
+    body = api.get(f"/api/v1/evidence/{item}/transcript").json()
+    starts = [w["start"] for s in body["segments"] for w in s["words"]]
+    assert starts == sorted(starts) and "bottle" in body["text"].lower()
+    assert body["text"].lower().count("post office") == 1  # no block transcribed twice
+
+
+def test_pii_proposals_on_a_known_sentence() -> None:
+    sentence = (
+        "My name is John Smith, I live at 12 Acacia Avenue, SW1A 1AA, my national insurance "
+        "number is AB 12 34 56 C and the car was AB12 CDE"
+    )
+    timed = [
+        queries.TimedWord(i, 0, word, i * 0.5, i * 0.5 + 0.4, 0.9)
+        for i, word in enumerate(sentence.split())
+    ]
+    found = {p["entity"]: p for p in queries.proposals(timed)}
+    assert found["PERSON"]["text"] == "John Smith"
+    assert found["PERSON"]["start"] == 1.5 and found["PERSON"]["end"] == 2.4
+    assert found["UK_POSTCODE"]["text"] == "SW1A 1AA"
+    assert found["UK_NINO"]["text"] == "AB 12 34 56 C"
+    assert found["UK_VEHICLE_REGISTRATION"]["text"] == "AB12 CDE"
+    assert "US_DRIVER_LICENSE" not in found
