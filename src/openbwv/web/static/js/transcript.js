@@ -164,7 +164,7 @@
     target.scrollIntoView({ block: "nearest" });
     target.click();
     target.focus();
-    found.textContent = `${matchIndex + 1} of ${matches.length} matches`;
+    found.textContent = `${matchIndex + 1} of ${matches.length}`;
   });
 
   poll();
