@@ -29,8 +29,8 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=16), nullable=False),
         sa.Column("model", JSON, nullable=False),
         sa.Column("settings", JSON, nullable=False),
-        sa.Column("duration_seconds", sa.Float(), nullable=False),
-        sa.Column("speech_seconds", sa.Float(), nullable=False),
+        sa.Column("duration_seconds", sa.Double(), nullable=False),
+        sa.Column("speech_seconds", sa.Double(), nullable=False),
         sa.Column("current_version", sa.Integer(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("created_at", WHEN, nullable=False),
@@ -67,7 +67,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transcript_versions")),
         sa.UniqueConstraint(
-            "transcript_id", "number", name=op.f("uq_transcript_versions_transcript_id")
+            "transcript_id", "number", name=op.f("uq_transcript_versions_transcript_id_number")
         ),
     )
     op.create_table(
