@@ -80,7 +80,7 @@ def test_the_model_is_recorded_and_verified(engine: FasterWhisper, tmp_path: Pat
 
 
 def engine_dir(engine: FasterWhisper) -> Path:
-    return Path(engine.settings["model_dir"])
+    return engine.directory
 
 
 def test_blocks_cut_at_quiet_moments_and_resume_where_they_ended(tmp_path: Path) -> None:

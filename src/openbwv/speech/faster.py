@@ -57,8 +57,8 @@ class FasterWhisper:
         self._info = info
         self._language = language
         self._lock = threading.Lock()
+        self.directory = directory
         self._settings = {
-            "model_dir": str(directory),
             "device": device,
             "compute_type": compute_type,
             "language": language,
