@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -101,11 +103,28 @@ def test_a_killed_job_resumes_and_finishes_once(
     assert body["text"].lower().count("post office") == 1  # no block transcribed twice
 
 
-def test_pii_proposals_on_a_known_sentence() -> None:
+def test_pii_proposals_on_a_known_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     sentence = (
         "My name is John Smith, I live at 12 Acacia Avenue, SW1A 1AA, my national insurance "
-        "number is AB 12 34 56 C and the car was AB12 CDE"
+        "number is AB 12 34 56 C and the car was AB12 CDE, email john.smith@example.co.uk"
     )
+    connect = socket.socket.connect
+
+    def loopback_only(self: socket.socket, address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else ""
+        if not (str(host).startswith("127.") or host in ("::1", "localhost")):
+            raise AssertionError(f"the PII detector reached for the network: {address}")
+        connect(self, address)
+
+    resolve = socket.getaddrinfo
+
+    def resolve_loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in ("127.0.0.1", "::1", "localhost", None):
+            raise AssertionError(f"the PII detector looked up {host}")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve_loopback_only)
     timed = [
         queries.TimedWord(i, 0, word, i * 0.5, i * 0.5 + 0.4, 0.9)
         for i, word in enumerate(sentence.split())
@@ -116,4 +135,5 @@ def test_pii_proposals_on_a_known_sentence() -> None:
     assert found["UK_POSTCODE"]["text"] == "SW1A 1AA"
     assert found["UK_NINO"]["text"] == "AB 12 34 56 C"
     assert found["UK_VEHICLE_REGISTRATION"]["text"] == "AB12 CDE"
+    assert found["EMAIL_ADDRESS"]["text"] == "john.smith@example.co.uk"  # tldextract offline
     assert "US_DRIVER_LICENSE" not in found
