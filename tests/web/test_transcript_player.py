@@ -7,9 +7,14 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from openbwv.access.models import User
+from openbwv.access.policy.queries import principal_for_user
+from openbwv.access.principal import Principal
 from openbwv.db.session import unit_of_work
 from openbwv.timeutil import utcnow
 from openbwv.transcription import service
@@ -60,6 +65,20 @@ def _transcribed(evidence_id: str) -> None:
         service.save_machine(session, uuid.UUID(evidence_id), made)
 
 
+def _corrected(evidence_id: str, who: Principal) -> None:
+    """A person's correction: "are." heard as "are" (a new version; the machine's is kept)."""
+    with unit_of_work() as session:
+        change = [service.Change(0, 3, "are")]
+        service.correct(session, who, uuid.UUID(evidence_id), 1, change, "full stop", None)
+
+
+def _principal(who: Any) -> Principal:
+    with unit_of_work() as session:
+        user = session.scalar(select(User).where(User.username == who.username))
+        assert user is not None
+        return principal_for_user(session, user)
+
+
 def _time(page: Page) -> float:
     return float(page.evaluate("() => document.getElementById('video').currentTime"))
 
@@ -73,6 +92,7 @@ def test_the_transcript_follows_and_drives_the_video(
     item = record_clip(tmp_path, officer.username, f"TR-{uuid.uuid4().hex[:6]}", start, seconds=8)
     wait_ready(item)
     _transcribed(item)
+    _corrected(item, _principal(officer))
     sign_in(page, officer.username, officer.password, f"/evidence/{item}")
     words = page.locator("#transcript-body button.word")
     expect(words).to_have_count(len(SAID))
@@ -80,6 +100,15 @@ def test_the_transcript_follows_and_drives_the_video(
     expect(page.locator("#transcript-request")).to_be_hidden()
     expect(page.locator(".transcript-gap")).to_contain_text("silence")
     expect(words.nth(5)).to_have_class("word low-confidence")
+    expect(words.nth(3)).to_have_text("are")
+    history = page.locator("#transcript-history")
+    expect(history.locator("summary")).to_have_text("History: 2 version(s)")
+    expect(history.locator("li")).to_have_count(2)
+    history.locator("summary").click()
+    expect(history.locator("li").nth(1)).to_contain_text("1 word(s) corrected")
+    expect(history.locator("li").nth(0).get_by_role("link", name="WebVTT")).to_have_attribute(
+        "href", f"/api/v1/evidence/{item}/transcript?version=1&format=vtt"
+    )
     wait_js(page, "() => document.getElementById('video').readyState >= 1", "video metadata")
 
     # Clicking a word seeks to it, and the word being said is the one highlighted.
@@ -94,7 +123,7 @@ def test_the_transcript_follows_and_drives_the_video(
         " return t && t.cues && t.cues.length ? Array.from(t.cues, c => c.text) : null; }",
         "the caption cues",
     )
-    assert cues == ["Stay where you are.", "Walk to the station"]
+    assert cues == ["Stay where you are", "Walk to the station"]
 
     # Find in the transcript: the match is marked, Enter goes to it.
     page.get_by_label("Find in the transcript").fill("the station")

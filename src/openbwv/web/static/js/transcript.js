@@ -13,6 +13,7 @@
   const query = document.getElementById("transcript-query");
   const found = document.getElementById("transcript-found");
   const about = document.getElementById("transcript-model");
+  const history = document.getElementById("transcript-history");
   const source = panel.dataset.src;
   let words = [];
   let current = null;
@@ -79,6 +80,34 @@
       "Speakers are not labelled. Dimmed words were heard with low confidence.";
     say(words.length ? `${words.length} words.` : "No speech was found in this recording.");
     query.disabled = false;
+    showHistory();
+  }
+
+  // Every version (the machine's first, then each correction), each readable and exportable.
+  function showHistory() {
+    fetch(`${source}/versions`, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (!data) return;
+        const list = history.querySelector("ol");
+        list.replaceChildren();
+        data.versions.forEach((v) => {
+          const item = document.createElement("li");
+          const when = new Date(v.created_at).toLocaleString("en-GB", { timeZone: "Europe/London" });
+          const what = v.kind === "machine" ? "made by the machine" : `${v.words_changed} word(s) corrected`;
+          item.textContent = `Version ${v.version}: ${what} by ${v.author}, ${when}${v.note ? ` — “${v.note}”` : ""}. `;
+          [["JSON", ""], ["WebVTT", "&format=vtt"]].forEach(([label, extra], index) => {
+            const link = document.createElement("a");
+            link.href = `${source}?version=${v.version}${extra}`;
+            link.textContent = label;
+            if (index) item.append(" · ");
+            item.append(link);
+          });
+          list.append(item);
+        });
+        history.querySelector("summary").textContent = `History: ${data.versions.length} version(s)`;
+        history.hidden = false;
+      });
   }
 
   function poll() {
