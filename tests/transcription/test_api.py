@@ -85,8 +85,9 @@ def test_transcript_request_read_correct_search(api: httpx.Client, tmp_path: Pat
     hit = found["hits"][str(item)][0]
     assert hit["seconds"] == words[words.index(station) - 2]["start"]  # "the railway station"
     assert "station" in hit["snippet"].lower() and hit["source"] == "transcript"
-    page = api.get("/search", params={"text": "station"})
-    assert f"/evidence/{item}?t=" in page.text
+    for view in ("grid", "table"):
+        page = api.get("/search", params={"text": "the railway station", "view": view})
+        assert f"/evidence/{item}?t={hit['seconds']:.1f}" in page.text, view
 
     proposals = api.get(f"{url}/pii")
     assert proposals.status_code == 200 and "presidio" in proposals.json()["detector"]["analyzer"]
