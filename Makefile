@@ -8,7 +8,7 @@ export BWV_DATA_DIR
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format typecheck bench venv clean browser
+.PHONY: run test test-fast lint format typecheck bench venv clean browser speech
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,11 +28,11 @@ run: $(STAMP)
 	$(BIN)/bwv serve --host $(HOST) --port $(PORT) --quiet
 
 ## Lint, type-check and run the whole suite (embedded; scaled too when BWV_TEST_* point at services).
-test: $(STAMP) lint typecheck browser
+test: $(STAMP) lint typecheck browser speech
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The inner loop: lint, types and every test but the browser ones, embedded deployment only.
-test-fast: $(STAMP) lint typecheck
+test-fast: $(STAMP) lint typecheck speech
 	env -u BWV_TEST_DATABASE_URL -u BWV_TEST_BROKER_URL -u BWV_TEST_S3_URL -u BWV_TEST_AMQP_URL \
 		$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
@@ -52,7 +52,11 @@ typecheck: $(STAMP)
 browser:
 	@test -x /usr/bin/chromium || scripts/install-chromium.sh
 
-bench: $(STAMP)
+## The transcription tests speak with Debian's espeak-ng; install it when missing.
+speech:
+	@command -v espeak-ng >/dev/null 2>&1 || scripts/install-speech.sh
+
+bench: $(STAMP) speech
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

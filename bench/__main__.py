@@ -15,6 +15,7 @@ BENCHMARKS = [
     "load_bench",
     "retention_bench",
     "redaction_bench",
+    "transcription_bench",
 ]
 
 

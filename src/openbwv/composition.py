@@ -32,6 +32,7 @@ from openbwv.retention import install as retention
 from openbwv.sharing import install as sharing
 from openbwv.simulate import install as simulate
 from openbwv.subject_access import install as subject_access
+from openbwv.transcription import install as transcription
 
 # In order: a domain's reference data may rely on an earlier one's (teams need boroughs).
 DOMAINS = (
@@ -46,6 +47,7 @@ DOMAINS = (
     redaction,
     sharing,
     subject_access,
+    transcription,
     ingest,
     simulate,
 )

@@ -76,6 +76,12 @@ ITEM_ENDPOINTS: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/evidence/{evidence_id}/do-not-disclose"): "share",
     ("GET", "/api/v1/evidence/{evidence_id}/redactions"): "redact",
     ("POST", "/api/v1/evidence/{evidence_id}/redactions"): "redact",
+    # Transcripts: what was said is the recording's content (play); corrections edit.
+    ("POST", "/api/v1/evidence/{evidence_id}/transcript"): "play",
+    ("GET", "/api/v1/evidence/{evidence_id}/transcript"): "play",
+    ("GET", "/api/v1/evidence/{evidence_id}/transcript/versions"): "play",
+    ("POST", "/api/v1/evidence/{evidence_id}/transcript/versions"): "edit",
+    ("GET", "/api/v1/evidence/{evidence_id}/transcript/pii"): "play",
 }
 # Bodies for the item endpoints that change something (valid, so only the policy can refuse).
 ITEM_BODIES: dict[tuple[str, str], dict[str, object]] = {
@@ -85,6 +91,10 @@ ITEM_BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PUT", "/api/v1/evidence/{evidence_id}/title"): {"title": "Matrix"},
     ("PUT", "/api/v1/evidence/{evidence_id}/do-not-disclose"): {"reason": "Matrix"},
     ("POST", "/api/v1/evidence/{evidence_id}/redactions"): {"faces": True, "plates": False},
+    ("POST", "/api/v1/evidence/{evidence_id}/transcript/versions"): {
+        "base_version": 1,
+        "changes": [{"segment": 0, "word": 0, "text": "Matrix"}],
+    },
 }
 
 ALL = set(ROLES)

@@ -44,6 +44,8 @@ FAST_RECOVERY = {
     "BWV_JOB_RETRY_BASE_SECONDS": "0.2",
     "BWV_JOB_MAX_ATTEMPTS": "3",
 }
+# Short blocks, so a test's few seconds of speech are transcribed in several (and can resume).
+TEST_SETTINGS = {"BWV_TRANSCRIPTION_BLOCK_SECONDS": "6"}
 
 
 def free_port() -> int:
@@ -182,7 +184,12 @@ def _redis_broker(url: str) -> str:
 def build_stack(profile: str, root: Path) -> Stack:
     data_dir = root / profile
     data_dir.mkdir(parents=True)
-    env = {"BWV_DATA_DIR": str(data_dir), "BWV_LOG_LEVEL": "WARNING", **FAST_RECOVERY}
+    env = {
+        "BWV_DATA_DIR": str(data_dir),
+        "BWV_LOG_LEVEL": "WARNING",
+        **FAST_RECOVERY,
+        **TEST_SETTINGS,
+    }
     for key in ("BWV_DATABASE_URL", "BWV_STORAGE_URL", "BWV_BROKER_URL", "BWV_S3_ENDPOINT_URL"):
         os.environ.pop(key, None)
     stack = Stack(profile, data_dir, env)

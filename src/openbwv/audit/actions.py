@@ -65,6 +65,11 @@ _FIXED: dict[str, str] = {
     "retention.bytes": "the stored bytes of a disposed item were deleted (or kept: still used)",
     "retention.notice": "a disposal warning was given (the date it promised is kept)",
     "retention.run": "a retention run evaluated every item",
+    # Transcription: transcripts of recordings (docs/transcription.md).
+    "transcript.request": "a transcript of an item was asked for (a job on the ml queue)",
+    "transcript.made": "the machine made an item's transcript (version 1; model and hash kept)",
+    "transcript.view": "an item's transcript (a version, its captions, versions or PII) was read",
+    "transcript.correct": "words of an item's transcript were corrected: a new version",
     # Sharing: disclosure to the CPS, the defence and other recipients (docs/sharing.md).
     "share.create": "a case or some of its items were shared with a recipient until an expiry",
     "share.item": "an item was given to a recipient by a share (its custody shows where it went)",

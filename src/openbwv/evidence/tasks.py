@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -37,6 +38,8 @@ from openbwv.storage.factory import derivatives, originals
 from openbwv.timeutil import parse_rfc3339
 
 Finish = Callable[[Session], dict[str, Any] | None]
+ReadyHook = Callable[[Session, uuid.UUID], None]
+_ready_hooks: list[ReadyHook] = []
 STRIP_TILES = 10
 STRIP_TILE_WIDTH = 160
 
@@ -68,6 +71,14 @@ def _add_derivative(session: Session, item: EvidenceItem, kind: str, **fields: A
         session.flush()
 
 
+def on_ready(hook: ReadyHook) -> None:
+    """Call `hook(session, evidence_id)` in the transaction that makes an item ready (its
+    poster, strip and playback copy made): another domain's install registers it (transcription
+    queues a transcript), so evidence never imports who listens."""
+    if hook not in _ready_hooks:
+        _ready_hooks.append(hook)
+
+
 def _maybe_ready(session: Session, item: EvidenceItem) -> None:
     # Thumbnails and playback finish concurrently: lock the item so the second to get here sees
     # the first's derivatives (under READ COMMITTED neither would, and the item would never be
@@ -76,7 +87,11 @@ def _maybe_ready(session: Session, item: EvidenceItem) -> None:
     session.refresh(item, ["derivatives"])
     kinds = {d.kind for d in item.derivatives}
     if {DerivativeKind.POSTER, DerivativeKind.STRIP, DerivativeKind.PLAYBACK} <= kinds:
+        was_ready = item.status == EvidenceStatus.READY
         item.status = EvidenceStatus.READY
+        if not was_ready:
+            for hook in _ready_hooks:
+                hook(session, item.id)
 
 
 @dataclass(frozen=True)
@@ -89,8 +104,18 @@ class MediaSource:
 
 
 def _media_source(job: Job) -> MediaSource:
+    assert job.evidence_id is not None
+    return media_source(job.evidence_id)
+
+
+def media_source(evidence_id: uuid.UUID) -> MediaSource:
+    """What to decode for an item (its own unit of work; LookupError when the item is gone or
+    disposed of): other domains' jobs (transcription) read the recording through this and
+    `local_media`."""
     with unit_of_work() as session:
-        item = _item(session, job)
+        item = session.get(EvidenceItem, evidence_id)
+        if item is None or item.status == EvidenceStatus.DISPOSED:
+            raise LookupError(f"evidence {evidence_id} is gone or was disposed of")
         plain = item.derivative(DerivativeKind.DECRYPTED)
         if plain is not None and plain.storage_key:
             return MediaSource(plain.sha256 or "", plain.size_bytes or 0, plain.storage_key)
@@ -98,7 +123,8 @@ def _media_source(job: Job) -> MediaSource:
 
 
 @contextmanager
-def _media_path(source: MediaSource) -> Iterator[Path]:
+def local_media(source: MediaSource) -> Iterator[Path]:
+    """The bytes to decode as a local file (a temporary copy from S3) while the block runs."""
     if source.decrypted_key is not None:
         with derivatives().local_copy(source.decrypted_key) as path:
             yield path
@@ -116,7 +142,7 @@ def mark_failed(session: Session, job: Job) -> None:
 
 @register("probe", queue="media", give_up=mark_failed)
 def probe_original(job: Job) -> Finish:
-    with _media_path(_media_source(job)) as path:
+    with local_media(_media_source(job)) as path:
         result = probe(path)
 
     def finish(session: Session) -> dict[str, Any]:
@@ -141,7 +167,7 @@ def probe_original(job: Job) -> Finish:
 
 @register("thumbnails", queue="media", give_up=mark_failed)
 def make_thumbnails(job: Job) -> Finish:
-    with _media_path(_media_source(job)) as path:
+    with local_media(_media_source(job)) as path:
         poster_jpeg = thumbnails.poster_frame(path)
         strip = thumbnails.thumbnail_strip(path, count=STRIP_TILES, tile_width=STRIP_TILE_WIDTH)
     store = derivatives()
@@ -192,7 +218,7 @@ def make_playback(job: Job) -> Finish:
         stored = PutResult(media.decrypted_key, media.sha256, media.size, created=False)
     elif plan.action in ("remux", "transcode"):
         with (
-            _media_path(media) as source,
+            local_media(media) as source,
             tempfile.TemporaryDirectory(prefix="bwv-playback-") as scratch,
         ):
             target = Path(scratch) / "playback.mp4"

@@ -114,6 +114,29 @@ class _Tone:
         out.mux(self.stream.encode(None))
 
 
+class _Soundtrack(_Tone):
+    """Given samples (mono, 48 kHz, -1..1) instead of a tone: speech for transcription tests;
+    silence after they end."""
+
+    def __init__(self, stream: AudioStream, samples: np.ndarray) -> None:
+        super().__init__(stream, 0.0)
+        self.samples = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+
+    def write_until(self, out: OutputContainer, sample: int) -> None:
+        count = sample - self.written
+        if count <= 0:
+            return
+        wave = np.zeros(count, dtype=np.float32)
+        part = self.samples[self.written : sample]
+        wave[: len(part)] = part
+        frame = av.AudioFrame.from_ndarray(wave.reshape(1, -1), format="flt", layout="mono")
+        frame.sample_rate = _AUDIO_RATE
+        frame.pts = self.written
+        frame.time_base = Fraction(1, _AUDIO_RATE)
+        out.mux(self.stream.encode(frame))
+        self.written = sample
+
+
 class _Scene:
     """Draws frame ``i``: gradient, moving disc, burned-in UTC time and label."""
 
@@ -179,8 +202,12 @@ def make_clip(
     label: str = "",
     start_time: datetime | None = None,
     seed: int | None = None,
+    soundtrack: np.ndarray | None = None,
 ) -> Path:
     """Write a synthetic body-worn clip to ``path`` and return ``path``.
+
+    ``soundtrack`` (mono samples at 48 kHz, -1..1) replaces the tone; the clip lasts at least
+    as long as it.
 
     ``start_time`` (default: now, UTC) is burned into every frame and written as ``creation_time``.
     Width and height must be even (4:2:0 video). Raises :class:`MediaError` for a combination the
@@ -196,6 +223,8 @@ def make_clip(
     if seconds <= 0 or fps <= 0:
         raise MediaError("seconds and fps must be positive")
     seed = secrets.randbits(32) if seed is None else seed
+    if soundtrack is not None:
+        seconds = max(seconds, len(soundtrack) / _AUDIO_RATE)
     start = (start_time or datetime.now(UTC)).astimezone(UTC)
     rate = Fraction(fps).limit_denominator(1001)
     n_frames = max(1, round(seconds * rate))
@@ -208,8 +237,10 @@ def make_clip(
             if label:
                 out.metadata["title"] = label
             video = _add_video(out, video_codec, width, height, rate)
-            tone = None
-            if audio_codec is not None:
+            tone: _Tone | None = None
+            if audio_codec is not None and soundtrack is not None:
+                tone = _Soundtrack(_add_audio(out, audio_codec), soundtrack)
+            elif audio_codec is not None:
                 freq = 950.0 + random.Random(seed).randrange(100)
                 tone = _Tone(_add_audio(out, audio_codec), freq)
             for i in range(n_frames):

@@ -22,6 +22,8 @@ from openbwv.evidence.models import Derivative, EvidenceItem, EvidenceStatus
 
 ArrivalHook = Callable[[Session, ItemFacts], None]
 _arrival_hooks: list[ArrivalHook] = []
+DisposalHook = Callable[[Session, Sequence[uuid.UUID]], None]
+_disposal_hooks: list[DisposalHook] = []
 
 
 def on_arrival(hook: ArrivalHook) -> None:
@@ -29,6 +31,13 @@ def on_arrival(hook: ArrivalHook) -> None:
     it: evidence does not know who listens)."""
     if hook not in _arrival_hooks:
         _arrival_hooks.append(hook)
+
+
+def on_disposal(hook: DisposalHook) -> None:
+    """Call `hook(session, ids)` in the transaction that makes these items tombstones: a domain
+    that keeps its own derivative of an item (transcription's transcript) drops it there."""
+    if hook not in _disposal_hooks:
+        _disposal_hooks.append(hook)
 
 
 def arrived(session: Session, item: EvidenceItem) -> None:
@@ -82,5 +91,7 @@ def mark_disposed(
         .where(Derivative.evidence_id.in_(ids))
         .execution_options(synchronize_session=False)
     )
+    for hook in _disposal_hooks:
+        hook(session, ids)
     session.expire_all()
     return {item_id: objects.get(item_id, []) for item_id in ids}

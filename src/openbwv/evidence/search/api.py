@@ -17,7 +17,14 @@ from openbwv.evidence import service as evidence_service
 from openbwv.evidence.api import evidence_out
 from openbwv.evidence.recordings.queries import visible_clips
 from openbwv.evidence.search import queries
-from openbwv.evidence.search.schemas import PlaceBorough, PlaceOut, SearchForm, SearchPage
+from openbwv.evidence.search.matchers import hits_for
+from openbwv.evidence.search.schemas import (
+    PlaceBorough,
+    PlaceOut,
+    SearchForm,
+    SearchPage,
+    TextHitOut,
+)
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
 Authed = Annotated[Principal, Depends(require_principal)]
@@ -80,6 +87,7 @@ def search(
         keys = {item.recording_key for item in results.items if item.recording_key}
         clips = visible_clips(session, principal, keys)
         items = [evidence_out(request, item, clips) for item in results.items]
+        hits = hits_for(session, principal, [i.id for i in results.items], criteria.text)
         details = {"page": "api", "criteria": form.as_details(), "returned": len(items)}
         evidence_service.record_search(session, principal, client.ip, details)
     return SearchPage(
@@ -89,6 +97,12 @@ def search(
         count=results.count,
         count_capped=results.count_capped,
         scanned_out=results.scanned_out,
+        hits={
+            str(item_id): [
+                TextHitOut(seconds=h.seconds, snippet=h.snippet, source=h.source) for h in found
+            ]
+            for item_id, found in hits.items()
+        },
     )
 
 

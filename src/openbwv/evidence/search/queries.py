@@ -39,6 +39,7 @@ from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.evidence.queries import decode_cursor, encode_cursor, reach_branches
 from openbwv.evidence.recordings.queries import Batch, Scan, by_key, newest, paginate
 from openbwv.evidence.search import places
+from openbwv.evidence.search.matchers import text_matchers
 from openbwv.evidence.search.models import SavedSearch
 from openbwv.evidence.search.schemas import Criteria, Results, SearchForm, london_to_utc
 from openbwv.organisation import queries as organisation
@@ -153,10 +154,20 @@ def _like(text: str) -> tuple[str, str | None]:
 FULL_TEXT = table("evidence_text", column("evidence_id"), column("body"))  # SQLite FTS5 (0007)
 
 
-def _text_clause(text: str, dialect: str) -> ColumnElement[bool]:
-    """Titles and notes containing `text`, ignoring case. The trigram index of each database
-    finds the candidates: FTS5 on SQLite (then checked against the columns themselves, see
-    migration 0007), pg_trgm on PostgreSQL."""
+def _text_clause(
+    text: str, dialect: str, principal: Principal | None = None
+) -> ColumnElement[bool]:
+    """Titles and notes containing `text`, ignoring case, or what a registered matcher finds
+    (`matchers`: a transcript's words). The trigram index of each database finds the
+    candidates: FTS5 on SQLite (then checked against the columns themselves, see migration
+    0007), pg_trgm on PostgreSQL."""
+    own = _own_text_clause(text, dialect)
+    if principal is None or not text_matchers():
+        return own
+    return or_(own, *(m.clause(principal, text, EvidenceItem.id) for m in text_matchers()))
+
+
+def _own_text_clause(text: str, dialect: str) -> ColumnElement[bool]:
     pattern, escape = _like(text)
     in_notes = select(Note.evidence_id).where(Note.text.ilike(pattern, escape=escape))
     if dialect == "sqlite":
@@ -209,7 +220,9 @@ def _box_clause(box: geo.Box, dialect: str) -> ColumnElement[bool]:
     return and_(item_box.op("&&")(area_box), overlaps)
 
 
-def filters(crit: Criteria, dialect: str) -> list[ColumnElement[bool]]:
+def filters(
+    crit: Criteria, dialect: str, principal: Principal | None = None
+) -> list[ColumnElement[bool]]:
     """The SQL conditions for the criteria (the area's exact test runs afterwards, in Python)."""
     where: list[ColumnElement[bool]] = []
     if crit.officer:
@@ -238,7 +251,7 @@ def filters(crit: Criteria, dialect: str) -> list[ColumnElement[bool]]:
     if crit.has_markers:
         where.append(exists(select(Marker.id).where(Marker.evidence_id == EvidenceItem.id)))
     if crit.text:
-        where.append(_text_clause(crit.text, dialect))
+        where.append(_text_clause(crit.text, dialect, principal))
     where.extend(_area_clause(area, dialect) for area in crit.areas)
     return where
 
@@ -247,7 +260,10 @@ def plan(session: Session, principal: Principal, crit: Criteria) -> list[Select[
     """The search as one query per branch of the principal's reach (see
     `evidence.queries.reach_branches`), each filtered by the access policy's `visible_clause` and
     the criteria."""
-    common = [visible_clause(principal, roles.VIEW), *filters(crit, dialect_of(session))]
+    common = [
+        visible_clause(principal, roles.VIEW),
+        *filters(crit, dialect_of(session), principal),
+    ]
     return [
         select(EvidenceItem).where(branch, *common) for branch in reach_branches(session, principal)
     ]
@@ -374,7 +390,7 @@ def _members(
     def members(keys: set[str]) -> dict[str, list[EvidenceItem]]:
         query = select(EvidenceItem).where(
             visible_clause(principal, roles.VIEW),
-            *filters(crit, dialect_of(session)),
+            *filters(crit, dialect_of(session), principal),
             EvidenceItem.recording_key.in_(keys),
         )
         found = list(session.scalars(query))

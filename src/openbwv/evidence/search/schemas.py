@@ -108,14 +108,22 @@ def london_to_utc(value: str) -> datetime:
         raise ValueError(f"{value!r} is outside the calendar") from None
 
 
+class TextHitOut(BaseModel):
+    seconds: float = PydanticField(description="where the words are said: seek the player here")
+    snippet: str
+    source: str = PydanticField(description="what matched, e.g. transcript")
+
+
 class SearchPage(EvidencePage):
     """A page of the JSON search: `count` is exact up to `count_cap` (more: `count_capped`) and
     absent for an area search, which counts as it goes; `scanned_out` says an area search
-    stopped looking before the page was full (the next page goes on from there)."""
+    stopped looking before the page was full (the next page goes on from there); `hits` gives,
+    by item id, where the search words are said in it (a transcript), to jump to."""
 
     count: int | None
     count_capped: bool
     scanned_out: bool
+    hits: dict[str, list[TextHitOut]] = PydanticField(default_factory=dict)
 
 
 class PlaceBorough(BaseModel):

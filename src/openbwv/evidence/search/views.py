@@ -23,6 +23,7 @@ from openbwv.evidence.errors import BadCursor
 from openbwv.evidence.models import DerivativeKind
 from openbwv.evidence.search import queries, service
 from openbwv.evidence.search.errors import SavedSearchError
+from openbwv.evidence.search.matchers import hits_for
 from openbwv.evidence.search.schemas import Results, SearchForm
 from openbwv.evidence.views import is_htmx
 from openbwv.web.auth import Viewer
@@ -85,6 +86,7 @@ def search_page(
         pictures = evidence_service.record_thumbnail_batch(
             session, principal, pictured, client.ip, "search"
         )
+        hits = hits_for(session, principal, [r.id for r in rows], criteria.text) if rows else {}
         context = _form_context(request, session, principal)
         case = _add_to_case(session, principal, add_to)
         context.update(
@@ -100,6 +102,7 @@ def search_page(
             linked=set(item_ids(session, case)) if case else set(),
             uncategorised=queries.UNCATEGORISED,
             count_cap=queries.COUNT_CAP,
+            hits=hits,
         )
     return render(request, "search.html", context, status_code=422 if errors else 200)
 

@@ -151,8 +151,11 @@
 
   video.addEventListener("timeupdate", showTime);
   video.addEventListener("seeked", showTime);
+  // ?t=SECONDS (a search hit in a transcript) starts the video there.
+  const startAt = parseFloat(new URLSearchParams(window.location.search).get("t"));
   video.addEventListener("loadedmetadata", () => {
     position.max = String(duration());
+    if (Number.isFinite(startAt) && startAt > 0) seek(startAt);
     showTime();
   });
   video.addEventListener("play", () => {

@@ -1,0 +1,2 @@
+"""Transcripts: offline speech-to-text of every recording, versioned and searchable
+(docs/transcription.md)."""
