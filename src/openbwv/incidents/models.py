@@ -51,6 +51,8 @@ class Attendance(IdMixin, Base):
     # [dispatched - buffer, cleared + buffer], fixed at import: the matcher's join is plain.
     window_start: Mapped[datetime] = mapped_column()
     window_end: Mapped[datetime] = mapped_column()
+    # window_start less the longest recording: the (officer, start) index's lower bound.
+    scan_start: Mapped[datetime] = mapped_column()
     week: Mapped[str] = mapped_column(String(10))  # Monday of its London week, YYYY-MM-DD
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM (London)
     recorded: Mapped[bool | None] = mapped_column()

@@ -88,7 +88,7 @@ def recent(session: Session, principal: Principal, limit: int = 50) -> list[Inci
 # --- the matcher's join ---------------------------------------------------------------------
 
 
-def _candidate_query(lookback: timedelta) -> Any:
+def _candidate_query() -> Any:
     timed = timed_items()
     return (
         select(
@@ -113,15 +113,11 @@ def _candidate_query(lookback: timedelta) -> Any:
                 timed.c.officer_user_id == Attendance.user_id,
                 timed.c.recorded_start < Attendance.window_end,
                 # The start-side bound lets the (officer, time) index narrow the scan.
-                timed.c.recorded_start > Attendance.window_start - lookback,
+                timed.c.recorded_start > Attendance.scan_start,
                 timed.c.recorded_end > Attendance.window_start,
             ),
         )
     )
-
-
-def _lookback() -> timedelta:
-    return timedelta(hours=get_cad_settings().max_recording_hours)
 
 
 def candidates(
@@ -133,7 +129,7 @@ def candidates(
 ) -> list[Candidate]:
     """Every (recording, attendance) pair the buffer lets overlap: for these recordings, these
     attendances, or every attendance whose window meets `window` (a day's batch)."""
-    base = _candidate_query(_lookback())
+    base = _candidate_query()
     queries = []
     if window is not None:
         start, end = window

@@ -141,6 +141,7 @@ def _attendances(
     buffer: timedelta,
 ) -> set[uuid.UUID]:
     current = {a.warrant: a for a in incident.attendances}
+    lookback = timedelta(hours=get_cad_settings().max_recording_hours)
     changed: set[uuid.UUID] = set()
     for gone in set(current) - {row.warrant for row in rows}:
         changed.add(current[gone].id)  # its recordings re-match
@@ -156,6 +157,7 @@ def _attendances(
             "cleared_at": row.cleared_at,
             "window_start": row.dispatched_at - buffer,
             "window_end": row.cleared_at + buffer,
+            "scan_start": row.dispatched_at - buffer - lookback,
             "week": week_of(row.arrived_at or row.dispatched_at),
             "month": month_of(row.arrived_at or row.dispatched_at),
         }

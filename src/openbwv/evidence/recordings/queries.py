@@ -131,8 +131,8 @@ def timed_items() -> Any:
     """Every dated item of a known officer as a subquery for set-based matching in another
     domain's SQL (CAD incidents join it on officer and time): id, officer_user_id, team_id,
     ingested_at, recorded_start, recorded_end, and the centre of its GPS track's box (lat,
-    lon; NULL without a track). Disposed items are left out. Columns only: no evidence is revealed by it; the
-    caller reads what a person may see through the policy."""
+    lon; NULL without a track). Disposed items are left out. Columns only: no evidence is
+    revealed by it; the caller reads what a person may see through the policy."""
     return (
         select(
             EvidenceItem.id.label("id"),

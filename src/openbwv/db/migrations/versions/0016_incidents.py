@@ -82,6 +82,7 @@ def upgrade() -> None:
         sa.Column("cleared_at", openbwv.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("window_start", openbwv.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("window_end", openbwv.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("scan_start", openbwv.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("week", sa.String(length=10), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("recorded", sa.Boolean(), nullable=True),
