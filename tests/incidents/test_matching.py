@@ -44,10 +44,16 @@ def test_a_recording_spanning_two_incidents(stack: Stack) -> None:
     # attended minutes of each; it started 5 minutes after the first arrival and stopped 5
     # minutes before the second was cleared.
     assert figures(first, officer) == {
-        "recorded": True, "late_start_s": 300, "early_stop_s": 0, "coverage": 0.6667
+        "recorded": True,
+        "late_start_s": 300,
+        "early_stop_s": 0,
+        "coverage": 0.6667,
     }
     assert figures(second, officer) == {
-        "recorded": True, "late_start_s": 0, "early_stop_s": 300, "coverage": 0.6667
+        "recorded": True,
+        "late_start_s": 0,
+        "early_stop_s": 300,
+        "coverage": 0.6667,
     }
 
     _, (other,) = team_officers()
@@ -107,7 +113,10 @@ def test_camera_clock_skew(stack: Stack) -> None:
     assert figures(very_slow, officer)["recorded"] is False
     assert link(early) == (slightly, 0.02, LinkState.LINKED)  # 0.05 × (1 − 3/5)
     assert figures(slightly, officer) == {
-        "recorded": False, "late_start_s": None, "early_stop_s": None, "coverage": 0.0
+        "recorded": False,
+        "late_start_s": None,
+        "early_stop_s": None,
+        "coverage": 0.0,
     }
 
 
@@ -134,7 +143,10 @@ def test_a_late_upload_is_matched_on_arrival(stack: Stack) -> None:
         arrived = outcome.item.id
     assert link(arrived) == (incident, 1.0, LinkState.LINKED)
     assert figures(incident, officer) == {
-        "recorded": True, "late_start_s": 0, "early_stop_s": 600, "coverage": 0.5
+        "recorded": True,
+        "late_start_s": 0,
+        "early_stop_s": 600,
+        "coverage": 0.5,
     }
 
 
@@ -152,7 +164,10 @@ def test_corrected_cad_rows_rematch(stack: Stack) -> None:
     corrected = [row(incident, officer, at(0, day=4), at(5, day=4), at(12, day=4))]
     assert apply(corrected).changed == 1
     assert figures(incident, officer) == {  # 8–12 of 5–12
-        "recorded": True, "late_start_s": 180, "early_stop_s": 0, "coverage": 0.5714
+        "recorded": True,
+        "late_start_s": 180,
+        "early_stop_s": 0,
+        "coverage": 0.5714,
     }
     assert link(clip) is not None
 
