@@ -102,6 +102,11 @@ HOLDERS = {
 }
 RETENTION_READERS = {"professional_standards", "information_rights", "administrator", "auditor"}
 SHARERS = {"disclosure_officer"}  # evidence.share; external users never share
+# CAD incidents: imports need `incidents.import` (integrations, administrators); incidents,
+# the queue and compliance `incidents.read` (figures limited by scope: tests/incidents).
+INCIDENT_IMPORTERS = {"administrator", "device"}
+INCIDENT_READERS = {"officer", "supervisor", "investigator", "professional_standards"}
+CASE_CREATORS = {"supervisor", "investigator", "professional_standards"}
 # System endpoints: which roles may call them.
 SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/admin/users"): ADMIN,
@@ -209,6 +214,14 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     # Evidence packages: `evidence.export`, and every item one the caller may download
     # (docs/packages.md); the matrix's case holds one item its members may download.
     ("POST", "/api/v1/cases/{case_id}/packages"): {"disclosure_officer", "information_rights"},
+    ("POST", "/api/v1/incidents/import"): INCIDENT_IMPORTERS,
+    ("POST", "/api/v1/incidents/push"): INCIDENT_IMPORTERS,
+    ("GET", "/api/v1/incidents/queue"): INCIDENT_READERS,
+    ("POST", "/api/v1/incidents/queue/{evidence_id}"): INCIDENT_READERS,
+    ("GET", "/api/v1/incidents/{number}"): INCIDENT_READERS,
+    ("POST", "/api/v1/incidents/{number}/case"): CASE_CREATORS,
+    ("GET", "/api/v1/compliance"): INCIDENT_READERS,
+    ("GET", "/api/v1/compliance/misses"): INCIDENT_READERS,
 }
 QUERIES = {
     "/api/v1/audit/entries": {"start": 0, "end": 1},
@@ -230,6 +243,7 @@ PLACEHOLDERS = {
     "{share_id}": "00000000-0000-7000-8000-000000000000",
     "{schedule}": "mg6c",
     "{fmt}": "csv",
+    "{number}": "NO-SUCH-INCIDENT",
 }
 
 # Reached without a principal, or covered by their own tests (named here).
@@ -402,6 +416,18 @@ PAGES = {
             ("GET", "/retention/policy"),
             ("POST", "/retention/policy"),
             ("GET", "/retention/forecast"),
+        )
+    },
+    **{
+        (method, path): "tests/web/test_incident_pages.py; tests/incidents/test_pages.py"
+        for method, path in (
+            ("GET", "/incidents"),
+            ("POST", "/incidents/import"),
+            ("GET", "/incidents/queue"),
+            ("POST", "/incidents/queue/{evidence_id}"),
+            ("GET", "/incidents/{number}"),
+            ("POST", "/incidents/{number}/case"),
+            ("GET", "/compliance"),
         )
     },
     **{
@@ -583,6 +609,12 @@ def _system_request(
         ("POST", "/api/v1/admin/users"): lambda: client.post(
             path,
             json={
+        # Placing one's own recording: the policy allows it; the incident is not found (404,
+        # not the hidden item's), so only the permission decides.
+        ("POST", "/api/v1/incidents/queue/{evidence_id}"): lambda: client.post(
+            path.replace("{evidence_id}", str(subject.items["own"])),
+            json={"incident_number": "NO-SUCH-INCIDENT"},
+        ),
                 "username": f"n{uuid.uuid4().hex[:10]}",
                 "display_name": "New",
                 "roles": ["officer"],

@@ -30,7 +30,7 @@ def _bad_file(officer: object) -> tuple[list[dict[str, str]], str, str]:
 
 def test_bad_rows_by_row_and_column(stack: Stack, tmp_path: Path) -> None:
     _, (officer,) = team_officers()
-    rows, good, bad = _bad_file(officer)
+    rows, good, _bad = _bad_file(officer)
     path = tmp_path / "cad.csv"
     path.write_bytes(csv_bytes(rows))
     runner = CliRunner()
@@ -77,7 +77,7 @@ def test_api_upload_and_push(stack: Stack, live_server: str) -> None:
     _, (officer,) = team_officers()
     admin = stack.user("administrator")
     token = stack.user_token(admin)
-    rows, good, _bad = _bad_file(officer)
+    rows, _good, _bad = _bad_file(officer)
     with httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {token}"}) as api:
         refused = api.post(
             "/api/v1/incidents/import",
