@@ -606,15 +606,15 @@ def _system_request(
     client: httpx.Client, stack: Stack, method: str, path: str, subject: Subject
 ) -> httpx.Response:
     builders: dict[tuple[str, str], Callable[[], httpx.Response]] = {
-        ("POST", "/api/v1/admin/users"): lambda: client.post(
-            path,
-            json={
         # Placing one's own recording: the policy allows it; the incident is not found (404,
         # not the hidden item's), so only the permission decides.
         ("POST", "/api/v1/incidents/queue/{evidence_id}"): lambda: client.post(
             path.replace("{evidence_id}", str(subject.items["own"])),
             json={"incident_number": "NO-SUCH-INCIDENT"},
         ),
+        ("POST", "/api/v1/admin/users"): lambda: client.post(
+            path,
+            json={
                 "username": f"n{uuid.uuid4().hex[:10]}",
                 "display_name": "New",
                 "roles": ["officer"],
