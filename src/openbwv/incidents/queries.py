@@ -35,7 +35,7 @@ CHUNK = 500  # ids per IN list (SQLite's variable limit, PostgreSQL's planner)
 
 
 def chunks(ids: Iterable[uuid.UUID]) -> list[list[uuid.UUID]]:
-    values = sorted(set(ids))
+    values = list(set(ids))
     return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
 
 

@@ -11,9 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Table, bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from openbwv.access.policy import roles
@@ -266,13 +266,18 @@ def _replace_links(
         }
         for evidence_id, link in links.items()
     ]
-    if rows:
-        session.execute(insert(IncidentLink), rows)
+    if rows:  # Core executemany: no ORM objects for a day's thousands of links
+        session.execute(insert(_table(IncidentLink)), rows)
     lost = recordings - set(links)
     if lost:
         queue = queries.unmatched_rows(session, lost)
         if queue:
-            session.execute(insert(UnmatchedRecording), [{**q, "found_at": now} for q in queue])
+            rows = [{**q, "found_at": now} for q in queue]
+            session.execute(insert(_table(UnmatchedRecording)), rows)
+
+
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _figures(
@@ -307,7 +312,7 @@ def _write_figures(
         )
     rows = [
         {
-            "id": attendance_id,
+            "b_id": attendance_id,
             "recorded": f.recorded,
             "late_start_s": f.late_start_s,
             "early_stop_s": f.early_stop_s,
@@ -316,8 +321,9 @@ def _write_figures(
         }
         for attendance_id, f in figures.items()
     ]
-    if rows:
-        session.execute(update(Attendance), rows)  # an executemany by primary key
+    if rows:  # one executemany by primary key (Core: no ORM bookkeeping)
+        table = _table(Attendance)
+        session.execute(update(table).where(table.c.id == bindparam("b_id")), rows)
     session.expire_all()
 
 
