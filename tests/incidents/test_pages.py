@@ -13,7 +13,6 @@ import httpx
 from tests.incidents.helpers import (
     FAR,
     HERE,
-    apply,
     at,
     csv_bytes,
     link,
