@@ -167,3 +167,67 @@ def cad_rows(found: list[SimIncident]) -> list[dict[str, str]]:
         for incident in found
         for a in incident.attendances
     ]
+
+
+def from_recordings(
+    rng: random.Random, recordings: list[Any], *, prefix: str = "DEMO"
+) -> list[dict[str, str]]:
+    """CAD rows for the incidents a simulation's officers recorded together (its planned
+    recordings with an `incident`), with faults written into the CAD times: some officers
+    arrived minutes before they started recording (late starts), some cleared minutes after they
+    stopped (early stops), and now and then a team-mate attended without recording at all."""
+    by_incident: dict[str, list[Any]] = {}
+    team_of: dict[str | None, list[Any]] = {}
+    for recording in recordings:
+        team_of.setdefault(recording.wearer.team, [])
+        if recording.wearer not in team_of[recording.wearer.team]:
+            team_of[recording.wearer.team].append(recording.wearer)
+        if recording.incident:
+            by_incident.setdefault(recording.incident, []).append(recording)
+    rows: list[dict[str, str]] = []
+    for index, (name, its) in enumerate(sorted(by_incident.items())):
+        number = f"{prefix}{index:05d}"
+        kind = _pick(rng, {k: v for k, v in TYPES.items() if k != "admin"})
+        lat = LONDON_CENTRE[0] + rng.uniform(-0.05, 0.05)
+        lon = LONDON_CENTRE[1] + rng.uniform(-0.1, 0.1)
+        first_on = min(r.trigger_on for r in its)
+        opened = first_on - timedelta(minutes=rng.uniform(8, 20))
+        common = {
+            "incident_number": number,
+            "incident_type": kind,
+            "priority": rng.choice(("I", "S")),
+            "latitude": f"{lat:.5f}",
+            "longitude": f"{lon:.5f}",
+            "opened_at": opened.isoformat(),
+            "closing_code": _pick(rng, {k: v for k, v in CLOSING.items() if k != "CANCELLED"}),
+        }
+        present = set()
+        for recording in its:
+            present.add(recording.wearer.warrant)
+            late = rng.random() < 0.25
+            early = rng.random() < 0.15
+            arrived = recording.trigger_on - timedelta(
+                seconds=rng.uniform(180, 360) if late else rng.uniform(0, 40)
+            )
+            cleared = recording.trigger_off + timedelta(
+                seconds=rng.uniform(180, 480) if early else rng.uniform(0, 30)
+            )
+            rows.append(_demo_row(common, recording.wearer.warrant, arrived, cleared, rng))
+        mates = [w for w in team_of.get(its[0].wearer.team, []) if w.warrant not in present]
+        if mates and rng.random() < 0.5:
+            arrived = first_on + timedelta(seconds=rng.uniform(0, 120))
+            cleared = max(r.trigger_off for r in its) + timedelta(seconds=rng.uniform(0, 60))
+            rows.append(_demo_row(common, rng.choice(mates).warrant, arrived, cleared, rng))
+    return rows
+
+
+def _demo_row(
+    common: dict[str, str], warrant: str, arrived: datetime, cleared: datetime, rng: random.Random
+) -> dict[str, str]:
+    dispatched = arrived - timedelta(minutes=rng.uniform(3, 10))
+    return common | {
+        "officer_warrant": warrant,
+        "dispatched_at": max(dispatched, datetime.fromisoformat(common["opened_at"])).isoformat(),
+        "arrived_at": arrived.isoformat(),
+        "cleared_at": cleared.isoformat(),
+    }
