@@ -153,8 +153,23 @@ def linked_to_incidents(session: Session, incident_ids: Iterable[uuid.UUID]) -> 
     return found
 
 
-def confirmed(session: Session, evidence_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+def window_recordings(start: datetime, end: datetime) -> Any:
+    """The recordings `candidates(window=(start, end))` finds, as a subquery of their ids."""
+    base = _candidate_query().where(Attendance.window_start < end, Attendance.window_end > start)
+    timed = base.selected_columns[0]
+    return base.with_only_columns(timed).distinct()
+
+
+def confirmed(
+    session: Session, evidence_ids: Iterable[uuid.UUID], scope: Any = None
+) -> set[uuid.UUID]:
+    """Those of the recordings a person placed (`scope`: a subquery of the same ids)."""
     found: set[uuid.UUID] = set()
+    if scope is not None:
+        query = select(IncidentLink.evidence_id).where(
+            IncidentLink.evidence_id.in_(scope), IncidentLink.state == LinkState.CONFIRMED
+        )
+        return set(session.scalars(query))
     for chunk in chunks(evidence_ids):
         query = select(IncidentLink.evidence_id).where(
             IncidentLink.evidence_id.in_(chunk), IncidentLink.state == LinkState.CONFIRMED

@@ -212,7 +212,9 @@ def link_window(session: Session, start: datetime, end: datetime) -> MatchReport
     """Match every attendance whose window meets [start, end) and every recording it meets:
     a day's batch in one join."""
     found = queries.candidates(session, window=(start, end))
-    return _write(session, found, {c.evidence_id for c in found}, {c.attendance_id for c in found})
+    recordings = {c.evidence_id for c in found}
+    scope = queries.window_recordings(start, end)  # the same ids, as SQL: no long IN lists
+    return _write(session, found, recordings, {c.attendance_id for c in found}, scope)
 
 
 def _write(
@@ -220,9 +222,12 @@ def _write(
     found: list[matching.Candidate],
     recordings: set[uuid.UUID],
     attendances: set[uuid.UUID],
+    scope: Any = None,
 ) -> MatchReport:
+    """Links for `recordings` and figures for `attendances` from the pairs `found`; `scope`,
+    when given, is a subquery of exactly `recordings` (a window's), used instead of id lists."""
     settings = get_cad_settings()
-    keep = queries.confirmed(session, recordings)
+    keep = queries.confirmed(session, recordings, scope)
     links = matching.best_links(
         (c for c in found if c.evidence_id in recordings and c.evidence_id not in keep),
         buffer_s=settings.buffer_minutes * 60,
@@ -230,7 +235,7 @@ def _write(
         margin=settings.ambiguity_margin,
     )
     now = utcnow()
-    _replace_links(session, recordings - keep, links, now)
+    _replace_links(session, recordings - keep, links, now, scope)
     figures = _figures(found, attendances)
     _write_figures(session, attendances, figures, now)
     report = MatchReport(candidates=len(found), attendances=len(attendances))
@@ -245,12 +250,17 @@ def _replace_links(
     recordings: set[uuid.UUID],
     links: dict[uuid.UUID, matching.Link],
     now: datetime,
+    scope: Any = None,
 ) -> None:
-    for chunk in queries.chunks(recordings):
-        session.execute(delete(IncidentLink).where(IncidentLink.evidence_id.in_(chunk)))
+    wheres = [scope] if scope is not None else queries.chunks(recordings)
+    for where in wheres:
+        unconfirmed = IncidentLink.state != LinkState.CONFIRMED
+        session.execute(
+            delete(IncidentLink).where(IncidentLink.evidence_id.in_(where), unconfirmed)
+        )
         session.execute(
             delete(UnmatchedRecording).where(
-                UnmatchedRecording.evidence_id.in_(chunk),
+                UnmatchedRecording.evidence_id.in_(where),
                 UnmatchedRecording.dismissed_at.is_(None),
             )
         )
@@ -266,14 +276,21 @@ def _replace_links(
         }
         for evidence_id, link in links.items()
     ]
-    if rows:  # Core executemany: no ORM objects for a day's thousands of links
-        session.execute(insert(_table(IncidentLink)), rows)
+    _insert(session, _table(IncidentLink), rows)
     lost = recordings - set(links)
     if lost:
         queue = queries.unmatched_rows(session, lost)
         if queue:
             rows = [{**q, "found_at": now} for q in queue]
-            session.execute(insert(_table(UnmatchedRecording)), rows)
+            _insert(session, _table(UnmatchedRecording), rows)
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """One Core executemany (no ORM objects; SQLAlchemy batches it into multi-row statements
+    where the driver allows). A multi-row `values()` statement built here instead compiles
+    anew each time: several times slower on PostgreSQL."""
+    if rows:
+        session.execute(insert(table), rows)
 
 
 def _table(model: Any) -> Table:
