@@ -185,7 +185,7 @@ def from_recordings(
         if recording.incident:
             by_incident.setdefault(recording.incident, []).append(recording)
     rows: list[dict[str, str]] = []
-    for index, (name, its) in enumerate(sorted(by_incident.items())):
+    for index, (_name, its) in enumerate(sorted(by_incident.items())):
         number = f"{prefix}{index:05d}"
         kind = _pick(rng, {k: v for k, v in TYPES.items() if k != "admin"})
         lat = LONDON_CENTRE[0] + rng.uniform(-0.05, 0.05)
