@@ -222,6 +222,9 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/incidents/{number}/case"): CASE_CREATORS,
     ("GET", "/api/v1/compliance"): INCIDENT_READERS,
     ("GET", "/api/v1/compliance/misses"): INCIDENT_READERS,
+    ("GET", "/api/v1/compliance/reviews"): INCIDENT_READERS,  # one's own team's samples
+    ("POST", "/api/v1/compliance/reviews/sample"): {"supervisor"},  # compliance.review
+    ("POST", "/api/v1/compliance/reviews/{sample_id}/{evidence_id}"): {"supervisor"},
 }
 QUERIES = {
     "/api/v1/audit/entries": {"start": 0, "end": 1},
@@ -244,6 +247,7 @@ PLACEHOLDERS = {
     "{schedule}": "mg6c",
     "{fmt}": "csv",
     "{number}": "NO-SUCH-INCIDENT",
+    "{sample_id}": "00000000-0000-7000-8000-000000000000",
 }
 
 # Reached without a principal, or covered by their own tests (named here).
@@ -428,6 +432,14 @@ PAGES = {
             ("GET", "/incidents/{number}"),
             ("POST", "/incidents/{number}/case"),
             ("GET", "/compliance"),
+        )
+    },
+    **{
+        (method, path): "tests/incidents/test_reviews.py"
+        for method, path in (
+            ("GET", "/compliance/reviews"),
+            ("POST", "/compliance/reviews/sample"),
+            ("POST", "/compliance/reviews/{sample_id}/{evidence_id}"),
         )
     },
     **{

@@ -59,6 +59,8 @@ _FIXED: dict[str, str] = {
     "incident.case": "a case was made from an incident, linking its recordings",
     "compliance.view": "activation compliance figures were read (a league table or misses)",
     "compliance.export": "activation compliance figures were exported as CSV",
+    "compliance.review": "a sampled recording was reviewed (or a refused review: the permission)",
+    "compliance.sample": "a team's weekly review sample was drawn, with its seed",
     # Retention and disposal.
     "retention.read": "retention lists were read (queue, holds, reviews, forecast, policy)",
     "retention.hold": "a hold was placed (or a refused one: the permission to place holds)",

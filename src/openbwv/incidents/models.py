@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openbwv.db.base import Base, IdMixin, TimestampMixin
@@ -109,6 +110,42 @@ class UnmatchedRecording(Base):
     __table_args__ = (Index("ix_incident_unmatched_user", "user_id", "recorded_start"),)
 
 
+class ReviewSample(IdMixin, Base):
+    """A team's weekly sample of recordings for its supervisor to review: drawn once with a
+    recorded seed, so anyone can draw the same sample again from the same recordings."""
+
+    __tablename__ = "compliance_review_samples"
+
+    team_id: Mapped[uuid.UUID] = mapped_column()
+    week: Mapped[str] = mapped_column(String(10))  # the Monday, YYYY-MM-DD (London)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    population: Mapped[int] = mapped_column()  # recordings it was drawn from
+    item_ids: Mapped[list[Any]] = mapped_column()  # the sample, in draw order
+    drawn_at: Mapped[datetime] = mapped_column()
+    drawn_by: Mapped[str] = mapped_column(String(128))
+
+    __table_args__ = (UniqueConstraint("team_id", "week"),)
+
+
+class ReviewResult(IdMixin, Base):
+    """One reviewed recording of a sample: the checklist, the outcome, who and when."""
+
+    __tablename__ = "compliance_reviews"
+
+    sample_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("compliance_review_samples.id", ondelete="CASCADE")
+    )
+    evidence_id: Mapped[uuid.UUID] = mapped_column()
+    checklist: Mapped[dict[str, Any]] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(32))
+    notes: Mapped[str | None] = mapped_column(Text)
+    reviewer_id: Mapped[uuid.UUID | None] = mapped_column()
+    reviewer: Mapped[str] = mapped_column(String(128))
+    reviewed_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (UniqueConstraint("sample_id", "evidence_id"),)
+
+
 class IncidentImport(IdMixin, Base):
     """One CAD file or push applied: who sent it, how many rows applied and rejected."""
 
@@ -128,5 +165,7 @@ __all__ = [
     "IncidentImport",
     "IncidentLink",
     "LinkState",
+    "ReviewResult",
+    "ReviewSample",
     "UnmatchedRecording",
 ]

@@ -64,6 +64,7 @@ RETENTION_POLICY = "retention.policy"
 # force); supervisors review their team's weekly sample.
 INCIDENTS_IMPORT = "incidents.import"
 INCIDENTS_READ = "incidents.read"
+COMPLIANCE_REVIEW = "compliance.review"
 
 SCOPES = ("none", "own", "team", "borough", "force", "shared")
 
@@ -114,6 +115,7 @@ DEFAULT_ROLE_SPECS = (
             FLEET_READ,
             CASE_CREATE,
             INCIDENTS_READ,
+            COMPLIANCE_REVIEW,
         ),
     ),
     RoleSpec(

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from openbwv.access.deps import requires_any
 from openbwv.access.policy import roles
@@ -21,10 +21,14 @@ from openbwv.api.problems import Problem
 from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
 from openbwv.incidents.compliance import queries
+from openbwv.incidents.compliance import queries as review_queries
+from openbwv.incidents.compliance import service as review_service
 from openbwv.incidents.compliance.queries import DIMENSIONS, Dimension, Filters
+from openbwv.incidents.compliance.sampling import this_week
 
 router = APIRouter(tags=["compliance"])
 Reader = Annotated[Principal, Depends(requires_any(roles.INCIDENTS_READ))]
+Supervisor = Annotated[Principal, Depends(requires_any(roles.COMPLIANCE_REVIEW))]
 PREFIX = "/api/v1/compliance"
 
 
@@ -155,3 +159,89 @@ def misses(principal: Reader, client: Client, chosen: Filtered, whole: bool = Fa
             for m in found
         ]
     )
+
+
+# --- the supervisors' weekly review sample ---------------------------------------------------
+
+
+class SampleIn(BaseModel):
+    week: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class SampleOut(BaseModel):
+    id: uuid.UUID
+    week: str
+    seed: int
+    population: int
+    items: list[uuid.UUID]
+
+
+class ReviewIn(BaseModel):
+    checklist: dict[str, bool] = Field(default_factory=dict)
+    outcome: str = Field(max_length=32)
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class CompletionOut(BaseModel):
+    team: str
+    week: str
+    seed: int
+    sampled: int
+    reviewed: int
+    rate: float
+
+
+@router.get(f"{PREFIX}/reviews", response_model=list[CompletionOut], summary="Review completion")
+def review_completion(principal: Reader, client: Client) -> list[CompletionOut]:
+    """Each weekly sample (your team's; the force's for force-wide roles) and how much of it
+    was reviewed."""
+    with unit_of_work() as session:
+        found = review_queries.completion(session, principal)
+        _audit(session, principal, "compliance.view", client.ip, reviews=True)
+    return [
+        CompletionOut(
+            team=c.team,
+            week=c.week,
+            seed=c.seed,
+            sampled=c.sampled,
+            reviewed=c.reviewed,
+            rate=round(c.rate, 4),
+        )
+        for c in found
+    ]
+
+
+@router.post(f"{PREFIX}/reviews/sample", response_model=SampleOut, summary="Draw the sample")
+def draw(body: SampleIn, principal: Supervisor, client: Client) -> SampleOut:
+    """Your team's review sample for the week (this week by default): drawn once with a random
+    seed that is recorded; asking again returns the same sample."""
+    with unit_of_work() as session:
+        sample = review_service.draw_sample(
+            session, principal, body.week or this_week(), source_ip=client.ip
+        )
+        return SampleOut(
+            id=sample.id,
+            week=sample.week,
+            seed=sample.seed,
+            population=sample.population,
+            items=[uuid.UUID(i) for i in sample.item_ids],
+        )
+
+
+@router.post(
+    f"{PREFIX}/reviews/{{sample_id}}/{{evidence_id}}", status_code=204, summary="Review one"
+)
+def review(
+    sample_id: uuid.UUID, evidence_id: str, body: ReviewIn, principal: Supervisor, client: Client
+) -> None:
+    with unit_of_work() as session:
+        review_service.review(
+            session,
+            principal,
+            sample_id,
+            evidence_id,
+            checklist=body.checklist,
+            outcome=body.outcome,
+            notes=body.notes,
+            source_ip=client.ip,
+        )

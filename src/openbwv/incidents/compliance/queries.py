@@ -16,7 +16,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from openbwv.access.principal import Principal
 from openbwv.evidence import queries as evidence
 from openbwv.evidence.presenters import person_label
-from openbwv.incidents.models import Attendance, Incident
+from openbwv.evidence.recordings.queries import timed_items
+from openbwv.incidents.compliance.sampling import week_bounds
+from openbwv.incidents.models import Attendance, Incident, ReviewResult, ReviewSample
 from openbwv.incidents.queries import attendance_scope, recorded_count
 from openbwv.incidents.settings import get_cad_settings
 from openbwv.organisation.queries import boroughs, team_names
@@ -232,3 +234,72 @@ def csv_rows(rows: list[Row]) -> list[list[str]]:
         for r in rows
     ]
     return [header, *body]
+
+
+# --- the supervisors' weekly review sample ---------------------------------------------------
+
+
+def team_recordings(session: Session, team_id: uuid.UUID, week: str) -> list[uuid.UUID]:
+    """The team's dated recordings of the week, in recording order (the sample's population)."""
+    start, end = week_bounds(week)
+    timed = timed_items()
+    query = (
+        select(timed.c.id)
+        .where(timed.c.team_id == team_id, timed.c.recorded_start >= start)
+        .where(timed.c.recorded_start < end)
+        .order_by(timed.c.recorded_start, timed.c.id)
+    )
+    return list(session.scalars(query))
+
+
+def sample_of(session: Session, team_id: uuid.UUID, week: str) -> ReviewSample | None:
+    query = select(ReviewSample).where(ReviewSample.team_id == team_id, ReviewSample.week == week)
+    return session.scalar(query)
+
+
+def sample_by_id(session: Session, sample_id: uuid.UUID) -> ReviewSample | None:
+    return session.get(ReviewSample, sample_id)
+
+
+def results(session: Session, sample: ReviewSample) -> dict[uuid.UUID, ReviewResult]:
+    query = select(ReviewResult).where(ReviewResult.sample_id == sample.id)
+    return {r.evidence_id: r for r in session.scalars(query)}
+
+
+@dataclass(frozen=True)
+class Completion:
+    team: str
+    week: str
+    seed: int
+    sampled: int
+    reviewed: int
+
+    @property
+    def rate(self) -> float:
+        return self.reviewed / self.sampled if self.sampled else 1.0
+
+
+def completion(session: Session, principal: Principal, limit: int = 200) -> list[Completion]:
+    """Each sample in the person's scope (their team's; the force's for force-wide roles), with
+    how many of its recordings were reviewed, newest week first."""
+    reviewed = (
+        select(ReviewResult.sample_id, func.count().label("n"))
+        .group_by(ReviewResult.sample_id)
+        .subquery()
+    )
+    query = (
+        select(ReviewSample, func.coalesce(reviewed.c.n, 0))
+        .outerjoin(reviewed, reviewed.c.sample_id == ReviewSample.id)
+        .order_by(ReviewSample.week.desc())
+        .limit(limit)
+    )
+    if principal.scope != "force":
+        if principal.team_id is None:
+            return []
+        query = query.where(ReviewSample.team_id == principal.team_id)
+    found = session.execute(query).all()
+    names = team_names(session, {s.team_id for s, _n in found})
+    return [
+        Completion(names.get(s.team_id, ""), s.week, s.seed, len(s.item_ids), int(n))
+        for s, n in found
+    ]

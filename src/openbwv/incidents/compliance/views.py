@@ -5,20 +5,25 @@ Officers see their own figures, supervisors their team's, force-wide roles the f
 
 from __future__ import annotations
 
+import re
+import uuid
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
 
 from openbwv.access.errors import AccessDenied
 from openbwv.access.policy import roles
 from openbwv.api.context import Client
 from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
-from openbwv.incidents.compliance import queries
+from openbwv.evidence import queries as evidence
+from openbwv.incidents.compliance import queries, service
 from openbwv.incidents.compliance.queries import Dimension, Filters
+from openbwv.incidents.compliance.sampling import CHECKLIST, OUTCOMES, this_week
 from openbwv.web.auth import Viewer
 from openbwv.web.render import add_template_dir, render
 
@@ -79,3 +84,82 @@ def compliance_page(
         "query": query,
     }
     return render(request, "compliance/compliance.html", context)
+
+
+# --- the supervisors' weekly review sample ---------------------------------------------------
+
+
+@router.get("/compliance/reviews")
+def reviews_page(
+    request: Request, client: Client, principal: Viewer, week: str | None = Query(None)
+) -> Response:
+    if not principal.can(roles.INCIDENTS_READ):
+        raise AccessDenied(roles.INCIDENTS_READ, "your role does not allow incidents.read")
+    chosen = week if week and re.fullmatch(r"\d{4}-\d{2}-\d{2}", week) else this_week()
+    sample, done, cards = None, {}, {}
+    with unit_of_work() as session:
+        if principal.team_id is not None:
+            sample = queries.sample_of(session, principal.team_id, chosen)
+        if sample is not None:
+            done = queries.results(session, sample)
+            ids = [uuid.UUID(i) for i in sample.item_ids]
+            items = evidence.visible_items_by_id(session, principal, ids)
+            cards = {card.id: card for card in evidence.cards(session, items)}
+        rows = queries.completion(session, principal)
+        record(
+            session, principal, "compliance.view", source_ip=client.ip, details={"reviews": True}
+        )
+    context = {
+        "title": "Weekly review sample",
+        "week": chosen,
+        "sample": sample,
+        "cards": [
+            cards[uuid.UUID(i)]
+            for i in (sample.item_ids if sample else [])
+            if uuid.UUID(i) in cards
+        ],
+        "done": done,
+        "checklist": CHECKLIST,
+        "outcomes": OUTCOMES,
+        "completion": rows,
+        "may_review": principal.can(roles.COMPLIANCE_REVIEW) and principal.team_id is not None,
+    }
+    return render(request, "compliance/reviews.html", context)
+
+
+@router.post("/compliance/reviews/sample")
+def draw_page(
+    client: Client, principal: Viewer, week: Annotated[str, Form(max_length=10)] = ""
+) -> Response:
+    chosen = week if re.fullmatch(r"\d{4}-\d{2}-\d{2}", week or "") else this_week()
+    with unit_of_work() as session:
+        service.draw_sample(session, principal, chosen, source_ip=client.ip)
+    return RedirectResponse(f"/compliance/reviews?week={chosen}", status_code=303)
+
+
+@router.post("/compliance/reviews/{sample_id}/{evidence_id}")
+async def review_page(
+    sample_id: uuid.UUID, evidence_id: str, request: Request, client: Client, principal: Viewer
+) -> Response:
+    form = await request.form()
+    checklist = {key: form.get(key) == "yes" for key, _label in CHECKLIST}
+    outcome = str(form.get("outcome") or "")
+    notes = str(form.get("notes") or "")[:2000]
+
+    def work() -> str:
+        with unit_of_work() as session:
+            result = service.review(
+                session,
+                principal,
+                sample_id,
+                evidence_id,
+                checklist=checklist,
+                outcome=outcome,
+                notes=notes,
+                source_ip=client.ip,
+            )
+            sample = queries.sample_by_id(session, result.sample_id)
+            return sample.week if sample else ""
+
+    week = await run_in_threadpool(work)
+    return RedirectResponse(f"/compliance/reviews?week={week}", status_code=303)
