@@ -122,10 +122,16 @@ def _timeline(session: Any, principal: Principal, incident: Incident, views: lis
     marks = []
     for view in views:
         a = view.attendance
-        for label, when in (("dispatched", a.dispatched_at), ("arrived", a.arrived_at)):
-            if when is not None:
-                marks.append((timeline.x_at(built, when), f"{view.name} {label}", when))
-        marks.append((timeline.x_at(built, a.cleared_at), f"{view.name} cleared", a.cleared_at))
+        times = (("dispatched", a.dispatched_at), ("arrived", a.arrived_at))
+        for label, when in (*times, ("cleared", a.cleared_at)):
+            if when is None:
+                continue
+            where = ""  # a time outside the recordings is marked at the axis's end
+            if when < built.start:
+                where = " (before the first recording)"
+            elif when > built.end:
+                where = " (after the last recording)"
+            marks.append((timeline.x_at(built, when), f"{view.name} {label}{where}", when))
     return built, marks
 
 
