@@ -14,6 +14,7 @@ BENCHMARKS = [
     "burst_bench",
     "load_bench",
     "retention_bench",
+    "cad_bench",
 ]
 
 
