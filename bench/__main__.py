@@ -16,6 +16,7 @@ BENCHMARKS = [
     "retention_bench",
     "redaction_bench",
     "transcription_bench",
+    "cad_bench",
 ]
 
 

@@ -24,6 +24,7 @@ from openbwv.cli import main as cli_main
 from openbwv.db.base import Base
 from openbwv.evidence import install as evidence
 from openbwv.fleet import install as fleet
+from openbwv.incidents import install as incidents
 from openbwv.ingest import install as ingest
 from openbwv.organisation import install as organisation
 from openbwv.platform import Platform
@@ -48,6 +49,7 @@ DOMAINS = (
     sharing,
     subject_access,
     transcription,
+    incidents,
     ingest,
     simulate,
 )

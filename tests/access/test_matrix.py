@@ -116,6 +116,11 @@ HOLDERS = {
 RETENTION_READERS = {"professional_standards", "information_rights", "administrator", "auditor"}
 SHARERS = {"disclosure_officer"}  # evidence.share; external users never share
 SAR_HANDLERS = {"information_rights"}  # sar.handle
+# CAD incidents: imports need `incidents.import` (integrations, administrators); incidents,
+# the queue and compliance `incidents.read` (figures limited by scope: tests/incidents).
+INCIDENT_IMPORTERS = {"administrator", "device"}
+INCIDENT_READERS = {"officer", "supervisor", "investigator", "professional_standards"}
+CASE_CREATORS = {"supervisor", "investigator", "professional_standards"}
 # System endpoints: which roles may call them.
 SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/admin/users"): ADMIN,
@@ -244,6 +249,17 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
             ("POST", "/{request_id}/close"),
         )
     },
+    ("POST", "/api/v1/incidents/import"): INCIDENT_IMPORTERS,
+    ("POST", "/api/v1/incidents/push"): INCIDENT_IMPORTERS,
+    ("GET", "/api/v1/incidents/queue"): INCIDENT_READERS,
+    ("POST", "/api/v1/incidents/queue/{evidence_id}"): INCIDENT_READERS,
+    ("GET", "/api/v1/incidents/{number}"): INCIDENT_READERS,
+    ("POST", "/api/v1/incidents/{number}/case"): CASE_CREATORS,
+    ("GET", "/api/v1/compliance"): INCIDENT_READERS,
+    ("GET", "/api/v1/compliance/misses"): INCIDENT_READERS,
+    ("GET", "/api/v1/compliance/reviews"): INCIDENT_READERS,  # one's own team's samples
+    ("POST", "/api/v1/compliance/reviews/sample"): {"supervisor"},  # compliance.review
+    ("POST", "/api/v1/compliance/reviews/{sample_id}/{evidence_id}"): {"supervisor"},
 }
 QUERIES = {
     "/api/v1/audit/entries": {"start": 0, "end": 1},
@@ -265,6 +281,8 @@ PLACEHOLDERS = {
     "{share_id}": "00000000-0000-7000-8000-000000000000",
     "{schedule}": "mg6c",
     "{fmt}": "csv",
+    "{number}": "NO-SUCH-INCIDENT",
+    "{sample_id}": "00000000-0000-7000-8000-000000000000",
 }
 
 # Reached without a principal, or covered by their own tests (named here).
@@ -468,6 +486,26 @@ PAGES = {
         )
     },
     **{
+        (method, path): "tests/web/test_incident_pages.py; tests/incidents/test_pages.py"
+        for method, path in (
+            ("GET", "/incidents"),
+            ("POST", "/incidents/import"),
+            ("GET", "/incidents/queue"),
+            ("POST", "/incidents/queue/{evidence_id}"),
+            ("GET", "/incidents/{number}"),
+            ("POST", "/incidents/{number}/case"),
+            ("GET", "/compliance"),
+        )
+    },
+    **{
+        (method, path): "tests/incidents/test_reviews.py"
+        for method, path in (
+            ("GET", "/compliance/reviews"),
+            ("POST", "/compliance/reviews/sample"),
+            ("POST", "/compliance/reviews/{sample_id}/{evidence_id}"),
+        )
+    },
+    **{
         (method, path): "tests/web/test_break_glass_pages.py"
         for method, path in (
             ("POST", "/evidence/{evidence_id}/break-glass"),
@@ -667,6 +705,12 @@ def _system_request(
     client: httpx.Client, stack: Stack, method: str, path: str, subject: Subject
 ) -> httpx.Response:
     builders: dict[tuple[str, str], Callable[[], httpx.Response]] = {
+        # Placing one's own recording: the policy allows it; the incident is not found (404,
+        # not the hidden item's), so only the permission decides.
+        ("POST", "/api/v1/incidents/queue/{evidence_id}"): lambda: client.post(
+            path.replace("{evidence_id}", str(subject.items["own"])),
+            json={"incident_number": "NO-SUCH-INCIDENT"},
+        ),
         ("POST", "/api/v1/admin/users"): lambda: client.post(
             path,
             json={

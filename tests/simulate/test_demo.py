@@ -97,5 +97,16 @@ def test_the_demo_shows_a_force_mid_roll_out_with_people_and_footage(
         kept = client.get(f"/api/v1/evidence/{linked[0].id}/retention").json()
         assert kept["state"] == "held" and held[1] in kept["reasons"][0]
 
+    # CAD: the incidents recorded together came in as simulated CAD rows and were matched.
+    cad = re.search(r"Simulated CAD: (\d+) incidents, (\d+) attending officers", result)
+    assert cad and int(cad[1]) >= 1 and int(cad[2]) >= 2, result
+    with httpx.Client(base_url=live_server) as client:
+        client.post(
+            "/api/v1/auth/login", json={"username": "sergeant.demo", "password": DEMO_PASSWORD}
+        )
+        league = client.get("/api/v1/compliance", params={"by": "officer"}).json()["rows"]
+        assert league and sum(row["attended"] for row in league) >= 2
+        assert sum(row["recorded"] for row in league) >= 1
+
     again = load_demo(clips=5, if_empty=True, settings=stack.settings())
     assert again == "Demo data already loaded."

@@ -49,9 +49,19 @@ MUST_VISIT = {
         "/admin/categories/{name}",
         "/admin/tokens",
         "/admin/axis",
+        "/incidents",
     },
-    "officer": {"/", "/upload", "/upload/recent"},
-    "supervisor": {"/", "/upload", "/upload/recent", "/fleet", "/fleet/boroughs/{code}"},
+    "officer": {"/", "/upload", "/upload/recent", "/incidents", "/incidents/queue", "/compliance"},
+    "supervisor": {
+        "/",
+        "/upload",
+        "/upload/recent",
+        "/fleet",
+        "/fleet/boroughs/{code}",
+        "/incidents",
+        "/incidents/queue",
+        "/compliance",
+    },
 }
 
 

@@ -51,6 +51,16 @@ _FIXED: dict[str, str] = {
     "case.reopen": "a closed case was reopened",
     "case.manage": "a refused case change (the permission to manage cases)",
     "case.stage": "a case's stage or outcome (CPIA) was recorded",
+    # CAD incidents and activation compliance.
+    "incidents.import": "CAD rows were imported or pushed (or a refused import: the permission)",
+    "incidents.read": "a refused read of incidents or compliance (the permission to read them)",
+    "incident.view": "an incident was read, with its officers' figures and linked recordings",
+    "incident.link": "a person placed a queued recording: linked to an incident, or to none",
+    "incident.case": "a case was made from an incident, linking its recordings",
+    "compliance.view": "activation compliance figures were read (a league table or misses)",
+    "compliance.export": "activation compliance figures were exported as CSV",
+    "compliance.review": "a sampled recording was reviewed (or a refused review: the permission)",
+    "compliance.sample": "a team's weekly review sample was drawn, with its seed",
     # Retention and disposal.
     "retention.read": "retention lists were read (queue, holds, reviews, forecast, policy)",
     "retention.hold": "a hold was placed (or a refused one: the permission to place holds)",

@@ -245,3 +245,14 @@ def build(cards: list[ItemCard], playable: set[Any], posters: set[Any]) -> Timel
     recordings = recordings_of(cards)
     _number(list(lanes.values()), recordings)
     return Timeline(start, end, list(lanes.values()), ticks, undated, segments, gaps, recordings)
+
+
+def x_at(timeline: Timeline, when: datetime) -> float:
+    """Where a moment falls on the drawn axis (clamped to its ends): for marking other times,
+    such as a CAD incident's dispatch, arrival and clearing, over the recordings."""
+    offset = (when - timeline.start).total_seconds()
+    if offset <= 0:
+        return 0.0
+    if offset >= timeline.span:
+        return AXIS_WIDTH
+    return round(_x(timeline.segments, offset), 1)

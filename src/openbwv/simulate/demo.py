@@ -38,6 +38,7 @@ from openbwv.fleet.demo import DEFAULT_BOROUGHS, DEMO_ACTOR, generate_force
 from openbwv.fleet.errors import FleetConflict
 from openbwv.simulate.agent import SentClip
 from openbwv.simulate.config import SimConfig
+from openbwv.simulate.demo_cad import cad_demo
 from openbwv.simulate.demo_retention import old_footage, retention_demo
 from openbwv.simulate.demo_sar import sar_demo
 from openbwv.simulate.embedded import embedded_platform
@@ -95,6 +96,7 @@ def load_demo(*, clips: int, if_empty: bool, settings: Settings) -> str:
         held_ids = [uuid.UUID(c.evidence_id) for c in incident_clips if c.evidence_id]
         lines.extend(retention_demo(held_ids, older, seed=held + 1, settings=settings))
         lines.extend(sar_demo(held_ids, settings=settings))
+        lines.extend(cad_demo(simulation, seed=held + 1, settings=settings))
     lines.insert(0, force)
     lines.append("Sign in at /sign-in (password for all: " + DEMO_PASSWORD + "):")
     for user in DEMO_USERS:

@@ -59,6 +59,12 @@ RETENTION_RELEASE = "retention.release"
 RETENTION_RESTORE = "retention.restore"
 RETENTION_REVIEW = "retention.review"
 RETENTION_POLICY = "retention.policy"
+# CAD incidents: importing or pushing the dispatch records (integrations, administrators), and
+# reading incidents and activation compliance (limited by the role's scope: own, team, borough,
+# force); supervisors review their team's weekly sample.
+INCIDENTS_IMPORT = "incidents.import"
+INCIDENTS_READ = "incidents.read"
+COMPLIANCE_REVIEW = "compliance.review"
 
 SCOPES = ("none", "own", "team", "borough", "force", "shared")
 
@@ -91,7 +97,7 @@ DEFAULT_ROLE_SPECS = (
         "officer",
         "Frontline officer: own footage",
         "own",
-        (*_REVIEW, UPLOAD, EDIT, CATEGORISE, LINK, BREAK_GLASS),
+        (*_REVIEW, UPLOAD, EDIT, CATEGORISE, LINK, BREAK_GLASS, INCIDENTS_READ),
     ),
     RoleSpec(
         "supervisor",
@@ -108,13 +114,25 @@ DEFAULT_ROLE_SPECS = (
             REPORTS_READ,
             FLEET_READ,
             CASE_CREATE,
+            INCIDENTS_READ,
+            COMPLIANCE_REVIEW,
         ),
     ),
     RoleSpec(
         "investigator",
         "Officer in the case: the borough's footage",
         "borough",
-        (*_REVIEW, EDIT, CATEGORISE, LINK, HOLD, BREAK_GLASS, CASE_CREATE, CASE_MANAGE),
+        (
+            *_REVIEW,
+            EDIT,
+            CATEGORISE,
+            LINK,
+            HOLD,
+            BREAK_GLASS,
+            CASE_CREATE,
+            CASE_MANAGE,
+            INCIDENTS_READ,
+        ),
     ),
     RoleSpec(
         "disclosure_officer",
@@ -140,6 +158,7 @@ DEFAULT_ROLE_SPECS = (
             RETENTION_RELEASE,
             RETENTION_RESTORE,
             RETENTION_REVIEW,
+            INCIDENTS_READ,
         ),
     ),
     RoleSpec(
@@ -178,6 +197,7 @@ DEFAULT_ROLE_SPECS = (
             RETENTION_READ,
             RETENTION_RESTORE,
             RETENTION_POLICY,
+            INCIDENTS_IMPORT,
         ),
     ),
     RoleSpec(
@@ -186,7 +206,12 @@ DEFAULT_ROLE_SPECS = (
         "none",
         (AUDIT_READ, REPORTS_READ, RETENTION_READ),
     ),
-    RoleSpec("device", "A dock, camera system or integration that uploads", "own", (UPLOAD,)),
+    RoleSpec(
+        "device",
+        "A dock, camera system or integration that uploads",
+        "own",
+        (UPLOAD, INCIDENTS_IMPORT),
+    ),
     RoleSpec("external", "CPS or defence: only what is shared with them", "shared", _REVIEW),
 )
 DEFAULT_ROLES = tuple(spec.name for spec in DEFAULT_ROLE_SPECS)

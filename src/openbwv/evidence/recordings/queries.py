@@ -125,3 +125,32 @@ def visible_clips(
             ClipRef(item.id, item.occurred_at, clip_seconds(item))
         )
     return found
+
+
+def timed_items() -> Any:
+    """Every dated item of a known officer as a subquery for set-based matching in another
+    domain's SQL (CAD incidents join it on officer and time): id, officer_user_id, team_id,
+    ingested_at, recorded_start, recorded_end, and the centre of its GPS track's box (lat,
+    lon; NULL without a track). Disposed items are left out. Columns only: no evidence is
+    revealed by it; the caller reads what a person may see through the policy."""
+    return (
+        select(
+            EvidenceItem.id.label("id"),
+            EvidenceItem.officer_user_id.label("officer_user_id"),
+            EvidenceItem.team_id.label("team_id"),
+            EvidenceItem.ingested_at.label("ingested_at"),
+            # The recorded start, as `occurred_at` holds it for a dated item: the column the
+            # (officer_user_id, occurred_at) index orders, so a join on officer and time uses it.
+            EvidenceItem.occurred_at.label("recorded_start"),
+            EvidenceItem.recorded_end.label("recorded_end"),
+            ((EvidenceItem.track_min_lat + EvidenceItem.track_max_lat) / 2).label("lat"),
+            ((EvidenceItem.track_min_lon + EvidenceItem.track_max_lon) / 2).label("lon"),
+        )
+        .where(
+            EvidenceItem.officer_user_id.is_not(None),
+            EvidenceItem.recorded_start.is_not(None),
+            EvidenceItem.recorded_end.is_not(None),
+            EvidenceItem.status != "disposed",
+        )
+        .subquery("timed_items")
+    )

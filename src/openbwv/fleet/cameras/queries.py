@@ -56,6 +56,20 @@ def find_officer(session: Session, reference: str) -> User | None:
         return None
 
 
+def officers_by_warrant(session: Session, warrants: Iterable[str]) -> dict[str, User]:
+    """Active officers by warrant number, in bulk (a CAD file names hundreds)."""
+    wanted = sorted(set(warrants))
+    found: dict[str, User] = {}
+    for start in range(0, len(wanted), 500):
+        query = select(User).where(
+            User.warrant_number.in_(wanted[start : start + 500]), User.active.is_(True)
+        )
+        for user in session.scalars(query.options(lazyload(User.roles))):
+            if user.warrant_number:
+                found[user.warrant_number.upper()] = user
+    return found
+
+
 def get_officer(session: Session, reference: str) -> User:
     user = find_officer(session, reference)
     if user is None:

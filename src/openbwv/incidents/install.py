@@ -1,0 +1,20 @@
+"""The incidents domain's contribution: its API and pages, the `bwv cad` commands, the matcher's
+arrival hook (a late upload is matched as it arrives) and its maintenance hook (recordings whose
+times came with processing)."""
+
+from __future__ import annotations
+
+from openbwv.evidence.disposal.service import on_arrival
+from openbwv.incidents import api, cli, models, service, tasks, views
+from openbwv.incidents.compliance import api as compliance_api
+from openbwv.incidents.compliance import views as compliance_views
+from openbwv.platform import Platform
+
+TABLES = models.__all__  # the install imports the models, so migrations see the tables
+
+
+def install(platform: Platform) -> None:
+    platform.add_routers(api.router, compliance_api.router, views.router, compliance_views.router)
+    platform.add_command_group("cad", cli.cad_app)
+    platform.add_maintenance(tasks.match_unseen)
+    on_arrival(service.match_on_arrival)
