@@ -23,6 +23,16 @@ CASE_STAGES = (
     "discontinued",
     "appeal_pending",
 )
+# How a charged case ended (the roll-out evaluation's case outcomes, docs/analytics.md); None:
+# not charged, or not yet recorded.
+CASE_OUTCOMES = (
+    "charged",
+    "early_guilty_plea",
+    "guilty_plea_at_trial",
+    "convicted_after_trial",
+    "acquitted",
+    "discontinued",
+)
 
 
 class Case(IdMixin, TimestampMixin, Base):
@@ -43,6 +53,9 @@ class Case(IdMixin, TimestampMixin, Base):
     stage_at: Mapped[datetime | None] = mapped_column()
     sentence: Mapped[str | None] = mapped_column(String(200))  # convicted: as the court gave it
     expected_release_at: Mapped[datetime | None] = mapped_column()  # convicted: from custody
+    outcome: Mapped[str | None] = mapped_column(String(32))  # CASE_OUTCOMES
+    outcome_at: Mapped[datetime | None] = mapped_column()  # when the outcome was decided
+    domestic_abuse: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class CaseMember(Base):

@@ -323,3 +323,27 @@ def case_by_id(session: Session, case_id: uuid.UUID) -> Case | None:
     """A case whatever the caller may see: for a share's recipient, whose access comes from the
     share (checked by the caller), not from the case."""
     return session.get(Case, case_id)
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """A case's facts the roll-out evaluation counts (no names: aggregates only)."""
+
+    borough: str | None
+    outcome: str | None
+    outcome_at: datetime | None
+    stage: str
+    stage_at: datetime | None
+    domestic_abuse: bool
+
+
+def outcome_rows(session: Session, start: datetime, end: datetime) -> list[OutcomeRow]:
+    """Cases with an outcome, or a decision not to charge, decided in [start, end)."""
+    decided = or_(
+        and_(Case.outcome_at >= start, Case.outcome_at < end),
+        and_(Case.stage == "no_further_action", Case.stage_at >= start, Case.stage_at < end),
+    )
+    query = select(
+        Case.borough, Case.outcome, Case.outcome_at, Case.stage, Case.stage_at, Case.domestic_abuse
+    ).where(decided)
+    return [OutcomeRow(*row) for row in session.execute(query)]
