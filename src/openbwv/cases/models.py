@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openbwv.db.base import Base, IdMixin, TimestampMixin
@@ -55,7 +55,7 @@ class Case(IdMixin, TimestampMixin, Base):
     expected_release_at: Mapped[datetime | None] = mapped_column()  # convicted: from custody
     outcome: Mapped[str | None] = mapped_column(String(32))  # CASE_OUTCOMES
     outcome_at: Mapped[datetime | None] = mapped_column()  # when the outcome was decided
-    domestic_abuse: Mapped[bool] = mapped_column(default=False, server_default="0")
+    domestic_abuse: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CaseMember(Base):

@@ -347,3 +347,11 @@ def outcome_rows(session: Session, start: datetime, end: datetime) -> list[Outco
         Case.borough, Case.outcome, Case.outcome_at, Case.stage, Case.stage_at, Case.domestic_abuse
     ).where(decided)
     return [OutcomeRow(*row) for row in session.execute(query)]
+
+
+def visible_item_ids_by_cad(session: Session, principal: Principal, cad: str) -> list[uuid.UUID]:
+    """Items the principal may view, linked to any case with this CAD (incident) number."""
+    ids: list[uuid.UUID] = []
+    for case in session.scalars(select(Case).where(Case.cad_number == cad).limit(50)):
+        ids.extend(visible_item_ids(session, principal, case))
+    return list(dict.fromkeys(ids))

@@ -59,6 +59,13 @@ RETENTION_RELEASE = "retention.release"
 RETENTION_RESTORE = "retention.restore"
 RETENTION_REVIEW = "retention.review"
 RETENTION_POLICY = "retention.policy"
+# Complaints (professional standards): reading them and the footage search they start; recording,
+# linking, holding. Monthly counts for the roll-out evaluation (officer strength, use of force,
+# stop and search) are imported under `analytics.import`; the evaluation itself is an aggregate
+# report (`reports.read`).
+COMPLAINTS_READ = "complaints.read"
+COMPLAINTS_MANAGE = "complaints.manage"
+ANALYTICS_IMPORT = "analytics.import"
 
 SCOPES = ("none", "own", "team", "borough", "force", "shared")
 
@@ -140,6 +147,9 @@ DEFAULT_ROLE_SPECS = (
             RETENTION_RELEASE,
             RETENTION_RESTORE,
             RETENTION_REVIEW,
+            COMPLAINTS_READ,
+            COMPLAINTS_MANAGE,
+            ANALYTICS_IMPORT,
         ),
     ),
     RoleSpec(
@@ -178,13 +188,14 @@ DEFAULT_ROLE_SPECS = (
             RETENTION_READ,
             RETENTION_RESTORE,
             RETENTION_POLICY,
+            ANALYTICS_IMPORT,
         ),
     ),
     RoleSpec(
         "auditor",
         "Oversight (e.g. IOPC): the audit log, read-only, no footage",
         "none",
-        (AUDIT_READ, REPORTS_READ, RETENTION_READ),
+        (AUDIT_READ, REPORTS_READ, RETENTION_READ, COMPLAINTS_READ),
     ),
     RoleSpec("device", "A dock, camera system or integration that uploads", "own", (UPLOAD,)),
     RoleSpec("external", "CPS or defence: only what is shared with them", "shared", _REVIEW),

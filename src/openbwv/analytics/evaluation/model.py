@@ -71,8 +71,8 @@ def _design(
     if unit_effects:
         for value in sorted(set(units))[1:]:
             columns.append(np.array([u == value for u in units], dtype=float))
-    for value in sorted(set(months))[1:]:
-        columns.append(np.array([m == value for m in months], dtype=float))
+    for first in sorted(set(months))[1:]:
+        columns.append(np.array([m == first for m in months], dtype=float))
     return np.column_stack(columns)
 
 
@@ -82,8 +82,8 @@ def _rows(
     usable = {key: value for key, value in cells.items() if key[0] in arm and value[1] > 0}
     if kind == "rate":  # a unit that never had one event says nothing (and breaks the fit)
         totals: dict[str, float] = {}
-        for (unit, _month), (num, _den) in usable.items():
-            totals[unit] = totals.get(unit, 0.0) + num
+        for (name, _when), (events, _exposure) in usable.items():
+            totals[name] = totals.get(name, 0.0) + events
         usable = {k: v for k, v in usable.items() if totals[k[0]] > 0}
     keys = sorted(usable)
     units = [unit for unit, _month in keys]
