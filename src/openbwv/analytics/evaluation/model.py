@@ -77,10 +77,11 @@ def _design(
 
 
 def _rows(
-    cells: Cells, arm: Mapping[str, date | None], kind: str
+    cells: Cells, arm: Mapping[str, date | None], kind: str, unit_effects: bool
 ) -> tuple[list[str], list[date], list[bool], NDArray[np.float64], NDArray[np.float64]]:
     usable = {key: value for key, value in cells.items() if key[0] in arm and value[1] > 0}
-    if kind == "rate":  # a unit that never had one event says nothing (and breaks the fit)
+    if kind == "rate" and unit_effects:  # a unit never with an event says nothing (its own
+        # effect would be minus infinity); without unit effects it is a plain zero
         totals: dict[str, float] = {}
         for (name, _when), (events, _exposure) in usable.items():
             totals[name] = totals.get(name, 0.0) + events
@@ -101,7 +102,7 @@ def _treated(change: date | None, month: date) -> bool:
 def _fit(
     cells: Cells, arm: Mapping[str, date | None], kind: str, *, unit_effects: bool, method: str
 ) -> Effect:
-    units, months, treated, num, den = _rows(cells, arm, kind)
+    units, months, treated, num, den = _rows(cells, arm, kind, unit_effects)
     clusters = sorted(set(units))
     if len(clusters) < 2 or not any(treated) or all(treated):
         raise AnalyticsError(
