@@ -97,7 +97,12 @@ def find_footage(session: Session, principal: Principal, found: Complaint) -> Fo
     if window is not None:
         for officer in officers(session, found.id):
             if officer.user_id is not None:
-                crit = Criteria(officer_ids=[officer.user_id], start=window[0], end=window[1])
+                crit = Criteria(
+                    officer=officer.warrant,
+                    officer_ids=[officer.user_id],
+                    start=window[0],
+                    end=window[1],
+                )
                 searches.append((f"officer {officer.warrant}", crit))
         if found.borough:
             crit = Criteria(borough=found.borough, start=window[0], end=window[1])
