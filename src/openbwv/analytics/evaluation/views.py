@@ -46,6 +46,7 @@ def evaluation_page(
         "limits": report.LIMITS,
         "simulated_text": report.SIMULATED,
         "query": f"from={found.start:%Y-%m}&to={_last(found.end)}",
+        "last_month": _last(found.end),
         "error": error,
         "notice": None,
     }
