@@ -5,7 +5,6 @@ the page draws its charts."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from io import BytesIO
 

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from openbwv.analytics.evaluation.model import fit_rollout, fit_trial
 from openbwv.analytics.evaluation.measures import BUILT_IN
+from openbwv.analytics.evaluation.model import fit_rollout, fit_trial
 from openbwv.simulate.outcomes import MEASURES, OutcomeConfig, generate, trial
 
 KIND = {measure.key: measure.kind for measure in BUILT_IN}

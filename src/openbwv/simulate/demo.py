@@ -6,7 +6,8 @@ through the Axis protocol, over HTTP, to the platform running in this process.
 An incident the demo officer attended with two to three team-mates comes as a ready-made case
 (made by the demo investigator, its officer in the case), so the synchronised timeline can be
 shown at once; a complaint holds its footage, and a few weeks-old recordings fill the deletion
-queue and the warnings (`demo_retention`).
+queue and the warnings (`demo_retention`); the roll-out evaluation runs on simulated outcomes,
+labelled so (`demo_outcomes`).
 
 Everything is made once: a second run adds only footage and its incident's case (or, with
 `if_empty`, nothing).
@@ -38,6 +39,7 @@ from openbwv.fleet.demo import DEFAULT_BOROUGHS, DEMO_ACTOR, generate_force
 from openbwv.fleet.errors import FleetConflict
 from openbwv.simulate.agent import SentClip
 from openbwv.simulate.config import SimConfig
+from openbwv.simulate.demo_outcomes import outcomes_demo
 from openbwv.simulate.demo_retention import old_footage, retention_demo
 from openbwv.simulate.embedded import embedded_platform
 from openbwv.simulate.runner import Simulation, simulate
@@ -92,6 +94,7 @@ def load_demo(*, clips: int, if_empty: bool, settings: Settings) -> str:
         _incident, incident_clips = _incident_clips(simulation)
         held_ids = [uuid.UUID(c.evidence_id) for c in incident_clips if c.evidence_id]
         lines.extend(retention_demo(held_ids, older, seed=held + 1, settings=settings))
+    lines.extend(outcomes_demo(settings))
     lines.insert(0, force)
     lines.append("Sign in at /sign-in (password for all: " + DEMO_PASSWORD + "):")
     for user in DEMO_USERS:

@@ -134,13 +134,21 @@ def _cases(session: Session, run: str, borough: str, month: date, cell: Cell) ->
         when = _noon(month, n)
         if n < cell.da_charged:
             cases.set_outcome(
-                session, LOADER, case, "charged", decided_at=when, domestic_abuse=True, source_ip=None
+                session,
+                LOADER,
+                case,
+                "charged",
+                decided_at=when,
+                domestic_abuse=True,
+                source_ip=None,
             )
         else:
             cases.set_outcome(
                 session, LOADER, case, None, decided_at=None, domestic_abuse=True, source_ip=None
             )
-            cases.set_stage(session, LOADER, case, "no_further_action", decided_at=when, source_ip=None)
+            cases.set_stage(
+                session, LOADER, case, "no_further_action", decided_at=when, source_ip=None
+            )
         made += 1
     return made
 
