@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from openbwv.analytics.evaluation import queries
+from openbwv.analytics import months
 from openbwv.analytics.evaluation.measures import BUILT_IN
 from openbwv.analytics.evaluation.model import fit_rollout
 from openbwv.db.session import unit_of_work
@@ -55,7 +55,7 @@ def test_the_database_gives_back_what_was_simulated(simulated: object, api: http
     effects = {e["measure"]: e for e in body["effects"]}
     kinds = {m.key: m.kind for m in BUILT_IN}
     with unit_of_work() as session:
-        start, end = queries.instant(date(2019, 1, 1)), queries.instant(date(2020, 1, 1))
+        start, end = months.instant(date(2019, 1, 1)), months.instant(date(2020, 1, 1))
         for measure in BUILT_IN:
             cells = {
                 k: v

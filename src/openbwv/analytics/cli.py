@@ -12,8 +12,8 @@ import typer
 
 from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
-from openbwv.analytics.complaints.api import period
 from openbwv.analytics.evaluation import queries, report, service
+from openbwv.analytics.months import period
 from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work
 

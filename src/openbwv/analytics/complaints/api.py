@@ -3,7 +3,6 @@ it in one step, link it, record the outcome; complaints per 1,000 officers a mon
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -13,9 +12,8 @@ from openbwv.access.deps import requires_any
 from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
 from openbwv.analytics.complaints import queries, service
-from openbwv.analytics.errors import AnalyticsError
-from openbwv.analytics.evaluation.queries import month_of, next_month
 from openbwv.analytics.models import Complaint
+from openbwv.analytics.months import period
 from openbwv.analytics.schemas import (
     ComplaintIn,
     ComplaintOut,
@@ -32,7 +30,6 @@ from openbwv.analytics.schemas import (
 from openbwv.api.context import Client
 from openbwv.db.session import unit_of_work
 from openbwv.evidence import service as evidence_service
-from openbwv.timeutil import utcnow
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 Reader = Annotated[Principal, Depends(requires_any(roles.COMPLAINTS_READ))]
@@ -99,23 +96,6 @@ def rates(
         )
         for r in rows
     ]
-
-
-def period(start: str | None, end: str | None, months: int = 12) -> tuple[date, date]:
-    """[first, last) from YYYY-MM values (the end month included); default: the last year."""
-    try:
-        last = next_month(_month(end) if end else month_of(utcnow().date()))
-        first = _month(start) if start else date(last.year - months // 12, last.month, 1)
-    except ValueError:
-        raise AnalyticsError("months are YYYY-MM") from None
-    if first >= last:
-        raise AnalyticsError("'from' must be before 'to'")
-    return first, last
-
-
-def _month(text: str) -> date:
-    year, month = text.split("-")
-    return date(int(year), int(month), 1)
 
 
 @router.get("/{complaint_id}", response_model=ComplaintOut, summary="One complaint")

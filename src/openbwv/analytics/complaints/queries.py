@@ -20,6 +20,7 @@ from openbwv.access.principal import Principal
 from openbwv.analytics import registry
 from openbwv.analytics.errors import NoSuchComplaint
 from openbwv.analytics.models import Complaint, ComplaintItem, ComplaintOfficer, MonthlyCount
+from openbwv.analytics.months import month_of
 from openbwv.evidence import queries as evidence_queries
 from openbwv.evidence.search import queries as search
 from openbwv.evidence.search.schemas import Criteria
@@ -127,10 +128,6 @@ def find_footage(session: Session, principal: Principal, found: Complaint) -> Fo
 
 
 # --- complaints per 1,000 officers ------------------------------------------------------------
-
-
-def month_of(day: date) -> date:
-    return date(day.year, day.month, 1)
 
 
 @dataclass(frozen=True)

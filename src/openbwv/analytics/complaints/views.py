@@ -20,8 +20,8 @@ from openbwv.access.policy.queries import require
 from openbwv.access.principal import Principal
 from openbwv.analytics.allegations import ALLEGATIONS, OUTCOMES, SOURCE
 from openbwv.analytics.complaints import queries, service
-from openbwv.analytics.complaints.api import period
 from openbwv.analytics.errors import AnalyticsError
+from openbwv.analytics.months import period
 from openbwv.api.context import Client
 from openbwv.db.session import unit_of_work
 from openbwv.errors import DomainError

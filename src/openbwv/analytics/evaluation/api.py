@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from openbwv.access.deps import requires_any
 from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
-from openbwv.analytics.complaints.api import period
 from openbwv.analytics.errors import BadCounts
 from openbwv.analytics.evaluation import queries, report, service
 from openbwv.analytics.evaluation.queries import Evaluation
+from openbwv.analytics.months import period
 from openbwv.analytics.schemas import EffectOut, EvaluationOut, ImportOut
 from openbwv.audit.events import record
 from openbwv.db.session import unit_of_work

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,32 +19,13 @@ from openbwv.analytics import registry
 from openbwv.analytics.errors import AnalyticsError
 from openbwv.analytics.evaluation.model import Effect, fit_rollout
 from openbwv.analytics.models import Complaint, MonthlyCount
+from openbwv.analytics.months import instant, month_of, months_between, next_month
 from openbwv.cases import queries as cases
 from openbwv.fleet.rollout import queries as rollout
 from openbwv.organisation import queries as organisation
 
 Cells = registry.Cells
 COURT_RESULTS = ("early_guilty_plea", "guilty_plea_at_trial", "convicted_after_trial", "acquitted")
-
-
-def month_of(day: date) -> date:
-    return date(day.year, day.month, 1)
-
-
-def next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def months_between(start: date, end: date) -> list[date]:
-    months, month = [], month_of(start)
-    while month < end:
-        months.append(month)
-        month = next_month(month)
-    return months
-
-
-def instant(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def change_months(session: Session) -> dict[str, date | None]:
