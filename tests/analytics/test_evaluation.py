@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from datetime import date
 from io import BytesIO
+from pathlib import Path
 
 import httpx
 import pytest
 from pypdf import PdfReader
+from typer.testing import CliRunner
 
 from openbwv.analytics import months
 from openbwv.analytics.evaluation.measures import BUILT_IN
 from openbwv.analytics.evaluation.model import fit_rollout
+from openbwv.composition import cli
 from openbwv.db.session import unit_of_work
 from openbwv.simulate.outcomes import MEASURES, OutcomeConfig, generate
 from openbwv.simulate.outcomes_load import load
@@ -105,3 +108,15 @@ def test_who_may_read_the_evaluation(live_server: str, stack: Stack) -> None:
         token = stack.user_token(stack.user(role, borough="E09000033"))
         with httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {token}"}) as c:
             assert c.get("/api/v1/analytics/evaluation", params=PERIOD).status_code == status, role
+
+
+def test_the_evaluate_command(simulated: object, tmp_path: Path) -> None:
+    pdf, csv_file = tmp_path / "e.pdf", tmp_path / "e.csv"
+    args = ["analytics", "evaluate", "--from", "2019-01", "--to", "2019-12"]
+    result = CliRunner().invoke(cli(), [*args, "--pdf", str(pdf), "--csv", str(csv_file)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("SIMULATED DATA")
+    assert "Early guilty plea share: " in result.output and "95% interval" in result.output
+    assert pdf.read_bytes().startswith(b"%PDF") and "allegations," in csv_file.read_text()
+    bad = CliRunner().invoke(cli(), ["analytics", "evaluate", "--from", "2019-13"])
+    assert bad.exit_code == 2 and "YYYY-MM" in bad.output and "Traceback" not in bad.output
