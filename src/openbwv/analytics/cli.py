@@ -59,6 +59,8 @@ def evaluate(
         typer.echo(report.SIMULATED)
     for result in found.results:
         typer.echo(report.describe(result))
+    if found.trial is not None:
+        typer.echo(report.describe_trial(found))
     if pdf:
         pdf.write_bytes(report.to_pdf(found))
     if csv_file:

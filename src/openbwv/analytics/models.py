@@ -15,7 +15,13 @@ from openbwv.timeutil import utcnow
 
 # Monthly counts a force imports (CSV) or the simulator writes, by borough (and team for
 # officer strength); docs/analytics.md says where each comes from.
-COUNT_MEASURES = ("officers", "use_of_force", "stop_search", "stop_search_arrests")
+COUNT_MEASURES = (
+    "officers",
+    "use_of_force",
+    "stop_search",
+    "stop_search_arrests",
+    "trial_arm",  # a team row: 1 with cameras, 0 without, in a trial (evaluation/trial.py)
+)
 
 
 class Complaint(IdMixin, TimestampMixin, Base):

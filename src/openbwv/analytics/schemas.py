@@ -124,6 +124,7 @@ class EvaluationOut(BaseModel):
     simulated: bool
     changes: dict[str, date | None]
     effects: list[EffectOut]
+    trial: EffectOut | None = None  # the trial design (teams), when the force runs one
 
 
 class ImportOut(BaseModel):

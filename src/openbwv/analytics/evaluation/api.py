@@ -37,6 +37,36 @@ def run(principal: Principal, start: str | None, end: str | None, what: str) -> 
     return evaluation
 
 
+TRIAL_LABEL = "Trial: allegations per 1,000 officers (teams with and without cameras)"
+TRIAL_SOURCE = (
+    "monthly counts 'trial_arm' and 'officers' by team; complaints about each team's officers"
+)
+
+
+def trial_out(evaluation: Evaluation) -> EffectOut | None:
+    found = evaluation.trial
+    if found is None:
+        return None
+    e = found.effect
+    return EffectOut(
+        measure="trial_allegations",
+        label=TRIAL_LABEL,
+        kind="rate",
+        source=TRIAL_SOURCE,
+        estimate=e.estimate if e else None,
+        low=e.low if e else None,
+        high=e.high if e else None,
+        unit="%",
+        p_value=e.p_value if e else None,
+        baseline=e.baseline if e else None,
+        boroughs=e.units if e else None,  # teams, in a trial
+        boroughs_with_cameras=e.treated_units if e else None,
+        months=e.months if e else None,
+        method=e.method if e else None,
+        note=found.note,
+    )
+
+
 def effects_out(evaluation: Evaluation) -> list[EffectOut]:
     out = []
     for result in evaluation.results:
@@ -78,6 +108,7 @@ def evaluation(
         simulated=found.simulated,
         changes={b: c for b, c in found.changes.items() if b in found.boroughs},
         effects=effects_out(found),
+        trial=trial_out(found),
     )
 
 

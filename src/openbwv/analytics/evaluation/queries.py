@@ -18,6 +18,7 @@ from openbwv.access.principal import Principal
 from openbwv.analytics import registry
 from openbwv.analytics.errors import AnalyticsError
 from openbwv.analytics.evaluation.model import Effect, fit_rollout
+from openbwv.analytics.evaluation.trial import Trial, trial
 from openbwv.analytics.models import Complaint, MonthlyCount
 from openbwv.analytics.months import instant, month_of, months_between, next_month
 from openbwv.cases import queries as cases
@@ -143,6 +144,7 @@ class Evaluation:
     results: list[Result]
     simulated: bool
     boroughs: dict[str, str]  # code: name, of the boroughs with data
+    trial: Trial | None = None  # the trial design's allegations effect, when one is run
 
 
 def _series(
@@ -216,4 +218,5 @@ def evaluate(
             Result(measure, effect, note, _series(cells, changes, measure.kind, months), cells)
         )
     names = {b.gss_code: b.name for b in organisation.boroughs(session) if b.gss_code in seen}
-    return Evaluation(start, end, changes, results, is_simulated(session, start, end), names)
+    simulated = is_simulated(session, start, end)
+    return Evaluation(start, end, changes, results, simulated, names, trial(session, start, end))

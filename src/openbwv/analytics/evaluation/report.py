@@ -78,6 +78,8 @@ def to_csv(evaluation: Evaluation) -> str:
     )
     for result in evaluation.results:
         writer.writerow(_effect_row(result))
+    if evaluation.trial is not None:
+        writer.writerow([describe_trial(evaluation)])
     writer.writerow([])
     writer.writerow(["measure", "borough", "month", "numerator", "denominator", "with_cameras"])
     for result in evaluation.results:
@@ -127,6 +129,22 @@ def describe(result: Result) -> str:
     )
 
 
+def describe_trial(evaluation: Evaluation) -> str:
+    """The trial design's line: teams with and without cameras over the same months."""
+    found = evaluation.trial
+    if found is None:
+        return ""
+    if found.effect is None:
+        return f"Trial from {found.start:%B %Y}: no estimate — {found.note}."
+    e = found.effect
+    return (
+        f"Trial from {found.start:%B %Y} (teams given cameras or not over the same months): "
+        f"allegations {e.estimate:+.1f}% with cameras (95% interval {e.low:+.1f} to "
+        f"{e.high:+.1f}; p = {e.p_value:.3f}); {e.units} teams ({e.treated_units} with cameras), "
+        f"{e.months} months. Randomised, so unlike the roll-out it needs no parallel trends."
+    )
+
+
 def to_pdf(evaluation: Evaluation) -> bytes:
     pdf = _Pdf()
     pdf.set_title("Body worn video roll-out evaluation")
@@ -144,6 +162,9 @@ def to_pdf(evaluation: Evaluation) -> bytes:
     _text(pdf, "What was measured", 12, "B")
     for result in evaluation.results:
         _text(pdf, describe(result))
+    if evaluation.trial is not None:
+        _text(pdf, "The trial", 12, "B")
+        _text(pdf, describe_trial(evaluation))
     _text(pdf, "How", 12, "B")
     _text(pdf, HOW)
     _text(pdf, "Limits", 12, "B")

@@ -42,6 +42,7 @@ def evaluation_page(
             (r, charts.series_svg(r.measure.label, r.series, _unit(r.measure.kind)))
             for r in found.results
         ],
+        "trial_text": report.describe_trial(found),
         "how": report.HOW,
         "limits": report.LIMITS,
         "simulated_text": report.SIMULATED,
