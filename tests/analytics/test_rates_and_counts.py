@@ -79,15 +79,23 @@ def test_a_counts_file_with_bad_rows_applies_nothing(api: httpx.Client) -> None:
         f"2016-01,{BOROUGH},,officers,10\n"
         "2016-13,Atlantis,,arrests,-1\n"
         f"2016-02,{BOROUGH},No Such Team,officers,3\n"
+        f"2016-02,{BOROUGH},,trial_arm,1\n"
     )
     answer = _import(api, bad)
     assert answer.status_code == 422
     errors = {(e["row"], e["column"]) for e in answer.json()["errors"]}
-    assert errors == {(3, "month"), (3, "borough"), (3, "measure"), (3, "value"), (4, "team")}
+    assert errors == {
+        (3, "month"),
+        (3, "borough"),
+        (3, "measure"),
+        (3, "value"),
+        (4, "team"),
+        (5, "team"),
+    }
     rows = api.get("/api/v1/complaints/rates", params={"from": "2016-01", "to": "2016-01"}).json()
     assert not [r for r in rows if r["key"] == BOROUGH]  # nothing applied
     partial = _import(api, bad, partial="true")
-    assert partial.json()["applied"] == 1 and len(partial.json()["rejected"]) == 5
+    assert partial.json()["applied"] == 1 and len(partial.json()["rejected"]) == 6
 
 
 def test_the_counts_command(tmp_path: object, stack: Stack) -> None:

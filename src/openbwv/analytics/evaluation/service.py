@@ -123,6 +123,8 @@ def _row(
         problems.append(("measure", f"one of {', '.join(COUNT_MEASURES)}"))
     if not value.get("value", "").isdigit():
         problems.append(("value", "a whole number, 0 or more"))
+    if measure == "trial_arm" and (not value.get("team") or value.get("value") not in ("0", "1")):
+        problems.append(("team", "a trial arm is a team's: 1 with cameras, 0 without"))
     team_id = None
     if value.get("team") and borough is not None:
         team = organisation.team_named(session, borough.gss_code, value["team"])
