@@ -20,7 +20,7 @@ COUNT_MEASURES = (
     "use_of_force",
     "stop_search",
     "stop_search_arrests",
-    "trial_arm",  # a team row: 1 with cameras, 0 without, in a trial (evaluation/trial.py)
+    "trial_arm",  # a team row: 1 with cameras, 0 without, in a trial (evaluation/queries.py)
 )
 
 
