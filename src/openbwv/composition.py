@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import MetaData
 
 from openbwv.access import install as access
+from openbwv.analytics import install as analytics
 from openbwv.api import app as api_app
 from openbwv.audit import install as audit
 from openbwv.cases import install as cases
@@ -51,6 +52,7 @@ DOMAINS = (
     transcription,
     incidents,
     ingest,
+    analytics,
     simulate,
 )
 APP_FACTORY = "openbwv.composition:create_app"  # for uvicorn (`bwv serve`, the embedded API)

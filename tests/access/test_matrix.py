@@ -121,6 +121,13 @@ SAR_HANDLERS = {"information_rights"}  # sar.handle
 INCIDENT_IMPORTERS = {"administrator", "device"}
 INCIDENT_READERS = {"officer", "supervisor", "investigator", "professional_standards"}
 CASE_CREATORS = {"supervisor", "investigator", "professional_standards"}
+# Complaints (docs/analytics.md): professional standards handle them; auditors (IOPC) read them.
+# The roll-out evaluation is an aggregate report (reports.read); counts come in by
+# analytics.import (professional standards, administrators).
+COMPLAINT_HANDLERS = {"professional_standards"}
+COMPLAINT_READERS = {"professional_standards", "auditor"}
+REPORT_READERS = {"supervisor", "professional_standards", "auditor"}
+COUNT_IMPORTERS = {"professional_standards", "administrator"}
 # System endpoints: which roles may call them.
 SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/admin/users"): ADMIN,
@@ -260,6 +267,17 @@ SYSTEM_ENDPOINTS: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/compliance/reviews"): INCIDENT_READERS,  # one's own team's samples
     ("POST", "/api/v1/compliance/reviews/sample"): {"supervisor"},  # compliance.review
     ("POST", "/api/v1/compliance/reviews/{sample_id}/{evidence_id}"): {"supervisor"},
+    ("POST", "/api/v1/complaints"): COMPLAINT_HANDLERS,
+    ("GET", "/api/v1/complaints"): COMPLAINT_READERS,
+    ("GET", "/api/v1/complaints/rates"): COMPLAINT_READERS,
+    ("GET", "/api/v1/complaints/{complaint_id}"): COMPLAINT_READERS,
+    ("GET", "/api/v1/complaints/{complaint_id}/footage"): COMPLAINT_READERS,
+    ("POST", "/api/v1/complaints/{complaint_id}/hold"): COMPLAINT_HANDLERS,
+    ("POST", "/api/v1/complaints/{complaint_id}/items"): COMPLAINT_HANDLERS,
+    ("PUT", "/api/v1/complaints/{complaint_id}/outcome"): COMPLAINT_HANDLERS,
+    ("GET", "/api/v1/analytics/evaluation"): REPORT_READERS,
+    ("GET", "/api/v1/analytics/evaluation/report.{fmt}"): REPORT_READERS,
+    ("POST", "/api/v1/analytics/counts"): COUNT_IMPORTERS,
 }
 QUERIES = {
     "/api/v1/audit/entries": {"start": 0, "end": 1},
@@ -283,6 +301,7 @@ PLACEHOLDERS = {
     "{fmt}": "csv",
     "{number}": "NO-SUCH-INCIDENT",
     "{sample_id}": "00000000-0000-7000-8000-000000000000",
+    "{complaint_id}": "00000000-0000-7000-8000-000000000000",
 }
 
 # Reached without a principal, or covered by their own tests (named here).
@@ -506,6 +525,19 @@ PAGES = {
         )
     },
     **{
+        (method, path): "tests/web/test_analytics_pages.py; tests/analytics/test_evaluation.py"
+        for method, path in (
+            ("GET", "/complaints"),
+            ("POST", "/complaints"),
+            ("GET", "/complaints/rates"),
+            ("GET", "/complaints/{complaint_id}"),
+            ("POST", "/complaints/{complaint_id}/hold"),
+            ("POST", "/complaints/{complaint_id}/items"),
+            ("POST", "/complaints/{complaint_id}/outcome"),
+            ("GET", "/evaluation"),
+        )
+    },
+    **{
         (method, path): "tests/web/test_break_glass_pages.py"
         for method, path in (
             ("POST", "/evidence/{evidence_id}/break-glass"),
@@ -544,6 +576,9 @@ OWN_TESTS = {
     ("POST", "/api/v1/uploads/{upload_id}"): "tests/ingest: method override",
     ("POST", "/api/v1/evidence/{evidence_id}/break-glass"): "tests/access/test_break_glass.py",
     ("PUT", "/api/v1/cases/{case_id}/stage"): "tests/retention/test_api.py: case managers only",
+    ("PUT", "/api/v1/cases/{case_id}/outcome"): (
+        "tests/analytics/test_rates_and_counts.py: case managers only"
+    ),
     ("GET", "/api/v1/shares/{share_id}/receipt"): "tests/sharing/test_shares.py: one's own only",
     ("GET", "/api/v1/shares/{share_id}/package"): (
         "tests/sharing/test_share_packages.py: the share's own external recipient, while it is "

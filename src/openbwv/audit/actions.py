@@ -61,6 +61,17 @@ _FIXED: dict[str, str] = {
     "compliance.export": "activation compliance figures were exported as CSV",
     "compliance.review": "a sampled recording was reviewed (or a refused review: the permission)",
     "compliance.sample": "a team's weekly review sample was drawn, with its seed",
+    "case.outcome": "how a charged case ended (plea, verdict, ...) or its domestic abuse flag",
+    # Analytics: complaints (and the permissions a refusal names), monthly counts, the evaluation.
+    "complaints.read": "a refused complaint read (the permission to read complaints)",
+    "complaints.manage": "a refused complaint change (the permission to manage complaints)",
+    "complaint.create": "a complaint was recorded (officers, time and place, allegations)",
+    "complaint.read": "complaints, a complaint, its footage search or complaint rates were read",
+    "complaint.outcome": "a complaint's outcome was recorded",
+    "complaint.link": "footage was linked to a complaint",
+    "complaint.hold": "a complaint held its footage in one step (the retention holds it placed)",
+    "analytics.import": "monthly counts were imported (or a refused import: the permission)",
+    "analytics.evaluation": "the roll-out evaluation (or its report) was read",
     # Retention and disposal.
     "retention.read": "retention lists were read (queue, holds, reviews, forecast, policy)",
     "retention.hold": "a hold was placed (or a refused one: the permission to place holds)",

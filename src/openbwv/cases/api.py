@@ -11,7 +11,7 @@ from openbwv.access.deps import require_principal
 from openbwv.access.principal import Principal
 from openbwv.api.context import Client
 from openbwv.cases import queries, service
-from openbwv.cases.schemas import CaseIn, CaseOut, LinkIn, MemberIn, StageIn
+from openbwv.cases.schemas import CaseIn, CaseOut, LinkIn, MemberIn, OutcomeIn, StageIn
 from openbwv.db.session import unit_of_work
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -102,6 +102,22 @@ def set_stage(case_id: str, body: StageIn, client: Client, principal: Authed) ->
             decided_at=body.decided_at,
             sentence=body.sentence,
             expected_release_at=body.expected_release_at,
+            source_ip=client.ip,
+        )
+        return CaseOut.model_validate(case)
+
+
+@router.put("/{case_id}/outcome", response_model=CaseOut, summary="Record how the case ended")
+def set_outcome(case_id: str, body: OutcomeIn, client: Client, principal: Authed) -> CaseOut:
+    with unit_of_work() as session:
+        case = queries.get_visible(session, principal, case_id)
+        service.set_outcome(
+            session,
+            principal,
+            case,
+            body.outcome,
+            decided_at=body.decided_at,
+            domestic_abuse=body.domestic_abuse,
             source_ip=client.ip,
         )
         return CaseOut.model_validate(case)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openbwv.db.base import Base, IdMixin, TimestampMixin
@@ -22,6 +22,16 @@ CASE_STAGES = (
     "acquitted",
     "discontinued",
     "appeal_pending",
+)
+# How a charged case ended (the roll-out evaluation's case outcomes, docs/analytics.md); None:
+# not charged, or not yet recorded.
+CASE_OUTCOMES = (
+    "charged",
+    "early_guilty_plea",
+    "guilty_plea_at_trial",
+    "convicted_after_trial",
+    "acquitted",
+    "discontinued",
 )
 
 
@@ -43,6 +53,9 @@ class Case(IdMixin, TimestampMixin, Base):
     stage_at: Mapped[datetime | None] = mapped_column()
     sentence: Mapped[str | None] = mapped_column(String(200))  # convicted: as the court gave it
     expected_release_at: Mapped[datetime | None] = mapped_column()  # convicted: from custody
+    outcome: Mapped[str | None] = mapped_column(String(32))  # CASE_OUTCOMES
+    outcome_at: Mapped[datetime | None] = mapped_column()  # when the outcome was decided
+    domestic_abuse: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CaseMember(Base):

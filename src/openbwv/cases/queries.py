@@ -335,3 +335,35 @@ def case_ids_by_cad(session: Session, cad_number: str) -> list[uuid.UUID]:
     return list(
         session.scalars(select(Case.id).where(func.upper(Case.cad_number) == wanted).limit(20))
     )
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """A case's facts the roll-out evaluation counts (no names: aggregates only)."""
+
+    borough: str | None
+    outcome: str | None
+    outcome_at: datetime | None
+    stage: str
+    stage_at: datetime | None
+    domestic_abuse: bool
+
+
+def outcome_rows(session: Session, start: datetime, end: datetime) -> list[OutcomeRow]:
+    """Cases with an outcome, or a decision not to charge, decided in [start, end)."""
+    decided = or_(
+        and_(Case.outcome_at >= start, Case.outcome_at < end),
+        and_(Case.stage == "no_further_action", Case.stage_at >= start, Case.stage_at < end),
+    )
+    query = select(
+        Case.borough, Case.outcome, Case.outcome_at, Case.stage, Case.stage_at, Case.domestic_abuse
+    ).where(decided)
+    return [OutcomeRow(*row) for row in session.execute(query)]
+
+
+def visible_item_ids_by_cad(session: Session, principal: Principal, cad: str) -> list[uuid.UUID]:
+    """Items the principal may view, linked to any case with this CAD (incident) number."""
+    ids: list[uuid.UUID] = []
+    for case in session.scalars(select(Case).where(Case.cad_number == cad).limit(50)):
+        ids.extend(visible_item_ids(session, principal, case))
+    return list(dict.fromkeys(ids))

@@ -30,6 +30,21 @@ class CaseOut(BaseModel):
     stage_at: datetime | None
     sentence: str | None
     expected_release_at: datetime | None
+    outcome: str | None = None  # charged, early_guilty_plea, ... (None: none recorded)
+    outcome_at: datetime | None = None
+    domestic_abuse: bool = False
+
+
+class OutcomeIn(BaseModel):
+    """How a charged case ended (None: not charged, or cleared) and its domestic abuse flag."""
+
+    outcome: str | None = Field(
+        default=None,
+        pattern="^(charged|early_guilty_plea|guilty_plea_at_trial|convicted_after_trial|"
+        "acquitted|discontinued)$",
+    )
+    decided_at: AwareDatetime | None = None  # None: now
+    domestic_abuse: bool = False
 
 
 class StageIn(BaseModel):

@@ -19,7 +19,14 @@ from openbwv.access.principal import Principal
 from openbwv.audit.events import record
 from openbwv.cases import queries
 from openbwv.cases.errors import CaseClosed, CaseConflict, CaseError, NoSuchMember
-from openbwv.cases.models import CASE_STAGES, CASE_STATUSES, Case, CaseItem, CaseMember
+from openbwv.cases.models import (
+    CASE_OUTCOMES,
+    CASE_STAGES,
+    CASE_STATUSES,
+    Case,
+    CaseItem,
+    CaseMember,
+)
 from openbwv.organisation.queries import resolve_borough
 from openbwv.timeutil import utcnow
 
@@ -249,6 +256,41 @@ def set_stage(
     if sentence:
         details["sentence"] = sentence
     record_event(session, principal, "case.stage", case, source_ip=source_ip, details=details)
+    session.flush()
+    return case
+
+
+def set_outcome(
+    session: Session,
+    principal: Principal,
+    case: Case,
+    outcome: str | None,
+    *,
+    decided_at: datetime | None,
+    domestic_abuse: bool,
+    source_ip: str | None,
+) -> Case:
+    """Record how a charged case ended — charged (awaiting court), early guilty plea, guilty
+    plea at trial, convicted after trial, acquitted, discontinued; None clears it — and whether
+    it is a domestic abuse case (the roll-out evaluation reads both). Whoever may manage the
+    case may."""
+    _require_manager(session, principal, case)
+    if outcome is not None and outcome not in CASE_OUTCOMES:
+        raise CaseError(f"a case's outcome is one of: {', '.join(CASE_OUTCOMES)}")
+    if decided_at is not None and decided_at > utcnow():
+        raise CaseError("an outcome's date cannot be in the future")
+    before = case.outcome
+    case.outcome, case.domestic_abuse = outcome, domestic_abuse
+    case.outcome_at = (decided_at or utcnow()) if outcome is not None else None
+    details: dict[str, Any] = {
+        "crime_reference": case.crime_reference,
+        "before": before,
+        "outcome": outcome,
+        "domestic_abuse": domestic_abuse,
+    }
+    if case.outcome_at is not None:
+        details["decided_at"] = case.outcome_at.isoformat()
+    record_event(session, principal, "case.outcome", case, source_ip=source_ip, details=details)
     session.flush()
     return case
 

@@ -6,7 +6,8 @@ through the Axis protocol, over HTTP, to the platform running in this process.
 An incident the demo officer attended with two to three team-mates comes as a ready-made case
 (made by the demo investigator, its officer in the case), so the synchronised timeline can be
 shown at once; a complaint holds its footage, and a few weeks-old recordings fill the deletion
-queue and the warnings (`demo_retention`).
+queue and the warnings (`demo_retention`); the roll-out evaluation runs on simulated outcomes,
+labelled so (`demo_outcomes`).
 
 Everything is made once: a second run adds only footage and its incident's case (or, with
 `if_empty`, nothing).
@@ -39,6 +40,7 @@ from openbwv.fleet.errors import FleetConflict
 from openbwv.simulate.agent import SentClip
 from openbwv.simulate.config import SimConfig
 from openbwv.simulate.demo_cad import cad_demo
+from openbwv.simulate.demo_outcomes import outcomes_demo
 from openbwv.simulate.demo_retention import old_footage, retention_demo
 from openbwv.simulate.demo_sar import sar_demo
 from openbwv.simulate.embedded import embedded_platform
@@ -97,6 +99,7 @@ def load_demo(*, clips: int, if_empty: bool, settings: Settings) -> str:
         lines.extend(retention_demo(held_ids, older, seed=held + 1, settings=settings))
         lines.extend(sar_demo(held_ids, settings=settings))
         lines.extend(cad_demo(simulation, seed=held + 1, settings=settings))
+    lines.extend(outcomes_demo(settings))
     lines.insert(0, force)
     lines.append("Sign in at /sign-in (password for all: " + DEMO_PASSWORD + "):")
     for user in DEMO_USERS:

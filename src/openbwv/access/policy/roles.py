@@ -65,6 +65,13 @@ RETENTION_POLICY = "retention.policy"
 INCIDENTS_IMPORT = "incidents.import"
 INCIDENTS_READ = "incidents.read"
 COMPLIANCE_REVIEW = "compliance.review"
+# Complaints (professional standards): reading them and the footage search they start; recording,
+# linking, holding. Monthly counts for the roll-out evaluation (officer strength, use of force,
+# stop and search) are imported under `analytics.import`; the evaluation itself is an aggregate
+# report (`reports.read`).
+COMPLAINTS_READ = "complaints.read"
+COMPLAINTS_MANAGE = "complaints.manage"
+ANALYTICS_IMPORT = "analytics.import"
 
 SCOPES = ("none", "own", "team", "borough", "force", "shared")
 
@@ -159,6 +166,9 @@ DEFAULT_ROLE_SPECS = (
             RETENTION_RESTORE,
             RETENTION_REVIEW,
             INCIDENTS_READ,
+            COMPLAINTS_READ,
+            COMPLAINTS_MANAGE,
+            ANALYTICS_IMPORT,
         ),
     ),
     RoleSpec(
@@ -198,13 +208,14 @@ DEFAULT_ROLE_SPECS = (
             RETENTION_RESTORE,
             RETENTION_POLICY,
             INCIDENTS_IMPORT,
+            ANALYTICS_IMPORT,
         ),
     ),
     RoleSpec(
         "auditor",
         "Oversight (e.g. IOPC): the audit log, read-only, no footage",
         "none",
-        (AUDIT_READ, REPORTS_READ, RETENTION_READ),
+        (AUDIT_READ, REPORTS_READ, RETENTION_READ, COMPLAINTS_READ),
     ),
     RoleSpec(
         "device",
