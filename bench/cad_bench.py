@@ -25,17 +25,16 @@ import argparse
 import os
 import random
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scratch_db
 import search_seed
 
 DAY = datetime(2026, 11, 10, tzinfo=UTC)  # a Tuesday
@@ -276,7 +275,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--postgres-url",
-        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        default=scratch_db.POSTGRES_URL,
         help="a server where a scratch database may be created (and is dropped afterwards)",
     )
     parser.add_argument("--seed", type=int, default=14)
@@ -286,31 +285,10 @@ def main() -> None:
         f"{args.scale} ({int(INCIDENTS * args.scale):,} incidents, "
         f"{int(CLIPS * args.scale):,} clips)"
     )
-    for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
-        with tempfile.TemporaryDirectory(prefix="cad-bench-") as scratch:
-            os.environ.update(BWV_DATA_DIR=scratch, BWV_LOG_LEVEL="WARNING")
-            for key in ("BWV_DATABASE_URL", "BWV_BROKER_URL", "BWV_STORAGE_URL"):
-                os.environ.pop(key, None)
-            if database == "sqlite":
-                print("\nSQLite (embedded default)")
-                run_database(args.scale, args.seed)
-                continue
-            name = f"bwv_cad_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(args.postgres_url).set(database=name)
-            url = url.update_query_dict({"options": "-c jit=off"})
-            os.environ["BWV_DATABASE_URL"] = url.render_as_string(hide_password=False)
-            print(f"\nPostgreSQL (scratch database {name}, jit=off)")
-            try:
-                run_database(args.scale, args.seed)
-            finally:
-                from openbwv.db.session import dispose_engines
-
-                dispose_engines()
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    for database in scratch_db.names(args.databases):
+        with scratch_db.scratch(database, args.postgres_url, "cad-bench") as label:
+            print(f"\n{label}")
+            run_database(args.scale, args.seed)
 
 
 if __name__ == "__main__":

@@ -27,18 +27,17 @@ import argparse
 import os
 import random
 import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import retention_seed
+import scratch_db
 
 AIM = 3.0
 
@@ -196,7 +195,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--postgres-url",
-        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        default=scratch_db.POSTGRES_URL,
         help="a server where a scratch database may be created (and is dropped afterwards)",
     )
     parser.add_argument("--seed", type=int, default=10)
@@ -205,32 +204,11 @@ def main() -> None:
         f"Retention benchmark: {os.cpu_count()} CPUs; Python {sys.version.split()[0]};"
         f" disposal of {args.dispose:,} items"
     )
-    for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
-        with tempfile.TemporaryDirectory(prefix="retention-bench-") as scratch:
-            os.environ.update(BWV_DATA_DIR=scratch, BWV_LOG_LEVEL="WARNING")
-            for key in ("BWV_DATABASE_URL", "BWV_BROKER_URL", "BWV_STORAGE_URL"):
-                os.environ.pop(key, None)
-            if database == "sqlite":
-                print(f"\nSQLite, {args.sqlite_items:,} items (embedded default)")
-                run_database(args.sqlite_items, args.dispose, args.seed)
-                continue
-            name = f"bwv_retention_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(args.postgres_url).set(database=name)
-            url = url.update_query_dict({"options": "-c jit=off"})
-            os.environ["BWV_DATABASE_URL"] = url.render_as_string(hide_password=False)
-            print(f"\nPostgreSQL, {args.postgres_items:,} items (scratch database {name}, jit=off)")
-            try:
-                run_database(args.postgres_items, args.dispose, args.seed)
-            finally:
-                from openbwv.db.session import dispose_engines
-
-                dispose_engines()
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+    for database in scratch_db.names(args.databases):
+        items = args.sqlite_items if database == "sqlite" else args.postgres_items
+        with scratch_db.scratch(database, args.postgres_url, "retention-bench") as label:
+            print(f"\n{label}, {items:,} items")
+            run_database(items, args.dispose, args.seed)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,10 @@ FUNCTION_IMPORT_EXCEPTIONS: dict[str, str] = {
     # wheel (cp311 x86-64 only), imported only where it is installed (docs/decisions.md).
     "media/redaction/detectors.py": "ML packages loaded on first use; yuface optional",
     "media/redaction/tracking.py": "norfair (scipy.stats) loaded on first use",
+    # Likewise statsmodels (the evaluation's model fit) and presidio with spaCy (PII proposals):
+    # together about 5 s of start-up on this machine for every process that never uses them.
+    "analytics/evaluation/model.py": "statsmodels loaded when a model is fitted",
+    "speech/pii.py": "presidio and spaCy loaded with the first proposal",
 }
 
 

@@ -5,16 +5,19 @@ reads. The fixture lives in the City of London in December 2027, which no other 
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from openbwv.access.policy.queries import principal_for_user
+from openbwv.analytics import registry
+from openbwv.composition import compose
 from openbwv.db.session import unit_of_work
 from openbwv.incidents.compliance import queries
 from openbwv.incidents.compliance.queries import Filters
-from openbwv.incidents.queries import coverage_by_borough_month
+from openbwv.incidents.queries import coverage_by_borough_month, coverage_cells
 from tests.incidents.helpers import apply, at, number, recording, row, team_officers
 from tests.support.stack import Stack
 
@@ -101,6 +104,22 @@ def test_coverage_by_borough_and_month(world: dict[str, Any]) -> None:
         found = coverage_by_borough_month(session, boroughs=[CITY])
     december = [c for c in found if c.month == "2027-12"]
     assert [(c.attendances, c.recorded, c.mean_coverage) for c in december] == [(4, 3, 0.6375)]
+
+
+def test_the_evaluation_reads_coverage_as_a_share_of_attendances(world: dict[str, Any]) -> None:
+    compose()
+    measure = registry.measure("activation_coverage")
+    assert measure is not None and measure.kind == "share"
+    with unit_of_work() as session:
+        cells = measure.cells(
+            session, datetime(2027, 12, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC)
+        )
+        before = coverage_cells(
+            session, datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 12, 1, tzinfo=UTC)
+        )
+    numerator, attendances = cells[(CITY, date(2027, 12, 1))]
+    assert attendances == 4 and numerator == pytest.approx(4 * 0.6375)
+    assert (CITY, date(2027, 12, 1)) not in before  # the month is outside [start, end)
 
 
 def test_csv_export_and_page(world: dict[str, Any], live_server: str) -> None:

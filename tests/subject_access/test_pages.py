@@ -108,7 +108,10 @@ def test_the_dashboard_puts_the_overdue_first_in_red_and_marks_the_paused(
         assert late.status_code == 422 and "within the first month" in late.text
         assert 'value="Lots"' in late.text
         searched = client.get(f"/subject-access/{fresh}", params={"find": "1", "cad": "NONE 9"})
-        assert searched.status_code == 422 and "No case has the CAD number" in searched.text
+        assert (
+            searched.status_code == 422
+            and "No case or incident has the CAD number" in searched.text
+        )
         report = client.get("/subject-access/report")
         assert report.status_code == 200 and 'id="report"' in report.text
         start = client.get("/", follow_redirects=False)

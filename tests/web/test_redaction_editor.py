@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.redaction.helpers import scene_clip
 from tests.support import factories
 from tests.support.stack import Stack
+from tests.support.transcripts import transcribe
 from tests.web.conftest import screenshot, sign_in
 from tests.web.pages import PASSWORD, browser_client, js_errors, person
 
@@ -26,6 +27,7 @@ def test_a_disclosure_officer_redacts_a_face_and_renders(
     officer = stack.user("officer", borough="E09000033", team=team)
     _scene, clip = scene_clip(tmp_path / "scene.mp4", seconds=1.2)
     item = factories.item(officer, stored=True, content=clip.read_bytes(), duration=1.2)
+    transcribe(item, SAID, duration=1.2)  # what was said, as the transcription job saves it
     redactor = person(stack, "disclosure_officer", team=team)
     sign_in(page, redactor.username, PASSWORD, f"/evidence/{item}")
     page.get_by_role("link", name="Redact faces, plates and audio").click()
@@ -47,6 +49,23 @@ def test_a_disclosure_officer_redacts_a_face_and_renders(
     page.locator("#audio-reason").select_option("victim")
     page.get_by_role("button", name="Add the range").click()
     expect(page.locator("#audio-ranges li")).to_have_count(1)
+    # Words of the transcript: the first clicked, the last shift-clicked, the range from their
+    # times, and the range keeps the words it covers.
+    words = page.locator("#transcript-words button")
+    expect(words).to_have_count(len(SAID))
+    words.nth(0).click()
+    words.nth(2).click(modifiers=["Shift"])
+    expect(page.locator("#audio-start")).to_have_value("0.10")
+    expect(page.locator("#audio-end")).to_have_value("0.60")
+    page.locator("#audio-reason").select_option("third_party")
+    page.get_by_role("button", name="Add the range").click()
+    expect(page.locator("#audio-ranges li")).to_have_count(2)
+    api = page.locator("#editor").get_attribute("data-api")
+    spans = page.request.get(f"{api}/audio").json()
+    by_words = [s for s in spans if s["source"] == "words"]
+    assert [(s["words"], s["start_seconds"], s["end_seconds"]) for s in by_words] == [
+        (["Stay", "where", "you"], 0.1, 0.6)
+    ]
     page.get_by_label("Preview the redaction").check()
     expect(page.locator("#overlay .box.preview-blur").first).to_be_attached()
     page.get_by_role("button", name="Render the redacted copy").click()
@@ -82,3 +101,6 @@ def test_the_pages_refuse_whoever_may_not_redact(stack: Stack, live_server: str)
         client.close()
     with httpx.Client(base_url=live_server) as anonymous:
         assert anonymous.get(f"/evidence/{item}/redactions").status_code in (303, 307)
+
+
+SAID = [("Stay", 0.1, 0.3), ("where", 0.32, 0.45), ("you", 0.47, 0.6), ("are", 0.62, 0.8)]

@@ -1,6 +1,7 @@
 """The transcript beside the video: every word a button that seeks the video to it, the word being
 said highlighted as it plays, captions on the video (WebVTT), find-in-transcript with Enter to go
-to the next match, low-confidence words marked, and ?t= (a search hit) starting the video there."""
+to the next match, low-confidence words marked, a correction made on the page saved as a new
+version, and ?t= (a search hit) starting the video there."""
 
 from __future__ import annotations
 
@@ -135,6 +136,19 @@ def test_the_transcript_follows_and_drives_the_video(
     )
     expect(page.locator("#transcript-body button.word.current")).to_have_text("the")
     screenshot(page, "evidence-transcript")
+
+    # A correction from the page: a word changed, saved as a new version on the current one.
+    page.get_by_role("button", name="Correct words").click()
+    words.nth(7).click()
+    page.get_by_label("Correct “station”").fill("police station")
+    page.keyboard.press("Enter")
+    expect(page.locator("#transcript-changes")).to_have_text("1 word(s) changed")
+    page.get_by_label("What was corrected, and why").fill("heard again")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.locator("#transcript-status")).to_have_text("Saved as version 3.")
+    expect(words.nth(7)).to_have_text("police station")
+    expect(history.locator("summary")).to_have_text("History: 3 version(s)")
+    expect(history.locator("li").nth(2)).to_contain_text("heard again")
 
     # A search hit's link starts the video where the words were said.
     page.goto(f"/evidence/{item}?t=5.1")

@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, exists, false, func, or_, select, true
@@ -405,3 +405,31 @@ def coverage_by_borough_month(
 def recorded_count() -> Any:
     """How many attendances were recorded (portable: booleans differ between the databases)."""
     return func.sum(case((Attendance.recorded.is_(True), 1), else_=0))
+
+
+def coverage_cells(
+    session: Session, start: datetime, end: datetime
+) -> dict[tuple[str, date], tuple[float, float]]:
+    """Activation coverage as the roll-out evaluation reads a share: for each (borough, first day
+    of the month) in [start, end), the summed coverage over the attended, in-scope incidents
+    and their number (so the share is the mean coverage, weighted by attendances)."""
+    first, last = start.strftime("%Y-%m"), end.strftime("%Y-%m")
+    cells: dict[tuple[str, date], tuple[float, float]] = {}
+    for row in coverage_by_borough_month(session):
+        month = date(int(row.month[:4]), int(row.month[5:7]), 1)
+        inside = first <= row.month and (row.month < last or (row.month == last and end.day > 1))
+        if inside and row.attendances:
+            cells[(row.borough, month)] = (row.mean_coverage * row.attendances, row.attendances)
+    return cells
+
+
+def incident_footage(session: Session, principal: Principal, number: str) -> list[uuid.UUID]:
+    """The recordings linked to the incident with this CAD number that the principal may view
+    (the policy decides), for a complaint that names the incident."""
+    incident = session.scalar(select(Incident).where(Incident.number == number.strip().upper()))
+    if incident is None:
+        return []
+    linked = session.scalars(
+        select(IncidentLink.evidence_id).where(IncidentLink.incident_id == incident.id)
+    )
+    return [item.id for item in evidence.visible_items_by_id(session, principal, list(linked))]

@@ -19,8 +19,8 @@ from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
 from openbwv.db.session import unit_of_work
 from openbwv.jobs.models import JobState
+from openbwv.jobs.runner import run as run_job
 from openbwv.jobs.service import dedupe_key
-from openbwv.jobs.tasks import run_job
 from openbwv.redaction import queries, service
 from openbwv.redaction.errors import NotReady, RedactionError
 from openbwv.redaction.models import RedactionStatus

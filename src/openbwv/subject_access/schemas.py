@@ -53,7 +53,10 @@ class FindIn(BaseModel):
     lat: str = Field(default="", max_length=32)
     lon: str = Field(default="", max_length=32)
     radius: str = Field(default="", max_length=16, description="metres around lat, lon")
-    cad: str = Field(default="", max_length=32, description="CAD incident number on a case")
+    cad: str = Field(
+        default="", max_length=32, description="CAD incident number: on a case, or an incident"
+    )
+    words: str = Field(default="", max_length=200, description="words said (transcripts)")
 
 
 class ItemsIn(BaseModel):

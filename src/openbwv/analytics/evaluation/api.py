@@ -112,7 +112,16 @@ def evaluation(
     )
 
 
-@router.get("/evaluation/report.{fmt}", summary="The evaluation's report (PDF or CSV)")
+@router.get(
+    "/evaluation/report.{fmt}",
+    summary="The evaluation's report (PDF or CSV)",
+    responses={
+        200: {
+            "content": {"application/pdf": {}, "text/csv": {}},
+            "description": "report.pdf: the report; report.csv: its figures",
+        }
+    },
+)
 def evaluation_report(
     fmt: Literal["pdf", "csv"],
     principal: Reader,

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-import statsmodels
-import statsmodels.api as sm
 from numpy.typing import NDArray
 
 from openbwv.analytics.errors import AnalyticsError
@@ -108,6 +106,11 @@ def _fit(
         raise AnalyticsError(
             "nothing to compare: the measure needs months with and without cameras"
         )
+    # statsmodels loads here, not when the platform is composed: it costs seconds of start-up
+    # for every `bwv` command, server and worker that never fits a model.
+    import statsmodels
+    import statsmodels.api as sm
+
     exog = _design(units, months, treated, unit_effects)
     groups = np.array([clusters.index(u) for u in units])
     cov = {"groups": groups}

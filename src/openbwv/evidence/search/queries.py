@@ -242,6 +242,8 @@ def filters(
         where.append(_category_clause(crit.category))
     if crit.case_id:
         where.append(EvidenceItem.id.in_(evidence_in_case(crit.case_id)))
+    if crit.item_ids is not None:
+        where.append(EvidenceItem.id.in_(crit.item_ids))
     if crit.tag:
         where.append(
             exists(select(Tag.tag).where(Tag.evidence_id == EvidenceItem.id, Tag.tag == crit.tag))

@@ -79,6 +79,7 @@ class Criteria:
     end: datetime | None = None
     category: str | None = None
     case_id: uuid.UUID | None = None
+    item_ids: list[uuid.UUID] | None = None  # only these items (another domain's selection)
     tag: str | None = None
     has_notes: bool = False
     has_markers: bool = False

@@ -253,14 +253,67 @@
     document.getElementById("audio-end").value = Math.max(dragFrom, to).toFixed(2);
     dragFrom = null;
   });
+  // Words of the transcript (when there is one): a selection sets the range from the words'
+  // times and the range keeps the words, so the log says what was muted, not only when.
+  const chosen = { first: null, last: null, words: [] };
+  function chooseWords(words, first, last) {
+    chosen.first = Math.min(first, last); chosen.last = Math.max(first, last);
+    chosen.words = words.slice(chosen.first, chosen.last + 1).map((w) => w.word.trim());
+    document.getElementById("audio-start").value = words[chosen.first].start.toFixed(2);
+    document.getElementById("audio-end").value = words[chosen.last].end.toFixed(2);
+    for (const button of document.querySelectorAll("#transcript-words button")) {
+      const i = Number(button.dataset.index);
+      button.classList.toggle("chosen", i >= chosen.first && i <= chosen.last);
+    }
+  }
+  function forgetWords() { chosen.first = chosen.last = null; chosen.words = []; }
+  for (const id of ["audio-start", "audio-end"]) document.getElementById(id).addEventListener("input", forgetWords);
+  async function showWords() {
+    const transcript = root.dataset.transcript;
+    const json = { credentials: "same-origin", headers: { Accept: "application/json" } };
+    const got = await fetch(transcript, json);
+    if (!got.ok) return; // no transcript yet: the waveform alone
+    const body = await got.json();
+    const words = body.segments.flatMap((s) => s.words);
+    if (!words.length) return;
+    const line = document.getElementById("transcript-words");
+    line.replaceChildren(...words.map((w, i) => {
+      const button = document.createElement("button");
+      button.type = "button"; button.className = "word"; button.dataset.index = String(i);
+      button.textContent = w.word.trim();
+      button.title = w.start.toFixed(2) + "–" + w.end.toFixed(2) + " s";
+      button.addEventListener("click", (event) => {
+        chooseWords(words, event.shiftKey && chosen.first !== null ? chosen.first : i, i);
+      });
+      return button;
+    }));
+    document.getElementById("words-panel").hidden = false;
+    const pii = await fetch(transcript + "/pii", json);
+    if (!pii.ok) return;
+    const proposals = (await pii.json()).proposals;
+    document.getElementById("pii-proposals").replaceChildren(...proposals.map((p) => {
+      const li = document.createElement("li");
+      const use = document.createElement("button");
+      use.type = "button"; use.className = "secondary";
+      use.textContent = p.entity + ": “" + p.text + "” " + p.start.toFixed(2) + "–" + p.end.toFixed(2) + " s";
+      use.addEventListener("click", () => chooseWords(words, p.first_word, p.last_word));
+      li.appendChild(use);
+      return li;
+    }));
+  }
+  showWords().catch((error) => say("The transcript could not be shown: " + error.message));
+
   document.getElementById("audio-add").addEventListener("click", async () => {
     try {
+      const byWords = chosen.words.length ? { source: "words", words: chosen.words } : {};
       await call("POST", "/audio", {
         start_seconds: Number(document.getElementById("audio-start").value),
         end_seconds: Number(document.getElementById("audio-end").value),
         mode: document.getElementById("audio-mode").value,
+        ...byWords,
         ...reason("audio"),
       });
+      forgetWords();
       say("The audio range is added.");
       await load();
     } catch (error) { say("Not added: " + error.message); }

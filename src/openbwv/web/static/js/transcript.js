@@ -38,7 +38,7 @@
     return line;
   }
 
-  function segmentLine(segment) {
+  function segmentLine(segment, segmentIndex) {
     const line = document.createElement("p");
     line.className = "transcript-segment";
     const time = document.createElement("button");
@@ -55,6 +55,8 @@
       button.dataset.seek = String(word.start);
       button.dataset.start = String(word.start);
       button.dataset.end = String(word.end);
+      button.dataset.segment = String(segmentIndex);
+      button.dataset.word = String(segment.words.indexOf(word));
       button.textContent = word.word;
       if (word.low_confidence) {
         button.title = `Low confidence (${Math.round(word.probability * 100)}%): check against the sound`;
@@ -69,7 +71,7 @@
     body.replaceChildren();
     words = [];
     const items = [
-      ...transcript.segments.map((s) => ({ at: s.start, node: () => segmentLine(s) })),
+      ...transcript.segments.map((s, i) => ({ at: s.start, node: () => segmentLine(s, i) })),
       ...transcript.not_transcribed.map((g) => ({ at: g.start, node: () => gapLine(g) })),
     ].sort((a, b) => a.at - b.at);
     items.forEach((item) => body.append(item.node()));
@@ -80,7 +82,98 @@
       "Speakers are not labelled. Dimmed words were heard with low confidence.";
     say(words.length ? `${words.length} words.` : "No speech was found in this recording.");
     query.disabled = false;
+    shown = transcript;
+    if (correctButton) correctButton.hidden = !words.length;
     showHistory();
+  }
+
+  // Corrections (those who may edit the item): each changed word is collected, then saved as one
+  // new version on top of the current one; nothing is overwritten (the API keeps every version).
+  const correctButton = document.getElementById("transcript-correct");
+  const corrections = document.getElementById("transcript-corrections");
+  let shown = null;
+  let correcting = false;
+  let changes = new Map();
+
+  function countChanges() {
+    const n = changes.size;
+    document.getElementById("transcript-changes").textContent =
+      n ? `${n} word(s) changed` : "No changes yet";
+  }
+
+  function editWord(button) {
+    const input = document.createElement("input");
+    input.type = "text";
+    input.className = "word-edit";
+    input.value = button.textContent;
+    input.setAttribute("aria-label", `Correct “${button.textContent}”`);
+    button.replaceWith(input);
+    input.focus();
+    input.select();
+    let finished = false; // replacing the field blurs it: finish once
+    const finish = (keep) => {
+      if (finished) return;
+      finished = true;
+      const text = input.value.trim();
+      if (keep && text && text !== button.textContent) {
+        changes.set(`${button.dataset.segment}/${button.dataset.word}`, {
+          segment: Number(button.dataset.segment), word: Number(button.dataset.word), text,
+        });
+        button.textContent = text;
+        button.classList.add("corrected");
+      }
+      input.replaceWith(button);
+      countChanges();
+    };
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") { event.preventDefault(); finish(true); }
+      if (event.key === "Escape") { event.preventDefault(); finish(false); }
+    });
+    input.addEventListener("blur", () => finish(true));
+  }
+
+  function setCorrecting(on) {
+    correcting = on;
+    changes = new Map();
+    corrections.hidden = !on;
+    correctButton.hidden = on;
+    countChanges();
+  }
+
+  if (correctButton) {
+    correctButton.addEventListener("click", () => setCorrecting(true));
+    body.addEventListener("click", (event) => {
+      const button = event.target.closest("button.word");
+      if (!correcting || !button) return;
+      event.preventDefault();
+      event.stopPropagation();
+      editWord(button);
+    }, true);
+    document.getElementById("transcript-cancel").addEventListener("click", () => {
+      setCorrecting(false);
+      show(shown);
+    });
+    document.getElementById("transcript-save").addEventListener("click", async () => {
+      if (!changes.size) { say("Change a word first."); return; }
+      const response = await fetch(`${source}/versions`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": window.openbwv.csrfToken() },
+        body: JSON.stringify({
+          base_version: shown.current_version,
+          changes: [...changes.values()],
+          note: document.getElementById("transcript-note").value.trim() || null,
+        }),
+      });
+      const data = await response.json().catch(() => null);
+      if (!response.ok) {
+        say(`Not saved: ${(data && (data.detail || data.title)) || response.status}`);
+        return;
+      }
+      setCorrecting(false);
+      show(data);
+      say(`Saved as version ${data.version}.`);
+    });
   }
 
   // Every version (the machine's first, then each correction), each readable and exportable.
