@@ -169,13 +169,13 @@ def test_borough_page_phases_cameras_officers(page: Page, stack: Stack, seeded: 
     page.locator(f'svg.map a[data-gss="{code}"]').click()
     expect(page).to_have_url(re.compile(f"/fleet/boroughs/{code}$"))
     expect(page.locator("#borough-issued")).to_have_text(f"{OFFICERS} of {OFFICERS} (100%)")
-    expect(page.locator("#phases tbody tr")).to_have_count(2)
+    # The plan's two phases (other tests of the session may add later ones to this borough).
+    expect(page.locator("#phases tbody tr", has_text="Pilot")).to_have_count(1)
     pilot = OFFICERS // 4
-    expect(page.locator("#phases tbody tr").first).to_contain_text("Pilot")
-    expect(page.locator("#phases tbody tr").first).to_contain_text(
+    expect(page.locator("#phases tbody tr", has_text="Pilot")).to_contain_text(
         f"{pilot} ({pilot} in all by then)"
     )
-    expect(page.locator("#phases tbody tr").nth(1)).to_contain_text("Met")
+    expect(page.locator("#phases tbody tr", has_text="Met").first).to_be_visible()
     expect(page.locator("#camera-list tbody tr")).to_have_count(OFFICERS)
     expect(page.locator("#officer-list tbody tr")).to_have_count(OFFICERS)
     for username in seeded.uploaders:
