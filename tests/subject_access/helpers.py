@@ -54,5 +54,8 @@ def hours_ago(hours: float) -> datetime:
 def redacted(stack: Stack, item: uuid.UUID) -> None:
     """The item's faces found, tracked and redacted, and the copy rendered, by `bwv redact` (the
     real jobs): a request releases redacted copies only."""
-    done = CliRunner().invoke(cli(), ["redact", str(item), "--faces"], env=stack.env)
+    out = stack.data_dir / f"{item}-redacted.mp4"
+    done = CliRunner().invoke(
+        cli(), ["redact", str(item), "--faces", "--out", str(out)], env=stack.env
+    )
     assert done.exit_code == 0, done.output
