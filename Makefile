@@ -27,14 +27,20 @@ run: $(STAMP)
 	$(BIN)/bwv demo --if-empty
 	$(BIN)/bwv serve --host $(HOST) --port $(PORT) --quiet
 
+# The suite runs in parallel processes (pytest-xdist), one test file per process at a time: most
+# of a test's time is waiting on a server, a worker or a browser, so two processes fit two cores.
+# `make test PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= auto
+PARALLEL := -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile
+
 ## Lint, type-check and run the whole suite (embedded; scaled too when BWV_TEST_* point at services).
 test: $(STAMP) lint typecheck browser speech
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 ## The inner loop: lint, types and every test but the browser ones, embedded deployment only.
 test-fast: $(STAMP) lint typecheck speech
 	env -u BWV_TEST_DATABASE_URL -u BWV_TEST_BROKER_URL -u BWV_TEST_S3_URL -u BWV_TEST_AMQP_URL \
-		$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+		$(BIN)/python -m pytest $(PARALLEL) -m "not browser" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

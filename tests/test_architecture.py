@@ -35,6 +35,8 @@ FUNCTION_IMPORT_EXCEPTIONS: dict[str, str] = {
     # together about 5 s of start-up on this machine for every process that never uses them.
     "analytics/evaluation/model.py": "statsmodels loaded when a model is fitted",
     "speech/pii.py": "presidio and spaCy loaded with the first proposal",
+    # c2pa-python's native library: only a package with signed copies needs it.
+    "sharing/packages/c2pa_sign.py": "c2pa loaded when a copy is signed or read",
 }
 
 

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import uvicorn
@@ -173,8 +174,14 @@ def _postgres_database(admin_url: str) -> tuple[str, Any]:
 
 
 def _redis_broker(url: str) -> str:
+    """The broker's Redis database, one per pytest-xdist worker (the base database for gw0, the
+    one below it for gw1, …): each worker flushes its own and never takes another's messages."""
     import redis
 
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    url = urlunsplit(parts._replace(path=f"/{base - int(worker.removeprefix('gw'))}"))
     client = redis.Redis.from_url(url)
     client.ping()  # unreachable → the run fails, never skips
     client.flushdb()

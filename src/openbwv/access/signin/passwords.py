@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 
 import pyotp
 from argon2 import PasswordHasher
@@ -12,8 +13,13 @@ from openbwv.access.errors import WeakPassword
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = 12
-# A constant hash to verify against for unknown users, so timing does not reveal who exists.
-_DUMMY_HASH = _hasher.hash("not a real password, only for constant-time refusal")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A constant hash to verify against for unknown users, so timing does not reveal who exists
+    (made on first use: an Argon2 hash at import cost every `bwv` process ~0.1–1.5 s)."""
+    return _hasher.hash("not a real password, only for constant-time refusal")
 
 
 def hash_password(password: str) -> str:
@@ -24,7 +30,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -24,7 +24,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import c2pa
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -226,6 +225,8 @@ def sign_copy(
 ) -> None:
     """Write `source` (an MP4) to `dest` with the copy's content credentials (signed with the
     configured credentials unless `signed_by` is given)."""
+    import c2pa  # its native library loads on first use (~0.2–0.6 s of every process's start-up)
+
     signed_by = signed_by or credentials()
     info = c2pa.C2paSignerInfo(
         c2pa.C2paSigningAlg.ES256, signed_by.chain_pem, signed_by.key_pem, None
@@ -238,6 +239,8 @@ def sign_copy(
 
 def read_credentials(path: Path) -> dict[str, Any]:
     """What a C2PA reader finds in a file (for tests and `bwv` users checking a copy)."""
+    import c2pa
+
     with path.open("rb") as handle:
         reader = c2pa.Reader("video/mp4", handle)
         found: dict[str, Any] = json.loads(reader.json())
