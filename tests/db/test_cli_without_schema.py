@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from openbwv.composition import cli
 
 COMMANDS = [
     ["token", "create", "--name", "ci", "--role", "officer"],
@@ -55,12 +58,14 @@ def test_debug_shows_the_traceback_but_never_the_parameters(tmp_path: Path) -> N
     assert "[parameters:" not in result.stderr  # the token's hash was among them
 
 
-def test_help_names_only_what_exists(tmp_path: Path) -> None:
-    """`bwv audit --help` once promised an `export` command; `worker` showed "[default: 0]"."""
-    audit = _bwv(tmp_path, "audit", "--help")
-    assert audit.returncode == 0 and "export" not in audit.stdout
-    worker = _bwv(tmp_path, "worker", "--help")
-    assert worker.returncode == 0
+def test_help_names_only_what_exists() -> None:
+    """`bwv audit --help` once promised an `export` command; `worker` showed "[default: 0]".
+    (Help and option checks read no settings: the command line in this process will do.)"""
+    runner = CliRunner()
+    audit = runner.invoke(cli(), ["audit", "--help"], terminal_width=200)
+    assert audit.exit_code == 0 and "export" not in audit.stdout
+    worker = runner.invoke(cli(), ["worker", "--help"], terminal_width=200)
+    assert worker.exit_code == 0
     assert "default: 0" not in worker.stdout and "BWV_WORKER_CONCURRENCY" in worker.stdout
-    refused = _bwv(tmp_path, "worker", "--concurrency", "0")
-    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    refused = runner.invoke(cli(), ["worker", "--concurrency", "0"])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
