@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from openbwv.access.principal import Principal
-from openbwv.audit import actions
-from openbwv.audit.models import AuditEvent
+from openbwv.audit import actions, pending
 from openbwv.ids import new_id
 from openbwv.timeutil import isoformat_z, utcnow
 
@@ -21,9 +22,13 @@ FAILURE = "failure"
 ENTRY_VERSION = 1
 
 
+# What json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """Sorted keys, no insignificant whitespace, UTF-8 text: the same event gives the same bytes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 class EventColumns(Protocol):
@@ -78,6 +83,27 @@ def entry_document(event: EventColumns) -> dict[str, Any]:
     }
 
 
+@dataclass(slots=True)
+class RecordedEvent:
+    """What `record` returns: the event's columns (its row is written with the session's next
+    statement or commit; `id` and `leaf_index` are the database's, read them back by `event_id`)."""
+
+    event_id: uuid.UUID
+    occurred_at: datetime
+    actor_id: uuid.UUID | None
+    actor_name: str
+    actor_kind: str
+    action: str
+    evidence_id: uuid.UUID | None
+    target_type: str | None
+    target_id: str | None
+    result: str
+    reason: str | None
+    source_ip: str | None
+    details: dict[str, Any]
+    entry: str = ""
+
+
 def record(
     session: Session,
     principal: Principal | None,
@@ -90,16 +116,20 @@ def record(
     reason: str | None = None,
     source_ip: str | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
+) -> RecordedEvent:
     """Append an event to the audit log in the caller's transaction.
 
     `action` is a dotted verb from the catalogue (`audit.actions`), such as "evidence.view",
     "evidence.play", "upload.complete", "auth.login": a name that is not there is refused
     (`UnknownAction`). `details` must be JSON (no floats that matter: use strings or integers).
+
+    The row waits in the session and is written, with the others recorded alongside it and in
+    their order, before the session's next statement or at commit (`audit.pending`); a rollback
+    discards it with the action.
     """
     actions.check(action)
     now = utcnow()  # one reading, to milliseconds (stable through every database's timestamps)
-    event = AuditEvent(
+    event = RecordedEvent(
         event_id=new_id(),
         occurred_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
         actor_id=(principal.user_id or principal.id) if principal else None,
@@ -115,8 +145,11 @@ def record(
         details=_with_token(principal, details),
     )
     event.entry = canonical_json(entry_document(event))
-    session.add(event)
+    pending.add(session, _row(event))
     return event
+
+
+_row = attrgetter(*pending.COLUMNS)  # the event's values in the order `pending` inserts them
 
 
 def _with_token(principal: Principal | None, details: dict[str, Any] | None) -> dict[str, Any]:
