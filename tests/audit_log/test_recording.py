@@ -55,6 +55,9 @@ def test_a_rolled_back_transaction_leaves_no_event(new_scratch: Callable[[], Scr
         record(session, OFFICER, ACTION, details={"n": 2})
         session.rollback()
         session.commit()  # nothing left waiting to be written by a later commit
+        record(session, OFFICER, ACTION, details={"n": 3})
+        session.close()
+        session.commit()
     assert count(log) == 0
 
 

@@ -149,3 +149,11 @@ def _before_savepoint(session: Session, transaction: SessionTransaction) -> None
 @event.listens_for(Session, "after_soft_rollback")
 def _discard(session: Session, _previous: SessionTransaction) -> None:
     session.info.pop(PENDING_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    # After a commit nothing waits; after `close()` (which rolls back without a soft-rollback
+    # event) the waiting rows must not survive into the session's next transaction.
+    if transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
