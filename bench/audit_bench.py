@@ -1,6 +1,6 @@
 """Audit log benchmark: append, integrate, prove and verify, against raw SHA-256 as the limit.
 
-Run: ``.venv/bin/python bench/audit_bench.py [--events 50000] [--requests 1000]
+Run: ``.venv/bin/python bench/audit_bench.py [--events 50000] [--single 1000] [--requests 1000]
 [--proof-sizes 1000000,10000000] [--database-url URL]`` (about 3½ minutes by default). By default
 everything runs on the embedded SQLite (a temporary data directory, WAL, synchronous=FULL);
 ``--database-url`` points steps 1–3 and 5 at another, empty, database such as PostgreSQL. Proofs
@@ -11,10 +11,14 @@ for appends, integration and verification the rate of hashing each event's leaf
 (SHA-256(0x00 ‖ entry)); for proofs the time to hash the bytes a verifier hashes to check them.
 The ratio says how far the platform is from the hashing limit.
 
-1. append, direct: ``record()`` in transactions of ``--batch`` events;
+1. append, direct: ``record()`` in transactions of ``--batch`` events (the events wait in the
+   session and are written in one statement at commit), against the 10,000 events/s target; then
+   ``--single`` transactions of one event each (what an audited read in a request commits),
+   against the same number of bare one-row commits (the transaction's own limit);
 2. append through the real request path: concurrent ``GET /api/v1/evidence/{id}`` against
    ``bwv serve`` (each request authenticates, checks the policy and records one event);
-3. integration: the single writer numbering events, storing subtrees and signing checkpoints;
+3. integration: the single writer numbering events, storing subtrees and signing checkpoints,
+   also as a ratio to the batched append rate (at least 1: it keeps up);
 4. inclusion and consistency proofs at each ``--proof-sizes`` tree size (the node table is built in
    bulk from synthetic leaves, as the integrator would store it);
 5. full verification (``bwv audit verify``'s pass) of the log from steps 1–3.
@@ -41,6 +45,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 # Direct appends use a catalogued action the API path of this benchmark never records.
 DIRECT_ACTION = "audit.entries"
+TARGET = 10_000  # events/s appended (issue 15)
 sys.path.insert(0, str(ROOT / "bench"))
 from ingest_bench import free_port, wait_http  # noqa: E402
 
@@ -79,6 +84,7 @@ def entries_of(action: str) -> list[bytes]:
 
 
 def append_direct(events: int, batch: int, evidence_id: object) -> float:
+    """Events/s of `record()` called `batch` times per transaction (one commit per batch)."""
     from openbwv.access.principal import SYSTEM
     from openbwv.audit.events import record
     from openbwv.db.session import unit_of_work
@@ -96,6 +102,22 @@ def append_direct(events: int, batch: int, evidence_id: object) -> float:
                     details={"n": number, "filters": {"camera": "CAM-0001"}},
                 )
     return events / (time.perf_counter() - start)
+
+
+def bare_commits(transactions: int) -> float:
+    """Transactions/s of the same one-statement write with no event: what a transaction holding
+    one event can reach at best (SQLite: a WAL fsync each; PostgreSQL: a WAL flush each)."""
+    from sqlalchemy import text
+
+    from openbwv.db.session import unit_of_work
+
+    with unit_of_work() as session:
+        session.execute(text("CREATE TABLE IF NOT EXISTS bench_commits (n INTEGER)"))
+    start = time.perf_counter()
+    for number in range(transactions):
+        with unit_of_work() as session:
+            session.execute(text("INSERT INTO bench_commits (n) VALUES (:n)"), {"n": number})
+    return transactions / (time.perf_counter() - start)
 
 
 def seed_item_and_token() -> tuple[str, str]:
@@ -289,6 +311,9 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=50_000, help="events appended directly")
     parser.add_argument("--batch", type=int, default=500, help="events per transaction")
+    parser.add_argument(
+        "--single", type=int, default=1000, help="transactions of one event (and bare commits)"
+    )
     parser.add_argument("--requests", type=int, default=1000, help="audited API requests")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--proof-sizes", default="1000000,10000000")
@@ -325,19 +350,28 @@ def main() -> None:
             f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}"
         )
 
-        print("Appends")
-        direct = append_direct(args.events, args.batch, __import__("uuid").UUID(item_id))
+        print(f"Appends (target {TARGET:,} events/s)")
+        evidence_id = __import__("uuid").UUID(item_id)
+        direct = append_direct(args.events, args.batch, evidence_id)
         line(
             f"record(), {args.batch} per transaction",
             direct,
             leaf_hash_rate(entries_of(DIRECT_ACTION)),
         )
-        via_api = append_via_requests(args.requests, args.concurrency, item_id, token)
-        line(
-            f"GET /evidence/{{id}}, {args.concurrency} clients (1 event each)",
-            via_api,
-            leaf_hash_rate(entries_of("evidence.view")),
+        print(f"  {'':<44} {direct / TARGET:12.2f} of the target ({args.batch} events, one commit)")
+        single = append_direct(args.single, 1, evidence_id)
+        bare = bare_commits(args.single)
+        print(
+            f"  {'record(), 1 per transaction (one commit each)':<44} {single:>12,.0f} events/s"
+            f"   bare commit {bare:>12,.0f} txn/s      ratio {single / bare:8.2g}"
         )
+        if args.requests:  # 0 skips it (it starts `bwv serve`)
+            via_api = append_via_requests(args.requests, args.concurrency, item_id, token)
+            line(
+                f"GET /evidence/{{id}}, {args.concurrency} clients (1 event each)",
+                via_api,
+                leaf_hash_rate(entries_of("evidence.view")),
+            )
 
         print("Integration (single writer, one signed checkpoint per batch)")
         result, seconds = timed(integrate)
@@ -347,6 +381,10 @@ def main() -> None:
             f"{total:,} events, batches of {get_settings().audit_batch_size}",
             total / seconds,
             leaf_hash_rate(everything),
+        )
+        print(
+            f"  {'':<44} {total / seconds / direct:12.2f} of the batched append rate "
+            "(>= 1: integration keeps up)"
         )
 
         print("Full verification (bwv audit verify)")

@@ -14,6 +14,7 @@ from openbwv.access.policy import roles
 from openbwv.access.principal import Principal
 from openbwv.audit.actions import ACTIONS, UnknownAction, markdown_table
 from openbwv.audit.events import record
+from openbwv.audit.pending import COLUMNS, waiting
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 ACTOR = Principal(id=uuid.UUID(int=77), name="catalogue-test", kind="system")
@@ -23,7 +24,7 @@ def test_record_refuses_a_name_that_is_not_in_the_catalogue() -> None:
     session = Session()  # never bound: a refused name must fail before anything is added
     with pytest.raises(UnknownAction, match=r"evidence\.veiw"):
         record(session, ACTOR, "evidence.veiw")
-    assert not session.new
+    assert not waiting(session)
 
 
 def test_record_accepts_every_catalogued_name() -> None:
@@ -31,7 +32,7 @@ def test_record_accepts_every_catalogued_name() -> None:
     for action in ACTIONS:
         event = record(session, ACTOR, action)
         assert event.action == action
-    assert len(session.new) == len(ACTIONS)
+    assert [row[COLUMNS.index("action")] for row in waiting(session)] == list(ACTIONS)
 
 
 def test_every_permission_is_an_action_so_refusals_can_be_recorded() -> None:

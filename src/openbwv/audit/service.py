@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
@@ -182,17 +183,7 @@ def _write_batch(session: Session, ids: list[int], size: int, nodes: list[Subtre
             ),
             {"ids": ids, "leaves": leaves, "low": min(ids), "high": max(ids)},
         ).rowcount  # type: ignore[attr-defined]
-        session.execute(
-            text(
-                'INSERT INTO audit_nodes (level, "index", hash) SELECT * FROM unnest('
-                "CAST(:levels AS integer[]), CAST(:indexes AS bigint[]), CAST(:hashes AS bytea[]))"
-            ),
-            {
-                "levels": [n.level for n in nodes],
-                "indexes": [n.index for n in nodes],
-                "hashes": [n.hash for n in nodes],
-            },
-        )
+        _copy_nodes(session, nodes)
         return int(numbered)
     numbered = _values_statements(
         session,
@@ -207,6 +198,18 @@ def _write_batch(session: Session, ids: list[int], size: int, nodes: list[Subtre
         [(n.level, n.index, n.hash) for n in nodes],
     )
     return numbered
+
+
+def _copy_nodes(session: Session, nodes: list[Subtree]) -> None:
+    """PostgreSQL: the new subtrees in one COPY (a third of the time of an INSERT from unnested
+    arrays, whose bytea[] parameter psycopg sends as text)."""
+    driver: Any = session.connection().connection.driver_connection  # in this transaction
+    with (
+        driver.cursor() as cursor,
+        cursor.copy('COPY audit_nodes (level, "index", hash) FROM STDIN') as stream,
+    ):
+        for node in nodes:
+            stream.write_row((node.level, node.index, node.hash))
 
 
 def _values_statements(session: Session, template: str, rows: list[tuple[object, ...]]) -> int:
