@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     job_retry_base_seconds: float = Field(default=5.0, gt=0, description="First retry delay.")
     sweep_interval_seconds: float = Field(default=15.0, gt=0)
     worker_concurrency: int = 2
+    worker_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Without a broker: how often an idle worker looks for jobs anyway (it is woken "
+        "at once when a job is committed on this machine).",
+    )
     api_workers: int | None = Field(
         default=None,
         ge=1,

@@ -11,8 +11,11 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from openbwv.config import get_settings
 from openbwv.db.session import unit_of_work
@@ -81,12 +84,22 @@ def run(job_id: str) -> str:
             session.expunge(job)
     if job is None:
         return "skipped"
-    return run_claimed(job)
+    return run_claimed(job).status
 
 
-def run_claimed(job: Job) -> str:
-    """Run a job this worker has claimed (detached from its session): "done", "failed",
-    "retrying" or "superseded"."""
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "done", "failed", "retrying" or "superseded"
+    next_job: Job | None = None  # claimed by `claim_next` in the same transaction
+
+
+ClaimNext = Callable[[Session], Job | None]
+
+
+def run_claimed(job: Job, claim_next: ClaimNext | None = None) -> Outcome:
+    """Run a job this worker has claimed (detached from its session). `claim_next`, given, runs
+    in the transaction that finishes this one (or records its failure) and claims the worker's
+    next job there: one transaction per job in a busy worker instead of two."""
     job_id, job_uuid = str(job.id), job.id
     log.info("job started", job_id=job_id, kind=job.kind, attempt=job.attempts)
     try:
@@ -95,17 +108,28 @@ def run_claimed(job: Job) -> str:
         with unit_of_work() as session:
             owned = service.claim_for_finish(session, job_uuid)
             if owned is None:
-                return "superseded"
-            result = finish(session)
-            service.complete(session, owned, result)
+                return Outcome("superseded", _next(session, claim_next))
+            service.complete(session, owned, finish(session))
+            next_job = _next(session, claim_next)
     except Exception as exc:
         error = "".join(traceback.format_exception_only(exc)).strip()
         log.warning("job failed", job_id=job_id, kind=job.kind, error=error)
         with unit_of_work() as session:
             retry, delay = service.record_failure(session, job_uuid, error)
+            next_job = _next(session, claim_next)
         if retry:
             service.send(job_uuid, job.queue, countdown=delay)
-            return "retrying"
-        return "failed"
+            return Outcome("retrying", next_job)
+        return Outcome("failed", next_job)
     log.info("job done", job_id=job_id, kind=job.kind)
-    return "done"
+    return Outcome("done", next_job)
+
+
+def _next(session: Session, claim_next: ClaimNext | None) -> Job | None:
+    if claim_next is None:
+        return None
+    job = claim_next(session)
+    if job is not None:
+        session.flush()
+        session.expunge(job)
+    return job

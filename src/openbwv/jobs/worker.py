@@ -15,6 +15,9 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from sqlalchemy.orm import Session
+
+from openbwv.config import get_settings
 from openbwv.db.session import read_only_unit_of_work, unit_of_work
 from openbwv.jobs import runner, service
 from openbwv.jobs.models import Job
@@ -24,7 +27,6 @@ from openbwv.logging import get_logger
 from openbwv.timeutil import utcnow
 
 log = get_logger(__name__)
-FALLBACK_POLL_SECONDS = 2.0
 
 
 class Hints:
@@ -52,6 +54,7 @@ class LocalWorker:
         self.hints = Hints()
         self.stopping = threading.Event()
         self.socket = WakeSocket()
+        self.poll_seconds = get_settings().worker_poll_seconds
 
     def run(self) -> None:
         """Until SIGTERM or SIGINT; then the running jobs finish (a warm shutdown)."""
@@ -80,28 +83,38 @@ class LocalWorker:
 
     def _listen(self) -> None:
         while not self.stopping.is_set():
-            if self.socket.wait(FALLBACK_POLL_SECONDS):
+            if self.socket.wait(self.poll_seconds):
                 self.hints.bump()
 
     def _slot(self) -> None:
-        while not self.stopping.is_set():
-            seen = self.hints.count
-            try:
+        job: Job | None = None
+        while True:
+            if job is None:
+                if self.stopping.is_set():
+                    return
+                seen = self.hints.count
                 job = self._claim()
-            except Exception:
-                log.exception("claiming a job failed")
-                job = None
-            if job is not None:
-                runner.run_claimed(job)
-                continue
-            self.hints.wait_past(seen, self._idle_seconds())
+                if job is None:
+                    self.hints.wait_past(seen, self._idle_seconds())
+                    continue
+            # The transaction that finishes this job claims the next (none once stopping).
+            job = runner.run_claimed(job, self._claim_next).next_job
+
+    def _claim_next(self, session: Session) -> Job | None:
+        if self.stopping.is_set():
+            return None
+        return service.claim_next(session, self.queues)
 
     def _claim(self) -> Job | None:
-        with unit_of_work() as session:
-            job = service.claim_next(session, self.queues)
-            if job is not None:
-                session.expunge(job)
-        return job
+        try:
+            with unit_of_work() as session:
+                job = service.claim_next(session, self.queues)
+                if job is not None:
+                    session.expunge(job)
+            return job
+        except Exception:
+            log.exception("claiming a job failed")
+            return None
 
     def _idle_seconds(self) -> float:
         """Until the next delayed job is due, at most the fallback poll."""
@@ -109,8 +122,8 @@ class LocalWorker:
             with read_only_unit_of_work() as session:
                 due = service.next_ready_at(session, self.queues)
         except Exception:
-            return FALLBACK_POLL_SECONDS
+            return self.poll_seconds
         if due is None:
-            return FALLBACK_POLL_SECONDS
+            return self.poll_seconds
         wait = (due - utcnow()).total_seconds()
-        return min(FALLBACK_POLL_SECONDS, max(0.01, wait))
+        return min(self.poll_seconds, max(0.01, wait))
