@@ -363,6 +363,12 @@ def report(args: argparse.Namespace, scratch: Path, url: str) -> None:
     )
     print(f"  ratio ingest MB/s to hash+write limit:        {ingest_mb / floor:6.3f}")
     print(f"  ratio dock→playable clips/s to processing:    {end_to_end / capacity:6.2f}")
+    # Nothing is playable before it has arrived: when ingest is slower than processing, it is
+    # the bound, and the tail after the last upload says whether processing kept up.
+    uploads_done = min(c.sent_at for c in ledger) + stats.upload_seconds
+    bound = min(stats.clips_per_second, capacity)
+    print(f"  ratio dock→playable to min(ingest, processing): {end_to_end / bound:6.2f}")
+    print(f"  last item ready {last_ready - uploads_done:6.1f} s after the last upload completed")
     started = datetime.fromtimestamp(first_dock, UTC).strftime("%H:%M:%S")
     kept = "" if args.keep else " until exit"
     print(f"  (burst began {started} UTC; server log and data in {scratch}{kept})")
