@@ -79,7 +79,7 @@ def serve(port: int, log: Path) -> subprocess.Popen[bytes]:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 180  # its API processes import the platform: slow when busy
+    deadline = time.monotonic() + 300  # its API processes import the platform: slow when busy
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"bwv serve exited ({process.returncode}); see {log}")

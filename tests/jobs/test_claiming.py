@@ -108,9 +108,10 @@ def jobs(ids: list[uuid.UUID]) -> list[Job]:
         return list(session.scalars(select(Job).where(Job.id.in_(ids))))
 
 
-def all_done(ids: list[uuid.UUID]) -> list[Job] | None:
+def all_done(ids: list[uuid.UUID]) -> list[Job]:
+    """The jobs once every one is done; empty (keep waiting) until then."""
     found = jobs(ids)
-    return found if all(job.state == JobState.DONE for job in found) else None
+    return found if all(job.state == JobState.DONE for job in found) else []
 
 
 def test_two_workers_never_run_one_job_at_once(
