@@ -28,7 +28,11 @@ class Settings(BaseSettings):
         default=None,
         description="file:///path for local disk or s3://bucket[/prefix] for S3; data_dir/objects.",
     )
-    broker_url: str | None = Field(default=None, description="Celery broker; embedded SQLite file.")
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker (redis://… or amqp://…); unset: workers claim job rows from "
+        "the database (the embedded default).",
+    )
     upload_dir: Path | None = Field(default=None, description="Staging area for resumable uploads.")
 
     s3_endpoint_url: str | None = None
@@ -74,13 +78,19 @@ class Settings(BaseSettings):
     job_stale_seconds: int | None = Field(
         default=None,
         ge=1,
-        description="Re-send pending jobs after this long (default: 45 s on the embedded broker, "
-        "where a lost message is cheap to resend; 600 s on Redis or RabbitMQ).",
+        description="Re-send pending jobs after this long (default: 45 s without a broker or on "
+        "kombu's SQLAlchemy transport, where a resend is cheap; 600 s on Redis or RabbitMQ).",
     )
     job_max_attempts: int = Field(default=5, ge=1, description="Then a job is marked failed.")
     job_retry_base_seconds: float = Field(default=5.0, gt=0, description="First retry delay.")
     sweep_interval_seconds: float = Field(default=15.0, gt=0)
     worker_concurrency: int = 2
+    worker_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Without a broker: how often an idle worker looks for jobs anyway (it is woken "
+        "at once when a job is committed on this machine).",
+    )
     api_workers: int | None = Field(
         default=None,
         ge=1,
@@ -215,18 +225,24 @@ class Settings(BaseSettings):
         return (self.resolved_data_dir / "objects").as_uri()
 
     @property
-    def resolved_broker_url(self) -> str:
-        if self.broker_url:
-            return self.broker_url
-        return f"sqla+sqlite:///{self.resolved_data_dir / 'broker.sqlite'}"
+    def resolved_broker_url(self) -> str | None:
+        """The Celery broker; None: no broker, workers claim job rows (jobs.queue)."""
+        return self.broker_url or None
 
     @property
     def resolved_upload_dir(self) -> Path:
         return (self.upload_dir or self.resolved_data_dir / "uploads").expanduser().resolve()
 
     @property
+    def database_queue(self) -> bool:
+        """No broker: the jobs table is the queue, claimed by workers directly."""
+        return self.resolved_broker_url is None
+
+    @property
     def embedded_broker(self) -> bool:
-        return self.resolved_broker_url.startswith("sqla+")
+        """No broker, or kombu's SQLAlchemy transport: resending a job is cheap."""
+        url = self.resolved_broker_url
+        return url is None or url.startswith("sqla+")
 
     @property
     def resolved_api_workers(self) -> int:

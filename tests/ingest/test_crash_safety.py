@@ -162,8 +162,9 @@ def test_job_completes_exactly_once_after_the_worker_is_killed(
 def test_work_whose_message_was_lost_runs_when_a_worker_starts(
     own_worker: Stack, api: httpx.Client, tmp_path: Path, seed: int
 ) -> None:
-    """A crash between commit and send loses the job's message: the restarted worker recovers
-    it at once, not after the stale horizon (10 minutes, set here; issue 9, item 24)."""
+    """A crash between commit and send loses the job's message (with a broker; without one the
+    wake-up went to no worker): the restarted worker recovers it at once, not after the stale
+    horizon (10 minutes, set here; issue 9, item 24)."""
     path = make_clip(tmp_path / "lost.mp4", seconds=1, seed=seed)
     item_url = tus.upload(api, path.read_bytes(), {"filename": path.name}).headers[
         "Evidence-Location"

@@ -1,6 +1,6 @@
 """The platform under test, in one of two deployments.
 
-* embedded: SQLite, local disk, kombu's SQLAlchemy broker on SQLite — what `make run` uses;
+* embedded: SQLite, local disk, workers claiming job rows (no broker) — what `make run` uses;
 * scaled: PostgreSQL, S3 over real HTTP, Celery on Redis — what a force runs.
 
 `make test` always runs embedded and runs scaled too when `BWV_TEST_DATABASE_URL` and
@@ -80,13 +80,15 @@ class Stack:
 
         return get_settings()
 
-    def start_worker(self, *extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
+    def start_worker(
+        self, *extra_env: dict[str, str], args: tuple[str, ...] = ("--concurrency", "2")
+    ) -> subprocess.Popen[bytes]:
         env = {**os.environ, **self.env}
         for more in extra_env:
             env.update(more)
-        log = open(self.data_dir / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115
+        log = open(self.data_dir / f"worker-{len(self.workers)}.log", "ab")  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-m", "openbwv.composition", "worker", "--concurrency", "2"],
+            [sys.executable, "-m", "openbwv.composition", "worker", *args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

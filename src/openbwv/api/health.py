@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from openbwv.config import get_settings
 from openbwv.db.migrate import is_up_to_date
 from openbwv.db.session import get_engine
 from openbwv.jobs.celery_app import get_celery
@@ -34,6 +35,8 @@ def check_storage() -> None:
 
 
 def check_broker() -> None:
+    if get_settings().database_queue:
+        return  # the jobs table is the queue: the database check answers for it
     with get_celery().connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT)
 

@@ -26,6 +26,7 @@ from openbwv.db.migrate import upgrade
 from openbwv.jobs.celery_app import QUEUES as JOB_QUEUES
 from openbwv.jobs.celery_app import get_celery
 from openbwv.jobs.sweeper import SweeperThread
+from openbwv.jobs.worker import LocalWorker
 from openbwv.logging import configure_logging
 from openbwv.platform import Platform
 
@@ -75,7 +76,7 @@ def serve(
         help="Print the address and a progress line only; logs go to DATA_DIR/logs/api.log.",
     ),
 ) -> None:
-    """Run the API (and, by default, a worker on the embedded broker)."""
+    """Run the API (and, by default, a local worker)."""
     settings = get_settings()
     logs = settings.resolved_data_dir / "logs"
     worker_env = os.environ.copy()
@@ -151,11 +152,18 @@ def worker(
         help="Parallel jobs (default: BWV_WORKER_CONCURRENCY, 2 unless set).",
     ),
     queues: str = typer.Option(QUEUES, help="Queues to consume."),
-    pool: str = typer.Option("threads", help="Celery pool: threads, prefork or solo."),
+    pool: str = typer.Option(
+        "threads", help="Celery pool (with a broker): threads, prefork or solo."
+    ),
 ) -> None:
-    """Run a Celery worker (at scale: BWV_BROKER_URL=redis://… or amqp://…)."""
+    """Run a worker: without a broker it claims job rows from the database (the embedded
+    default); with BWV_BROKER_URL=redis://… or amqp://… it is a Celery worker."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json, settings.log_file)
+    slots = concurrency or settings.worker_concurrency
+    if settings.database_queue:
+        LocalWorker(slots, [q.strip() for q in queues.split(",") if q.strip()]).run()
+        return
     celery = get_celery()
     SweeperThread().start()
     celery.worker_main(
@@ -163,7 +171,7 @@ def worker(
             "worker",
             f"--loglevel={settings.log_level}",
             f"--queues={queues}",
-            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--concurrency={slots}",
             f"--pool={pool}",
             "--without-gossip",
             "--without-mingle",

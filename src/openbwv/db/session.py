@@ -82,13 +82,13 @@ def session_factory(settings: Settings | None = None) -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(settings), expire_on_commit=False)
 
 
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
     """Run `callback` after the session's transaction commits (never if it rolls back)."""
     session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
 
 
 def run_after_commit(session: Session) -> None:
-    callbacks: list[Callable[[], None]] = session.info.pop(AFTER_COMMIT_KEY, [])
+    callbacks: list[Callable[[], object]] = session.info.pop(AFTER_COMMIT_KEY, [])
     for callback in callbacks:
         callback()
 

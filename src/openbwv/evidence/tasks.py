@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openbwv.db.session import unit_of_work
+from openbwv.db.session import read_only_unit_of_work
 from openbwv.evidence.models import (
     Derivative,
     DerivativeKind,
@@ -111,8 +111,8 @@ def _media_source(job: Job) -> MediaSource:
 def media_source(evidence_id: uuid.UUID) -> MediaSource:
     """What to decode for an item (its own unit of work; LookupError when the item is gone or
     disposed of): other domains' jobs (transcription) read the recording through this and
-    `local_media`."""
-    with unit_of_work() as session:
+    `local_media`. A read: it takes no write lock (SQLite's is the worker's and the API's)."""
+    with read_only_unit_of_work() as session:
         item = session.get(EvidenceItem, evidence_id)
         if item is None or item.status == EvidenceStatus.DISPOSED:
             raise LookupError(f"evidence {evidence_id} is gone or was disposed of")
@@ -208,7 +208,7 @@ def make_thumbnails(job: Job) -> Finish:
 
 @register("playback", queue="media", give_up=mark_failed)
 def make_playback(job: Job) -> Finish:
-    with unit_of_work() as session:
+    with read_only_unit_of_work() as session:
         probed = _probe_result(_item(session, job).probe)
     media = _media_source(job)
     plan = playback.plan_playback(probed)

@@ -1,9 +1,10 @@
-"""The Celery application, configured from settings.
+"""The Celery application, configured from settings: at scale, `BWV_BROKER_URL=redis://…` or
+`amqp://…`. Messages are JSON and carry only a job id; the job row is the source of truth (see
+jobs.service).
 
-Embedded default: kombu's SQLAlchemy transport on a SQLite file in the data dir (nothing to
-install).
-At scale: `BWV_BROKER_URL=redis://…` or `amqp://…`. Messages are JSON and carry only a job id; the
-job row is the source of truth (see jobs.service).
+Without a broker (the embedded default) no message is sent: workers claim job rows directly
+(jobs.queue, jobs.worker). The app is still built there, on an in-memory transport that nothing
+sends to, so that `jobs.tasks` imports everywhere.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ def _tune_embedded_transport() -> None:
 
 def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
-    broker = settings.resolved_broker_url
+    broker = settings.resolved_broker_url or "memory://"
     if broker in _apps:
         return _apps[broker]
-    if settings.embedded_broker:
-        settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+    sqlalchemy_transport = broker.startswith("sqla+")
+    if sqlalchemy_transport:
         _tune_embedded_transport()
     app = Celery("openbwv", broker=broker, include=["openbwv.jobs.tasks"])
     config: dict[str, Any] = {
@@ -57,7 +58,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         "enable_utc": True,
         "timezone": "UTC",
     }
-    if settings.embedded_broker:
+    if sqlalchemy_transport:
         config["broker_transport_options"] = {}
     app.conf.update(config)
     _apps[broker] = app

@@ -1,9 +1,10 @@
 """The sweeper: recovers lost work after crashes and runs periodic maintenance.
 
 Every worker runs it in a background thread (it is safe to run many at once: claims are atomic).
-It re-sends jobs whose message may have been lost (a crash between commit and send, a broker that
-dropped an unacknowledged message) and jobs whose worker died mid-run, then runs each registered
-maintenance hook (e.g. expiring abandoned uploads).
+It re-queues jobs whose worker died mid-run (their lease ran out) and, with a broker, re-sends jobs
+whose message may have been lost (a crash between commit and send, a broker that dropped an
+unacknowledged message), then runs each registered maintenance hook (e.g. expiring abandoned
+uploads).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from openbwv.config import get_settings
 from openbwv.db.session import unit_of_work
-from openbwv.jobs import service
+from openbwv.jobs import service, wakeup
 from openbwv.jobs.models import JobState
 from openbwv.logging import get_logger
 from openbwv.timeutil import utcnow
@@ -43,8 +44,11 @@ def resend_stale_jobs(sent_before: datetime | None = None) -> int:
                 job.lease_until = None
             job.enqueued_at = utcnow()
             to_send.append((str(job.id), job.queue))
-    for job_id, queue in to_send:
-        service.send(uuid.UUID(job_id), queue)
+    if get_settings().database_queue and to_send:
+        wakeup.notify()  # the rows are the queue: one hint for all of them
+    else:
+        for job_id, queue in to_send:
+            service.send(uuid.UUID(job_id), queue)
     if to_send:
         log.info("re-sent stale jobs", count=len(to_send))
     return len(to_send)
@@ -69,6 +73,7 @@ class SweeperThread(threading.Thread):
     def run(self) -> None:
         started = utcnow()
         try:
+            # (Without a broker this finds only expired leases: pending rows need no message.)
             # Work pending when this worker started may have lost its message in the crash that
             # the start recovers from: waiting for the stale horizon would leave it idle.
             resend_stale_jobs(sent_before=started)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from openbwv.access.principal import SYSTEM
 from openbwv.audit.events import FAILURE, record
-from openbwv.db.session import unit_of_work
+from openbwv.db.session import read_only_unit_of_work, unit_of_work
 from openbwv.evidence.models import (
     Derivative,
     DerivativeKind,
@@ -61,7 +61,7 @@ ALGORITHM = {"content": "AES-256-CBC", "key_wrap": "RSA-OAEP"}
 
 
 def _load(job: Job) -> tuple[str, bytes, str]:
-    with unit_of_work() as session:
+    with read_only_unit_of_work() as session:  # a read: no write lock
         item = session.get(EvidenceItem, job.evidence_id)
         key = session.get(AxisObject, uuid.UUID(job.params["key"]))
         if item is None or key is None:
