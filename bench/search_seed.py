@@ -10,7 +10,9 @@ database has exactly the indexes a migrated one has)."""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import json
 import multiprocessing
 import random
@@ -185,26 +187,6 @@ def borough_spots(boroughs: list[str], rng: random.Random) -> dict[str, list[tup
     return spots
 
 
-def with_track(row: dict[str, Any], force: Force, rng: random.Random) -> dict[str, Any]:
-    """The row with a short track (its first and last fix, a few hundred metres apart) from a
-    spot in its borough, or none, and its bounding box as the model keeps it."""
-    spots = force.spots.get(row["borough"] or "")
-    box = dict.fromkeys(("track_min_lat", "track_max_lat", "track_min_lon", "track_max_lon"))
-    if not spots or rng.random() >= TRACKED:
-        return row | {"gps_track": None} | box
-    lon, lat = rng.choice(spots)
-    end_lat, end_lon = lat + rng.uniform(0, 2e-3), lon + rng.uniform(0, 3e-3)
-    start, end = row["occurred_at"], row["recorded_end"]
-    track = [[start.isoformat(), lat, lon], [end.isoformat(), end_lat, end_lon]]
-    return row | {
-        "gps_track": track,
-        "track_min_lat": lat,
-        "track_max_lat": end_lat,
-        "track_min_lon": lon,
-        "track_max_lon": end_lon,
-    }
-
-
 STREETS = [
     f"{a} {b}"
     for a in (
@@ -374,40 +356,113 @@ def bulk_insert(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None
         cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
 
 
-def make_chunk(force: Force, offset: int, size: int, rng: random.Random) -> tuple[list[Any], ...]:
-    """Items offset .. offset + size (and their categories, notes, markers)."""
-    names, weights = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())
-    items, categories, notes, markers = [], [], [], []
-    now = _now()
+ITEM_COLUMNS = (
+    "id, created_at, updated_at, sha256, size_bytes, media_type, original_filename, source,"
+    " camera_serial, officer, officer_user_id, borough, team_id, recorded_start, recorded_end,"
+    " occurred_at, gps_track, status, flags, extra_metadata, duration_seconds, title,"
+    " ingested_at, track_min_lat, track_max_lat, track_min_lon, track_max_lon"
+)
+CATEGORY_COLUMNS = "evidence_id, category, assigned_at"
+NOTE_COLUMNS = "id, evidence_id, author_name, text, created_at"
+MARKER_COLUMNS = "id, evidence_id, source, offset_seconds, label, tags, details, created_at"
+COLUMNS = (ITEM_COLUMNS, CATEGORY_COLUMNS, NOTE_COLUMNS, MARKER_COLUMNS)  # as _tables()
+Row = tuple[str | None, ...]
+EPOCH = YEAR_START.timestamp()
+
+
+def _uuid(rng: random.Random) -> str:
+    """An id as both databases take it in text: 32 hex digits (SQLite stores UUIDs so)."""
+    return f"{rng.getrandbits(128):032x}"
+
+
+DAYS = [f"{YEAR_START + timedelta(days=d):%Y-%m-%d}" for d in range(400)]
+
+
+def _when(seconds: int) -> str:
+    """A UTC time in the seeded year as naive text: SQLite's storage, and PostgreSQL's with the
+    session in UTC (formatted by hand: datetime's own formatting is the seed's largest cost)."""
+    day, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    return f"{DAYS[day]} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def make_chunk(force: Force, offset: int, size: int, rng: random.Random) -> tuple[list[Row], ...]:
+    """Items offset .. offset + size (and their categories, notes, markers) as rows of text, in
+    the column orders above. Text, because formatting it once is the cheapest way to make
+    millions of rows in Python (COPY's text format on PostgreSQL, executemany on SQLite)."""
+    names = list(CATEGORY_WEIGHTS)
+    bounds = list(itertools.accumulate(CATEGORY_WEIGHTS.values()))
+    people = [
+        (o["camera"], o["username"], o["id"].hex, o["borough"], o["team_id"].hex)
+        for o in force.officers
+    ]
+    items: list[Row] = []
+    categories: list[Row] = []
+    notes: list[Row] = []
+    markers: list[Row] = []
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
     for number in range(offset, offset + size):
-        row = with_track(_item_row(number, rng.choice(force.officers), rng, now), force, rng)
-        items.append(row)
-        if rng.random() < 0.7:
-            category = rng.choices(names, weights)[0]
-            categories.append({"evidence_id": row["id"], "category": category})
-            categories[-1]["assigned_at"] = row["ingested_at"]
-        if rng.random() < 0.1:
-            notes.extend(_notes(force, row, rng))
-        if rng.random() < 0.05:
-            markers.append(
-                {"id": uuid.uuid4(), "evidence_id": row["id"], "source": "axis"}
-                | {"offset_seconds": rng.uniform(0, row["duration_seconds"]), "label": ""}
-                | {"tags": [], "details": {}, "created_at": row["ingested_at"]}
+        item_id = _uuid(rng)
+        camera, username, officer_id, borough, team = rng.choice(people)
+        second = rng.randrange(365 * 24 * 3600)
+        duration = rng.randrange(20, 900)
+        arrived = _when(second + rng.randrange(3600, 12 * 3600))
+        track, box = _track(force.spots.get(borough, []), second, duration, rng)
+        title = rng.choice(TITLES) if rng.random() < 0.1 else None
+        start, end = _when(second), _when(second + duration)
+        items.append(
+            (
+                *(item_id, now, now, hashlib.sha256(number.to_bytes(8, "big")).hexdigest()),
+                *(str(duration * 150_000), "video/mp4", f"{camera}_{second:08d}.mp4", "axis"),
+                *(camera, username, officer_id, borough, team, start, end, start, track),
+                *("ready", "[]", "{}", str(duration), title, arrived, *box),
             )
+        )
+        if rng.random() < 0.7:
+            category = names[bisect.bisect(bounds, rng.random() * bounds[-1])]
+            categories.append((item_id, category, arrived))
+        if rng.random() < 0.1:
+            for _ in range(rng.randint(1, 2)):
+                token = _distinctive(rng)
+                if len(force.phrases) < 50 and borough == force.boroughs[0]:
+                    force.phrases.append(token.lower())
+                notes.append((_uuid(rng), item_id, "PC", _sentence(rng, token), arrived))
+        if rng.random() < 0.05:
+            at = str(rng.randrange(duration))
+            markers.append((_uuid(rng), item_id, "axis", at, "", "[]", "{}", arrived))
     return items, categories, notes, markers
 
 
-def _notes(force: Force, row: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]:
-    notes = []
-    for _ in range(rng.randint(1, 2)):
-        token = _distinctive(rng)
-        if len(force.phrases) < 50 and row["borough"] == force.boroughs[0]:
-            force.phrases.append(token.lower())
-        notes.append(
-            {"id": uuid.uuid4(), "evidence_id": row["id"], "author_name": "PC"}
-            | {"text": _sentence(rng, token), "created_at": row["ingested_at"]}
+def _track(
+    spots: list[tuple[float, float]], second: int, duration: int, rng: random.Random
+) -> tuple[str | None, tuple[str | None, ...]]:
+    """A short track (its first and last fix, a few hundred metres apart) from a spot in the
+    item's borough, or none (TRACKED of items have one), and its bounding box."""
+    if not spots or rng.random() >= TRACKED:
+        return None, (None, None, None, None)
+    lon, lat = rng.choice(spots)
+    end_lat, end_lon = lat + rng.uniform(0, 2e-3), lon + rng.uniform(0, 3e-3)
+    start = datetime.fromtimestamp(EPOCH + second, UTC).isoformat()
+    end = datetime.fromtimestamp(EPOCH + second + duration, UTC).isoformat()
+    track = f'[["{start}", {lat!r}, {lon!r}], ["{end}", {end_lat!r}, {end_lon!r}]]'
+    return track, (repr(lat), repr(end_lat), repr(lon), repr(end_lon))
+
+
+def copy_rows(connection: Any, table: str, columns: str, rows: list[Row]) -> None:
+    """Rows of text to the table: COPY on PostgreSQL (one buffer per chunk), executemany on
+    SQLite."""
+    if not rows:
+        return
+    cursor = connection.connection.driver_connection.cursor()
+    if connection.dialect.name == "postgresql":
+        lines = "".join(
+            "\t".join(v if v is not None else "\\N" for v in row) + "\n" for row in rows
         )
-    return notes
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            copy.write(lines)
+    else:
+        marks = ", ".join("?" for _ in rows[0])
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
 def seed_items(
@@ -477,8 +532,9 @@ def _seed_chunk(task: tuple[int, int, int]) -> tuple[int, list[str]]:
     with _worker["engine"].begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
-        for table, chunk in zip(_tables(), rows, strict=True):
-            bulk_insert(connection, table, chunk)
+            connection.exec_driver_sql("SET LOCAL timezone = 'UTC'")  # the rows' naive times
+        for table, columns, chunk in zip(_tables(), COLUMNS, rows, strict=True):
+            copy_rows(connection, table.name, columns, chunk)
     return size, force.phrases
 
 
