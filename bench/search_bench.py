@@ -43,6 +43,7 @@ import search_seed
 
 LONDON = ZoneInfo("Europe/London")
 PAGE_ITEMS = 200
+AIM_MS = 100.0  # issue 15: every filter's p95 under this
 
 
 class Explain(Executable, ClauseElement):
@@ -87,8 +88,10 @@ def search_floor(session: Any, principal: Any, form: dict[str, str]) -> float:
     crit, errors = search.validate(session, principal, SearchForm.from_params(form))
     assert not errors, errors
     queries = search.plan(session, principal, crit)
-    # As the page: one newest-first walk gives the first page and the capped count.
-    return db_time(session, search.keys_query(queries, None, search.COUNT_CAP + 1))
+    # As the page: one newest-first walk gives the first page and the capped count (an area
+    # search: the first batch of candidates whose tracks it tests).
+    limit = search.AREA_BATCH if crit.areas else search.COUNT_CAP + 1
+    return db_time(session, search.keys_query(queries, None, limit))
 
 
 def page_floor(session: Any, principal: Any, item_id: str) -> float:
@@ -111,17 +114,20 @@ def scenarios(
     officers = force.by_borough[borough]
     phrases = force.phrases
 
-    def window() -> dict[str, str]:
-        start = local + timedelta(days=rng.randrange(358), hours=rng.randrange(24))
-        end = start + timedelta(days=7)
+    def window(days: int) -> dict[str, str]:
+        start = local + timedelta(days=rng.randrange(365 - days), hours=rng.randrange(24))
+        end = start + timedelta(days=days)
         return {"start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{end:%Y-%m-%dT%H:%M}"}
 
     return [
-        Scenario("borough + 7-day window", lambda: {"borough": borough, **window()}),
+        Scenario("borough + 7-day window", lambda: {"borough": borough, **window(7)}),
         Scenario("officer", lambda: {"officer": rng.choice(officers)["username"]}),
         Scenario("category", lambda: {"category": rng.choice(["arrest", "use_of_force"])}),
+        Scenario("category + 30-day window", lambda: {"category": "arrest", **window(30)}),
+        Scenario("restricted category", lambda: {"category": "domestic_abuse"}),
         Scenario("camera", lambda: {"camera": rng.choice(officers)["camera"]}),
         Scenario("free text", lambda: {"text": rng.choice(phrases)}),
+        Scenario("where: borough outline", lambda: {"area_borough": borough}),
         Scenario("evidence page", lambda: {"item": rng.choice(pages)}),
     ]
 
@@ -267,16 +273,19 @@ def run_database(
     rng = random.Random(seed)
     principal, token, borough, pages, force = prepare(items, rng, reuse, workers)
     headers = {"Authorization": f"Bearer {token}", "Accept": "text/html"}
-    print(f"  {'':<26}{'server p50':>11}{'p95':>9}   {'database p50':>12}{'p95':>9}   ratio p95")
+    print(
+        f"  {'':<26}{'server p50':>11}{'p95':>9}   {'database p50':>12}{'p95':>9}"
+        f"   {'server/database p95':>19}   {'p95 / 100 ms aim':>16}"
+    )
     with TestClient(create_app(), headers=headers) as client:
         for scenario in scenarios(force, borough, pages, rng):
             app_ms, floor_ms = measure(client, principal, scenario, requests)
             app95, floor95 = percentile(app_ms, 0.95), percentile(floor_ms, 0.95)
-            mark = "" if app95 < 100 else "   (over the 100 ms aim)"
             print(
                 f"  {scenario.name:<26}{statistics.median(app_ms):>9.1f}ms{app95:>7.1f}ms"
                 f"   {statistics.median(floor_ms):>10.1f}ms{floor95:>7.1f}ms"
-                f"   {app95 / max(floor95, 0.01):>7.1f}×{mark}",
+                f"   {app95 / max(floor95, 0.01):>18.1f}×   {app95 / AIM_MS:>15.2f}"
+                + ("" if app95 < AIM_MS else "  (over)"),
                 flush=True,
             )
 
