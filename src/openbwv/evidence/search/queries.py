@@ -287,8 +287,8 @@ def plan(session: Session, principal: Principal, crit: Criteria) -> list[Select[
         *filters(crit, dialect_of(session), principal, areas),
     ]
     granted = _granted_items_only(session, principal, crit.category) if crit.category else None
-    if granted is not None:
-        common.append(granted)
+    if granted is not None:  # one branch: the item grants (every other branch is empty)
+        return [select(EvidenceItem).where(granted, *common)]
     return [
         select(EvidenceItem).where(branch, *common) for branch in reach_branches(session, principal)
     ]
