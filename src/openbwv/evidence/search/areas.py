@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, or_
 
 from openbwv import geo
 from openbwv.evidence.models import EvidenceItem
@@ -30,7 +29,7 @@ def _item_box() -> ColumnElement[Any]:
     )
 
 
-def _overlap(box: geo.Box) -> ColumnElement[bool]:
+def overlap(box: geo.Box) -> ColumnElement[bool]:
     """PostgreSQL: the box test on the GiST index of the box expression (see migration 0006)."""
     area_box = func.box(func.point(box.min_lon, box.min_lat), func.point(box.max_lon, box.max_lat))
     return _item_box().op("&&")(area_box)
@@ -43,25 +42,7 @@ def _box_clause(box: geo.Box, indexed: bool) -> ColumnElement[bool]:
         EvidenceItem.track_min_lon <= box.max_lon,
         EvidenceItem.track_max_lon >= box.min_lon,
     )
-    return and_(_overlap(box), overlaps) if indexed else overlaps
-
-
-def area_plan(session: Session, areas: list[geo.Area]) -> str:
-    """How the database narrows an area search (the exact test of each track runs in Python):
-    SQLite by the box columns; PostgreSQL from the GiST index when the areas' boxes hold few
-    tracks in all (a count on the index that stops at AREA_MAX_SCAN), otherwise not at all,
-    walking each branch newest first as any search does, the tracks tested as they come. The
-    planner cannot tell these apart (it takes a box overlap to match a fixed share of rows) and
-    at 10 M items the wrong plan costs seconds: every track of a borough fetched and sorted
-    when it is searched by its own outline, or a whole borough walked for one street."""
-    if session.get_bind().dialect.name != "postgresql":
-        return "columns"
-    for area in areas:
-        inside = select(EvidenceItem.id).where(or_(*(_overlap(box) for box in area.boxes())))
-        held = select(func.count()).select_from(inside.limit(AREA_MAX_SCAN + 1).subquery())
-        if (session.scalar(held) or 0) <= AREA_MAX_SCAN:
-            return "index"
-    return "walk"
+    return and_(overlap(box), overlaps) if indexed else overlaps
 
 
 def in_areas(item: EvidenceItem, areas: list[geo.Area]) -> bool:
