@@ -182,6 +182,7 @@ def prepare(
         user_id = uuid.UUID(facts["user"])
         secret, _ = create_token(session, name="bench", role="investigator", user_id=user_id)
         found = session.scalar(select(User).where(User.id == user_id))
+        assert found is not None, "the seed's searcher is gone"
         principal = principal_for_user(session, found)
     return principal, secret, facts["borough"], facts["pages"], force
 
@@ -253,7 +254,7 @@ def size() -> str:
         return ""
     with engine.connect() as connection:
         found = connection.execute(text("SELECT pg_database_size(current_database())")).scalar()
-    return f"; database {found / 2**30:,.1f} GiB"
+    return f"; database {(found or 0) / 2**30:,.1f} GiB"
 
 
 def run_database(
