@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import (
@@ -20,29 +20,34 @@ from sqlalchemy import (
     and_,
     column,
     exists,
+    false,
     func,
     or_,
     select,
     table,
+    true,
     union,
 )
 from sqlalchemy.orm import Session, aliased
 
 from openbwv import geo
-from openbwv.access.models import User
+from openbwv.access.models import EvidenceGrant, Grant, User
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import visible_clause
 from openbwv.access.principal import Principal
 from openbwv.cases.queries import evidence_in_case, find_by_reference
+from openbwv.categories.queries import restricted_names
 from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.evidence.queries import decode_cursor, encode_cursor, reach_branches
 from openbwv.evidence.recordings.queries import Batch, Scan, by_key, newest, paginate
 from openbwv.evidence.search import places
+from openbwv.evidence.search.areas import AREA_MAX_SCAN, area_clause, in_areas, overlap
 from openbwv.evidence.search.matchers import text_matchers
 from openbwv.evidence.search.models import SavedSearch
 from openbwv.evidence.search.schemas import Criteria, Results, SearchForm, london_to_utc
 from openbwv.organisation import queries as organisation
+from openbwv.timeutil import utcnow
 
 UNCATEGORISED = "none"
 PAGE_SIZE = 24  # a 4 × 6 grid of thumbnails
@@ -50,7 +55,6 @@ PAGE_SIZE = 24  # a 4 × 6 grid of thumbnails
 # number helps nobody (the page says "more than 200 items"; the pages themselves go on).
 COUNT_CAP = 200
 AREA_BATCH = 200
-AREA_MAX_SCAN = 5000
 MAX_TEXT = 200
 
 
@@ -160,28 +164,36 @@ def _text_clause(
     """Titles and notes containing `text`, ignoring case, or what a registered matcher finds
     (`matchers`: a transcript's words). The trigram index of each database finds the
     candidates: FTS5 on SQLite (then checked against the columns themselves, see migration
-    0007), pg_trgm on PostgreSQL."""
-    own = _own_text_clause(text, dialect)
-    if principal is None or not text_matchers():
-        return own
-    return or_(own, *(m.clause(principal, text, EvidenceItem.id) for m in text_matchers()))
+    0007), pg_trgm on PostgreSQL.
 
-
-def _own_text_clause(text: str, dialect: str) -> ColumnElement[bool]:
+    One IN over the union of every source's ids, never an OR of them: an OR of subqueries is a
+    filter the database can only test row by row, walking every item of the searcher's reach
+    (all of a borough's, at 10 M items seconds); the union is a set it can start from."""
+    # Each matcher's own condition (its policy included) on a query of its own, so its
+    # subqueries correlate to that query and it is a plain set of ids.
+    found = [
+        select(EvidenceItem.id).where(m.clause(principal, text, EvidenceItem.id)).correlate(None)
+        for m in text_matchers()
+        if principal is not None
+    ]
     pattern, escape = _like(text)
     in_notes = select(Note.evidence_id).where(Note.text.ilike(pattern, escape=escape))
-    if dialect == "sqlite":
-        candidates = select(FULL_TEXT.c.evidence_id).where(
-            FULL_TEXT.c.body.like(pattern, escape=escape)
-        )
-        exact = or_(
-            EvidenceItem.title.ilike(pattern, escape=escape),
-            exists(in_notes.where(Note.evidence_id == EvidenceItem.id)),
-        )
+    if dialect != "sqlite":
+        titled = aliased(EvidenceItem)
+        in_titles = select(titled.id).where(titled.title.ilike(pattern, escape=escape))
+        return EvidenceItem.id.in_(union(in_titles, in_notes, *found))
+    candidates = select(FULL_TEXT.c.evidence_id).where(
+        FULL_TEXT.c.body.like(pattern, escape=escape)
+    )
+    exact = or_(
+        EvidenceItem.title.ilike(pattern, escape=escape),
+        exists(in_notes.where(Note.evidence_id == EvidenceItem.id)),
+    )
+    if not found:
         return and_(EvidenceItem.id.in_(candidates), exact)
-    titled = aliased(EvidenceItem)
-    in_titles = select(titled.id).where(titled.title.ilike(pattern, escape=escape))
-    return EvidenceItem.id.in_(union(in_titles, in_notes))
+    matched = union(*found) if len(found) > 1 else found[0]
+    either = or_(exact, EvidenceItem.id.in_(matched))
+    return and_(EvidenceItem.id.in_(union(candidates, *found)), either)
 
 
 def _category_clause(category: str) -> ColumnElement[bool]:
@@ -196,40 +208,70 @@ def _category_clause(category: str) -> ColumnElement[bool]:
     )
 
 
-def _area_clause(area: geo.Area, dialect: str) -> ColumnElement[bool]:
-    """Tracks whose box overlaps the box of one of the area's polygons (a place's boroughs each
-    have their own box: one box around all of them would let most of London through)."""
-    return or_(*(_box_clause(box, dialect) for box in area.boxes()))
+def _granted_items_only(
+    session: Session, principal: Principal, category: str
+) -> ColumnElement[bool] | None:
+    """For a restricted category the person holds no grant of: the items granted to them one
+    by one, the only ones of that category the policy can let them see (`visible_clause`: an
+    item grant covers its restrictions). A narrowing the policy implies, never a widening (the
+    policy's own clause still applies): without it the walk tests every item of the reach and
+    rejects them all, a whole borough at 10 M items."""
+    if category not in set(session.scalars(restricted_names())):
+        return None
+    if principal.user_id is None:
+        return false()
+    now = utcnow()
+    live = [Grant.revoked_at.is_(None), or_(Grant.expires_at.is_(None), Grant.expires_at > now)]
+    held = select(Grant.id).where(
+        Grant.user_id == principal.user_id,
+        Grant.kind == "category",
+        Grant.target == category,
+        *live,
+    )
+    if session.scalar(held.limit(1)) is not None:
+        return None
+    given = select(EvidenceGrant.evidence_id).where(
+        EvidenceGrant.user_id == principal.user_id,
+        EvidenceGrant.revoked_at.is_(None),
+        or_(EvidenceGrant.expires_at.is_(None), EvidenceGrant.expires_at > now),
+    )
+    return EvidenceItem.id.in_(given)
 
 
-def _box_clause(box: geo.Box, dialect: str) -> ColumnElement[bool]:
-    overlaps = and_(
-        EvidenceItem.track_min_lat <= box.max_lat,
-        EvidenceItem.track_max_lat >= box.min_lat,
-        EvidenceItem.track_min_lon <= box.max_lon,
-        EvidenceItem.track_max_lon >= box.min_lon,
-    )
-    if dialect != "postgresql":
-        return overlaps
-    # PostgreSQL: the same test on the GiST index of the box expression (see migration).
-    item_box = func.box(
-        func.point(EvidenceItem.track_min_lon, EvidenceItem.track_min_lat),
-        func.point(EvidenceItem.track_max_lon, EvidenceItem.track_max_lat),
-    )
-    area_box = func.box(func.point(box.min_lon, box.min_lat), func.point(box.max_lon, box.max_lat))
-    return and_(item_box.op("&&")(area_box), overlaps)
+def area_plan(session: Session, areas: list[geo.Area]) -> str:
+    """How the database narrows an area search (the exact test of each track runs in Python):
+    SQLite by the box columns; PostgreSQL from the GiST index when the areas' boxes hold few
+    tracks in all (a count on the index that stops at AREA_MAX_SCAN), otherwise not at all,
+    walking each branch newest first as any search does, the tracks tested as they come. The
+    planner cannot tell these apart (it takes a box overlap to match a fixed share of rows) and
+    at 10 M items the wrong plan costs seconds: every track of a borough fetched and sorted
+    when it is searched by its own outline, or a whole borough walked for one street."""
+    if dialect_of(session) != "postgresql":
+        return "columns"
+    for area in areas:
+        inside = select(EvidenceItem.id).where(or_(*(overlap(box) for box in area.boxes())))
+        held = select(func.count()).select_from(inside.limit(AREA_MAX_SCAN + 1).subquery())
+        if (session.scalar(held) or 0) <= AREA_MAX_SCAN:
+            return "index"
+    return "walk"
+
+
+def _officer_clauses(crit: Criteria) -> list[ColumnElement[bool]]:
+    """What the device said, or the person it resolved to (each an index of its own)."""
+    by_person = [EvidenceItem.officer == crit.officer]
+    if crit.officer_ids:
+        by_person.append(EvidenceItem.officer_user_id.in_(crit.officer_ids))
+    return by_person
 
 
 def filters(
-    crit: Criteria, dialect: str, principal: Principal | None = None
+    crit: Criteria, dialect: str, principal: Principal | None = None, areas: str = "columns"
 ) -> list[ColumnElement[bool]]:
-    """The SQL conditions for the criteria (the area's exact test runs afterwards, in Python)."""
+    """The SQL conditions for the criteria (the area's exact test runs afterwards, in Python;
+    `areas`: how the database narrows it, see `_area_plan`)."""
     where: list[ColumnElement[bool]] = []
     if crit.officer:
-        by_person = [EvidenceItem.officer == crit.officer]
-        if crit.officer_ids:
-            by_person.append(EvidenceItem.officer_user_id.in_(crit.officer_ids))
-        where.append(or_(*by_person))
+        where.append(or_(*_officer_clauses(crit)))
     if crit.camera:
         where.append(EvidenceItem.camera_serial == crit.camera)
     if crit.borough:
@@ -254,7 +296,8 @@ def filters(
         where.append(exists(select(Marker.id).where(Marker.evidence_id == EvidenceItem.id)))
     if crit.text:
         where.append(_text_clause(crit.text, dialect, principal))
-    where.extend(_area_clause(area, dialect) for area in crit.areas)
+    if areas != "walk":
+        where.extend(area_clause(area, areas == "index") for area in crit.areas)
     return where
 
 
@@ -262,12 +305,22 @@ def plan(session: Session, principal: Principal, crit: Criteria) -> list[Select[
     """The search as one query per branch of the principal's reach (see
     `evidence.queries.reach_branches`), each filtered by the access policy's `visible_clause` and
     the criteria."""
+    areas = area_plan(session, crit.areas) if crit.areas else "columns"
     common = [
         visible_clause(principal, roles.VIEW),
-        *filters(crit, dialect_of(session), principal),
+        *filters(replace(crit, officer=None), dialect_of(session), principal, areas),
     ]
+    # An officer's two names are two branches each: an OR of them defeats the statistics of
+    # migration 0019, and the planner joins the officer's index with a whole borough's.
+    alternatives = _officer_clauses(crit) if crit.officer else [true()]
+    granted = _granted_items_only(session, principal, crit.category) if crit.category else None
+    # One branch for a restricted category without its grant: the item grants (every other
+    # branch is empty).
+    branches = [granted] if granted is not None else reach_branches(session, principal)
     return [
-        select(EvidenceItem).where(branch, *common) for branch in reach_branches(session, principal)
+        select(EvidenceItem).where(branch, alternative, *common)
+        for branch in branches
+        for alternative in alternatives
     ]
 
 
@@ -281,17 +334,6 @@ def page_query(query: Select[EvidenceItem], cursor: str | None, limit: int) -> S
             )
         )
     return query.order_by(EvidenceItem.occurred_at.desc(), EvidenceItem.id.desc()).limit(limit)
-
-
-def count_query(queries: list[Select[EvidenceItem]], cap: int = COUNT_CAP) -> Select[int]:
-    """How many match, each branch counted no further than `cap` + 1: the total is exact up to
-    `cap` and more than `cap` otherwise (a page says "more than 200")."""
-    parts = [
-        select(q.with_only_columns(EvidenceItem.id).order_by(None).limit(cap + 1).subquery().c.id)
-        for q in queries
-    ]
-    combined = parts[0] if len(parts) == 1 else union(*parts)
-    return select(func.count()).select_from(combined.subquery())
 
 
 def keys_query(
@@ -321,7 +363,9 @@ def fetch(
 
 
 def _load(
-    session: Session, keys: Sequence[Row[uuid.UUID, datetime]], limit: int
+    session: Session,
+    keys: Sequence[Row[uuid.UUID, datetime] | tuple[uuid.UUID, datetime]],
+    limit: int,
 ) -> list[EvidenceItem]:
     """The newest `limit` of the (id, occurred_at) keys, as items, newest first."""
     newest = sorted(keys, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
@@ -348,8 +392,37 @@ class _AreaScan:
     last: EvidenceItem | None = None
 
 
+@dataclass
+class _Walk:
+    """Each branch's newest COUNT_CAP + 1 keys, (occurred_at, id), newest first, an item once:
+    one newest-first walk that gives both the capped count and every page within it, instead of
+    a page query and a second, unordered counting pass over the same rows (which the planner
+    may turn into a join of every item with a common category: seconds at 10 M items)."""
+
+    keys: list[tuple[datetime, uuid.UUID]]
+
+    def after(self, cursor: str | None, size: int) -> list[tuple[datetime, uuid.UUID]] | None:
+        """The `size` keys after the cursor, or None where the walk cannot tell them. Its first
+        COUNT_CAP + 1 are the newest of all the branches together (each branch brought its
+        newest that many); all of it, when no branch had more."""
+        known = self.keys if len(self.keys) <= COUNT_CAP else self.keys[: COUNT_CAP + 1]
+        if cursor:
+            position = decode_cursor(cursor)
+            known = [key for key in known if key < position]
+        found = known[:size]
+        return found if len(found) == size or len(self.keys) <= COUNT_CAP else None
+
+
+def _walk(session: Session, queries: list[Select[EvidenceItem]]) -> _Walk:
+    rows = session.execute(keys_query(queries, None, COUNT_CAP + 1)).all()
+    return _Walk(sorted(((occurred, item_id) for item_id, occurred in rows), reverse=True))
+
+
 def _scanner(
-    session: Session, queries: list[Select[EvidenceItem]], areas: list[geo.Area]
+    session: Session,
+    queries: list[Select[EvidenceItem]],
+    areas: list[geo.Area],
+    walk: _Walk | None = None,
 ) -> tuple[Scan, _AreaScan]:
     """The search's items after a cursor, newest first (for an area: those whose track passes
     through it, looking at no more than AREA_MAX_SCAN candidates per page)."""
@@ -357,7 +430,11 @@ def _scanner(
 
     def scan(after: str | None, size: int) -> Batch:
         if not areas:
-            rows = fetch(session, queries, after, size)
+            known = walk.after(after, size) if walk else None
+            if known is None:
+                rows = fetch(session, queries, after, size)
+            else:
+                rows = _load(session, [(item_id, occurred) for occurred, item_id in known], size)
             return Batch(rows, encode_cursor(rows[-1]) if rows else None, len(rows) < size)
         kept: list[EvidenceItem] = []
         while len(kept) < size:
@@ -368,7 +445,7 @@ def _scanner(
             for item in batch:
                 state.scanned += 1
                 state.last = item
-                if _in_areas(item, areas):
+                if in_areas(item, areas):
                     kept.append(item)
             if len(batch) < AREA_BATCH:
                 return Batch(kept, None, True)
@@ -376,12 +453,6 @@ def _scanner(
         return Batch(kept, after, state.stopped)
 
     return scan, state
-
-
-def _in_areas(item: EvidenceItem, areas: list[geo.Area]) -> bool:
-    """The track passes through every area given (drawn, borough, place)."""
-    points = geo.track_points(item.gps_track)
-    return all(area.holds(points) for area in areas)
 
 
 def _members(
@@ -397,7 +468,7 @@ def _members(
         )
         found = list(session.scalars(query))
         if crit.areas:
-            found = [item for item in found if _in_areas(item, crit.areas)]
+            found = [item for item in found if in_areas(item, crit.areas)]
         return by_key(found)
 
     return members
@@ -418,9 +489,10 @@ def run(
     if cursor:
         decode_cursor(cursor)
     queries = plan(session, principal, crit)
-    scan, area = _scanner(session, queries, crit.areas)
+    walk = _walk(session, queries) if with_count and not crit.areas else None
+    scan, area = _scanner(session, queries, crit.areas, walk)
     found, more = paginate(scan, cursor, _members(session, principal, crit), newest, limit)
-    count = session.scalar(count_query(queries)) if with_count and not crit.areas else None
+    count = len(walk.keys) if walk else None
     next_cursor = encode_cursor(found[-1].head) if more else None
     if not more and area.stopped and area.last is not None:
         next_cursor = encode_cursor(area.last)
