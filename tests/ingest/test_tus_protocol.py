@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from openbwv.evidence.recording_keys import upload_key
+from openbwv.ingest.staging import WRITE_BEHIND
 from tests.support import tus
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
@@ -357,6 +358,36 @@ def test_dropped_connection_keeps_received_bytes_and_resumes(api: httpx.Client) 
         head = tus.head(api, url)
         offset = int(head.headers["Upload-Offset"])
         assert 0 <= offset <= 2 * 1024 * 1024  # never more than was sent before the drop
+        done = tus.patch(api, url, offset, data[offset:])
+        return None if done.status_code == 409 else done
+
+    done = wait_until(resume, timeout=60, what="the upload to resume")
+    assert done.status_code == 204, done.text
+    item = api.get(done.headers["Evidence-Location"]).json()
+    assert item["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_patch_dropped_past_several_write_behind_windows_resumes_at_its_offset(
+    api: httpx.Client,
+) -> None:
+    """Bytes handed to the disk early (write-behind) and dropped from the page cache are still
+    the upload's bytes: HEAD reports no more than was sent, and after the resume from there the
+    whole file hashes right."""
+    sent = 2 * WRITE_BEHIND + 3 * 1024 * 1024 + 17  # not on a window's edge
+    data = os.urandom(sent + WRITE_BEHIND)
+    url = tus.create(api, len(data)).headers["Location"]
+
+    def broken_body() -> Iterator[bytes]:
+        for start in range(0, sent, 1024 * 1024):
+            yield data[start : min(start + 1024 * 1024, sent)]
+        raise ConnectionResetError("the camera lost signal")
+
+    with pytest.raises((ConnectionResetError, httpx.HTTPError)):
+        tus.patch(api, url, 0, broken_body())
+
+    def resume() -> httpx.Response | None:
+        offset = int(tus.head(api, url).headers["Upload-Offset"])
+        assert 0 <= offset <= sent
         done = tus.patch(api, url, offset, data[offset:])
         return None if done.status_code == 409 else done
 

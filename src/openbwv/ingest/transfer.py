@@ -40,12 +40,11 @@ from openbwv.ingest.errors import (
 from openbwv.ingest.models import Upload, UploadState
 from openbwv.ingest.queries import upload_by_id, upload_for
 from openbwv.ingest.service import Finalised
-from openbwv.ingest.staging import PartFile, UploadLocked, hashers, part_path
+from openbwv.ingest.staging import BLOCK, PartFile, UploadLocked, hashers, part_path
 from openbwv.ingest.tus import CHECKSUM_ALGORITHMS
 from openbwv.storage.factory import originals
 
 LOCK_WAIT_SECONDS = 5.0
-BLOCK = 1024 * 1024  # bytes handed to the hashing/writing thread at a time
 IN_FLIGHT = 4  # blocks buffered at most while the writer catches up (bounded memory)
 
 
