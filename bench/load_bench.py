@@ -5,7 +5,9 @@ Run: ``.venv/bin/python bench/load_bench.py [--clients 50] [--seconds 10] [--max
 (bounded by both; loopback only). The requests are a mix of what reviewers do, in equal parts
 (load_seed.py): the evidence list, the search, an item's detail and its thumbnail, each with a
 bearer token — authentication, the access policy, the reads and the audit event in the same
-transaction. `bwv serve` runs as a force runs it, with its local worker.
+transaction. `bwv serve` runs without its local worker (`--no-worker`): the seeded year of
+footage would have the worker's retention sweep disposing of thousands of items during the run,
+a different benchmark (`--with-worker` runs it anyway).
 
 Printed for each server: requests/s, p50 and p95 (all requests and by kind), the share of the
 machine's CPU the client took, and the audit check (one event per read, exactly). Beside it, in
@@ -32,10 +34,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from sqlalchemy import func, select
 
 import load_seed
-from ingest_bench import free_port, wait_http
+from ingest_bench import free_port
 from load_client import Plan, Tally, drive
 from openbwv.access.policy.queries import principal_for_token
 from openbwv.access.signin.queries import token_by_hash
@@ -48,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 AUDITED = {"list": "evidence.search", "search": "evidence.search"}
 AUDITED |= {"detail": "evidence.view", "thumbnail": "evidence.thumbnail"}
 TICKS = os.sysconf("SC_CLK_TCK")
+WARM_UP = 3.0  # seconds of the same load before each measured run, not counted
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,21 @@ def _tree_cpu(root: int) -> float:
     return total
 
 
+def wait_http(url: str, process: subprocess.Popen) -> None:
+    """Until `url` answers: several processes importing the platform on a busy machine take a
+    while (uvicorn restarts none of them before 120 s: `bwv serve`)."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.returncode}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer")
+
+
 @contextmanager
 def _server(command: list[str], health: str, env: dict[str, str]) -> Iterator[subprocess.Popen]:
     process = subprocess.Popen(command, env=env, cwd=ROOT / "bench", start_new_session=True)
@@ -102,14 +121,16 @@ def bare(plan: Plan, workers: int) -> Run:
         return measure(process, Plan(**{**plan.__dict__, "port": port}))
 
 
-def served(plan: Plan, workers: int) -> tuple[Run, dict[str, int]]:
+def served(plan: Plan, workers: int, with_worker: bool) -> tuple[Run, dict[str, int]]:
     port = free_port()
     env = {**os.environ, "BWV_LOG_LEVEL": "WARNING"}
     command = [sys.executable, "-m", "openbwv.composition", "serve", "--port", str(port)]
-    command += ["--workers", str(workers)]
-    since = _audit_counts()
+    command += ["--workers", str(workers), *([] if with_worker else ["--no-worker"])]
     with _server(command, f"http://127.0.0.1:{port}/api/v1/health", env) as process:
-        run = measure(process, Plan(**{**plan.__dict__, "port": port}))
+        here = Plan(**{**plan.__dict__, "port": port})
+        drive(Plan(**{**here.__dict__, "seconds": WARM_UP}))  # every process up, caches filled
+        since = _audit_counts()
+        run = measure(process, here)
     after = _audit_counts()
     return run, {action: after.get(action, 0) - since.get(action, 0) for action in after}
 
@@ -188,6 +209,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20_000, help="evidence items seeded")
     parser.add_argument("--workers", default="", help="API processes to try, e.g. 1,2")
     parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--with-worker", action="store_true", help="bwv serve's local worker too")
     args = parser.parse_args()
     cpus = os.cpu_count() or 1
     counts = sorted({int(w) for w in args.workers.split(",") if w} or {1, min(cpus, 8)})
@@ -214,7 +236,7 @@ def main() -> None:
         )
         for workers in counts:
             limit = bare(plan, workers)
-            run, events = served(plan, workers)
+            run, events = served(plan, workers, args.with_worker)
             write_ms = audit_write_ms(fixture.token, fixture.item_ids[0], 200)
             rate, floor = (
                 len(run.all_latencies()) / run.seconds,

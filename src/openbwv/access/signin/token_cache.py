@@ -33,7 +33,7 @@ _CHANGED = "openbwv_principals_changed"
 
 class VerifiedTokens:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+        self.clock = clock  # seconds, monotonic
         self._entries: dict[str, tuple[Principal, float]] = {}
         self._lock = threading.Lock()
         self.generation = 0  # one more at each forget_all
@@ -43,7 +43,7 @@ class VerifiedTokens:
         if entry is None:
             return None
         principal, until = entry
-        if self._clock() >= until:
+        if self.clock() >= until:
             with self._lock:
                 self._entries.pop(token_hash, None)
             return None
@@ -54,7 +54,7 @@ class VerifiedTokens:
     ) -> None:
         """Keep a principal looked up when the cache was at `generation`: if a change emptied
         it since, the lookup may predate the change and is not kept."""
-        now = self._clock()
+        now = self.clock()
         until = now + SECONDS
         if expires_at is not None:
             until = min(until, now + (expires_at - utcnow()).total_seconds())
