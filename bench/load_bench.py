@@ -147,7 +147,9 @@ def _audit_counts() -> dict[str, int]:
 def audit_write_ms(token: str, item_id: str, samples: int) -> float:
     """The audit write alone, as a read pays it: one event inserted and committed (p50, ms)."""
     with unit_of_work() as session:
-        principal = principal_for_token(session, token_by_hash(session, hash_token(token)))
+        row = token_by_hash(session, hash_token(token))
+        assert row is not None
+        principal = principal_for_token(session, row)
     timings = []
     for number in range(samples):
         start = time.perf_counter()

@@ -51,7 +51,9 @@ def test_a_disabled_users_token_loses_its_rights_at_once(stack: Stack) -> None:
     before = _from_token(secret)
     assert before is not None and before.permissions  # verified: now kept
     with unit_of_work() as session:
-        disable_user(session, session.get(User, user.id))
+        found = session.get(User, user.id)
+        assert found is not None
+        disable_user(session, found)
     after = _from_token(secret)
     assert after is not None and after.permissions == frozenset()  # access.policy: nothing
 
