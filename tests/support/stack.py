@@ -256,13 +256,20 @@ class ThreadedServer:
 
 
 @contextmanager
-def subprocess_server(stack: Stack, port: int | None = None) -> Iterator[tuple[str, Any]]:
-    """`bwv serve --no-worker` in its own process, for tests that kill it."""
+def subprocess_server(
+    stack: Stack,
+    port: int | None = None,
+    *,
+    options: tuple[str, ...] = ("--no-worker",),
+    timeout: float = 60,
+) -> Iterator[tuple[str, Any]]:
+    """`bwv serve --no-worker` (or with other `options`) in its own process, for tests that
+    kill it or need it as a force runs it."""
     port = port or free_port()
     env = {**os.environ, **stack.env}
     log = open(stack.data_dir / f"server-{port}.log", "ab")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "openbwv.composition", "serve", "--no-worker", "--port", str(port)],
+        [sys.executable, "-m", "openbwv.composition", "serve", *options, "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -278,7 +285,7 @@ def subprocess_server(stack: Stack, port: int | None = None) -> Iterator[tuple[s
         except httpx.HTTPError:
             return False
 
-    wait_until(healthy, timeout=60, what="bwv serve to answer health")
+    wait_until(healthy, timeout=timeout, what="bwv serve to answer health")
     try:
         yield url, process
     finally:

@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from openbwv.access.errors import AccessDenied
 from openbwv.access.policy.queries import principal_for_user
 from openbwv.access.principal import Principal
-from openbwv.access.signin.service import authenticate, find_session
+from openbwv.access.signin.service import find_session, touch_token, verify_token
 from openbwv.access.signin.sessions import (
     COOKIE,
     CSRF_FIELD,
@@ -27,8 +27,10 @@ from openbwv.access.signin.sessions import (
     STAGE_ENROL_TOTP,
     STAGE_FULL,
 )
+from openbwv.access.signin.token_cache import VERIFIED
+from openbwv.access.signin.tokens import hash_token
 from openbwv.api.problems import Problem
-from openbwv.db.session import unit_of_work
+from openbwv.db.session import read_only_unit_of_work, unit_of_work
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="openbwv"'}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -86,8 +88,24 @@ async def _csrf_value(request: Request) -> str | None:
 
 
 def _from_token(token: str) -> Principal | None:
-    with unit_of_work() as session:
-        return authenticate(session, token)
+    """The token's principal: from the cache of verified tokens (`token_cache`: a revocation
+    is honoured at once in this process, within its SECONDS in others), else looked up in a
+    read-only transaction (no write lock; the last use is written only when it is stale)."""
+    key = hash_token(token)
+    cached = VERIFIED.get(key)
+    if cached is not None:
+        return cached
+    generation = VERIFIED.generation
+    with read_only_unit_of_work() as session:
+        found = verify_token(session, token)
+    if found is None:
+        return None
+    if found.stale:
+        with unit_of_work() as session:
+            touch_token(session, found.principal.id)
+    # Not kept if a change (the touch too) emptied the cache meanwhile; the next request keeps it.
+    VERIFIED.put(key, found.principal, found.expires_at, generation)
+    return found.principal
 
 
 def _from_cookie(request: Request, cookie: str) -> tuple[Principal, str] | None:
@@ -109,8 +127,9 @@ async def require_principal(request: Request) -> Principal:
     """Every endpoint but health and tus OPTIONS depends on this: deny unless authenticated."""
     token = bearer_token(request)
     if token is not None:
-        # Database work runs in a worker thread: never block the event loop.
-        principal = await to_thread.run_sync(_from_token, token)
+        # A token verified a moment ago is answered here; database work runs in a worker
+        # thread: never block the event loop.
+        principal = VERIFIED.get(hash_token(token)) or await to_thread.run_sync(_from_token, token)
         if principal is None:
             raise Problem(
                 401, "Invalid token", "the token is unknown, revoked or expired", headers=CHALLENGE

@@ -117,8 +117,9 @@ def serve(
             http=HTTP_PROTOCOL,
             workers=workers or settings.resolved_api_workers,
             # A child importing the app on a busy machine can miss the default 5 s health
-            # ping and be killed and restarted as "hung".
-            timeout_worker_healthcheck=30,
+            # ping and be killed and restarted as "hung": at 30 s, two API processes on a
+            # loaded 2-core machine were restarted over and over for two minutes.
+            timeout_worker_healthcheck=120,
         )
     finally:
         if progress is not None:

@@ -200,15 +200,24 @@ def open_item(
 ) -> EvidenceItem:
     """The item, if the policy allows `permission`; the access is recorded as `action`."""
     item = authorize_item(session, principal, evidence_id, permission)
-    record(
-        session,
-        principal,
-        action,
-        evidence_id=item.id,
-        source_ip=source_ip,
-        details=details,
-    )
+    record_access(session, principal, item.id, source_ip, action=action, details=details)
     return item
+
+
+def record_access(
+    session: Session,
+    principal: Principal,
+    evidence_id: uuid.UUID,
+    source_ip: str | None,
+    *,
+    action: str = "evidence.view",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """An authorised read of one item (the API authorises in a read-only transaction and
+    records this in a group commit before answering: `evidence.api.record_read`)."""
+    record(
+        session, principal, action, evidence_id=evidence_id, source_ip=source_ip, details=details
+    )
 
 
 def record_search(

@@ -46,6 +46,10 @@ def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
     return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
 
 
+def token_by_id(session: Session, token_id: uuid.UUID) -> ApiToken | None:
+    return session.get(ApiToken, token_id)
+
+
 def user_for_identity(session: Session, issuer: str, subject: str) -> User | None:
     """The account already linked to an identity provider's subject."""
     return session.scalar(

@@ -165,6 +165,24 @@ def sign_out(session: Session, principal: Principal, cookie: str, *, source_ip: 
 
 def authenticate(session: Session, secret: str) -> Principal | None:
     """The principal for a bearer token, or None if unknown, revoked or expired."""
+    found = verify_token(session, secret)
+    if found is None:
+        return None
+    if found.stale:
+        touch_token(session, found.principal.id)
+    return found.principal
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    principal: Principal
+    expires_at: datetime | None
+    stale: bool  # its last use is older than LAST_USED_RESOLUTION: `touch_token`
+
+
+def verify_token(session: Session, secret: str) -> VerifiedToken | None:
+    """The principal for a bearer token (None if unknown, revoked or expired). It only reads,
+    so the API checks tokens in a read-only transaction, and writes only a stale last use."""
     if not looks_like_token(secret):
         return None
     token = queries.token_by_hash(session, hash_token(secret))
@@ -173,9 +191,15 @@ def authenticate(session: Session, secret: str) -> Principal | None:
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        token.last_used_at = now  # coarse, so authentication is not a write per request
-    return principal_for_token(session, token)
+    stale = token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION
+    return VerifiedToken(principal_for_token(session, token), token.expires_at, stale)
+
+
+def touch_token(session: Session, token_id: uuid.UUID) -> None:
+    """Its last use is now (coarse, so authentication is not a write per request)."""
+    token = queries.token_by_id(session, token_id)
+    if token is not None:
+        token.last_used_at = utcnow()
 
 
 # --- local sign-in ----------------------------------------------------------------------------

@@ -12,9 +12,8 @@ from openbwv.access.deps import require_principal
 from openbwv.access.principal import Principal
 from openbwv.api.context import Client
 from openbwv.api.problems import Problem
-from openbwv.db.session import unit_of_work
-from openbwv.evidence import service as evidence_service
-from openbwv.evidence.api import evidence_out
+from openbwv.db.session import read_only_unit_of_work
+from openbwv.evidence.api import evidence_out, item_urls, record_search
 from openbwv.evidence.recordings.queries import visible_clips
 from openbwv.evidence.search import queries
 from openbwv.evidence.search.matchers import hits_for
@@ -78,7 +77,7 @@ def search(
             "place": place,
         }
     )
-    with unit_of_work() as session:
+    with read_only_unit_of_work() as session:  # recorded before answering: `record_search`
         criteria, errors = queries.validate(session, principal, form)
         if errors:
             detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
@@ -86,10 +85,11 @@ def search(
         results = queries.run(session, principal, criteria, cursor=cursor, limit=limit)
         keys = {item.recording_key for item in results.items if item.recording_key}
         clips = visible_clips(session, principal, keys)
-        items = [evidence_out(request, item, clips) for item in results.items]
+        url_of = item_urls(request)
+        items = [evidence_out(request, item, clips, url_of) for item in results.items]
         hits = hits_for(session, principal, [i.id for i in results.items], criteria.text)
-        details = {"page": "api", "criteria": form.as_details(), "returned": len(items)}
-        evidence_service.record_search(session, principal, client.ip, details)
+    details = {"page": "api", "criteria": form.as_details(), "returned": len(items)}
+    record_search(client, principal, details)
     return SearchPage(
         items=items,
         limit=limit,
@@ -108,7 +108,7 @@ def search(
 
 @router.get("/places", response_model=list[PlaceOut], summary="The places an area search takes")
 def list_places(principal: Authed) -> list[PlaceOut]:
-    with unit_of_work() as session:
+    with read_only_unit_of_work() as session:
         found = queries.place_list(session)
     return [
         PlaceOut(
