@@ -46,7 +46,13 @@ def item(live_server: str, admin_token: str, tmp_path_factory: pytest.TempPathFa
 def workers(stack: Stack, item: uuid.UUID) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Two broker-less workers on the module's own queue (the session's worker never takes its
     jobs), polling once in ten minutes: within a test's deadline only a wake-up, or a delayed
-    job's `not_before`, starts a job. This process is broker-less too while the module runs."""
+    job's `not_before`, starts a job. This process is broker-less too while the module runs.
+    Scaled, the session's Celery worker is stopped meanwhile: its sweeper would recover a crashed
+    job by a message on a queue no Celery worker reads, and wake no broker-less worker (a mixed
+    deployment nobody runs)."""
+    celery_worker = stack.scaled and bool(stack.workers)
+    if celery_worker:
+        stack.stop_workers()
     with pytest.MonkeyPatch.context() as env:
         env.setenv("BWV_BROKER_URL", "")
         reset_settings()
@@ -56,6 +62,8 @@ def workers(stack: Stack, item: uuid.UUID) -> Iterator[list[subprocess.Popen[byt
             if process in stack.workers:
                 stop(stack, process)
     reset_settings()
+    if celery_worker:
+        stack.start_worker()
 
 
 def start(stack: Stack) -> subprocess.Popen[bytes]:
