@@ -27,7 +27,7 @@ from openbwv.db.session import unit_of_work
 from openbwv.media.synth import make_clip
 from tests.support import tus
 from tests.support.evidence import ingest
-from tests.support.stack import Stack
+from tests.support.stack import PROFILES, Stack
 from tests.support.waiting import wait_until
 
 
@@ -383,13 +383,14 @@ def test_the_pdf_report_prints_every_character_and_the_checkpoint_exactly(
 
 
 def test_the_verifier_key_and_checkpoint_are_public_and_rate_limited(
-    scene: Scene, live_server: str
+    scene: Scene, live_server: str, stack: Stack
 ) -> None:
     """An outside verifier needs no account: the key and the latest checkpoint answer without
     credentials, are not recorded (a signed-in fetch still is), and are limited per address."""
     before = len(actions_of("anonymous"))
-    # A loopback address of its own, so the limit it reaches is this test's alone.
-    transport = httpx.HTTPTransport(local_address="127.0.0.9")
+    # A loopback address of its own, so the limit it reaches is this test's alone (one per
+    # deployment: both live servers run in this process, and so share its per-address counts).
+    transport = httpx.HTTPTransport(local_address=f"127.0.0.{9 + PROFILES.index(stack.profile)}")
     with httpx.Client(base_url=live_server, transport=transport, timeout=30) as outside:
         key = outside.get("/api/v1/audit/public-key")
         assert key.status_code == 200, key.text

@@ -4,6 +4,7 @@ into an existing bucket that has no Object Lock."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import boto3
@@ -28,11 +29,21 @@ def _env(bucket: str, lock_days: int) -> dict[str, str]:
 
 
 def _init(env: dict[str, str]) -> tuple[int, str]:
+    """`bwv storage init` in this process, with `env` in the process's environment before the
+    cached settings are forgotten: a background thread of an earlier test (the audit integrator)
+    reading settings meanwhile then caches these, never the session's."""
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
     get_settings.cache_clear()
     clear_store_cache()
     try:
-        result = CliRunner().invoke(cli(), ["storage", "init"], env=env)
+        result = CliRunner().invoke(cli(), ["storage", "init"])
     finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         get_settings.cache_clear()
         clear_store_cache()
     return result.exit_code, result.output
