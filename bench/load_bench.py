@@ -34,11 +34,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from sqlalchemy import func, select
 
 import load_seed
-from ingest_bench import free_port
+from ingest_bench import free_port, wait_http
 from load_client import Plan, Tally, drive
 from openbwv.access.policy.queries import principal_for_token
 from openbwv.access.signin.queries import token_by_hash
@@ -80,21 +79,6 @@ def _tree_cpu(root: int) -> float:
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total
-
-
-def wait_http(url: str, process: subprocess.Popen) -> None:
-    """Until `url` answers: several processes importing the platform on a busy machine take a
-    while (uvicorn restarts none of them before 120 s: `bwv serve`)."""
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited: {process.returncode}")
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer")
 
 
 @contextmanager

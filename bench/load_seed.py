@@ -14,7 +14,6 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from PIL import Image
@@ -55,18 +54,7 @@ def _dress(session: Session, item_ids: list[uuid.UUID], rng: random.Random) -> N
             row.storage_key, row.sha256 = stored.key, stored.sha256
             row.size_bytes, row.media_type = stored.size, "image/jpeg"
             session.add(row)
-        session.add(
-            Derivative(
-                evidence_id=item.id, kind="playback", params_hash="0" * 64, status="not_needed"
-            )
-        )
-        lat, lon = 51.5 + rng.uniform(-0.05, 0.05), -0.12 + rng.uniform(-0.1, 0.1)
-        start = item.recorded_start or item.occurred_at
-        item.gps_track = [
-            [(start + timedelta(seconds=5 * i)).isoformat(), lat + i * 1e-4, lon + i * 5e-5]
-            for i in range(40)
-        ]
-        item.probe = {"video_codec": "h264", "audio_codec": "aac", "width": 1920, "height": 1080}
+        search_seed.add_processing_results(session, item, rng)
 
 
 def seed(items: int, rng: random.Random) -> Fixture:

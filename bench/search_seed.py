@@ -601,22 +601,28 @@ def dress_for_the_page(session: Any, item_ids: list[uuid.UUID], rng: random.Rand
                     size_bytes=1,
                 )
             )
-        session.add(
-            Derivative(
-                evidence_id=item.id, kind="playback", params_hash="0" * 64, status="not_needed"
-            )
-        )
-        lat, lon = 51.5 + rng.uniform(-0.05, 0.05), -0.12 + rng.uniform(-0.1, 0.1)
-        start = item.recorded_start or item.occurred_at
-        item.gps_track = [
-            [(start + timedelta(seconds=5 * i)).isoformat(), lat + i * 1e-4, lon + i * 5e-5]
-            for i in range(40)
-        ]
-        item.probe = {"video_codec": "h264", "audio_codec": "aac", "width": 1920}
-        item.probe |= {"height": 1080, "frame_rate": 25.0, "container_short": "mp4"}
+        add_processing_results(session, item, rng)
         for n in range(2):
             session.add(Marker(evidence_id=item.id, source="user", label=f"m{n}", offset_seconds=n))
             session.add(Note(evidence_id=item.id, author_name="PC", text=_sentence(rng)))
+
+
+def add_processing_results(session: Any, item: Any, rng: random.Random) -> None:
+    """The rest of what processing leaves on an item: its playback row (not needed: the original
+    plays), a GPS track of 40 fixes in central London, and its probe."""
+    from openbwv.evidence.models import Derivative
+
+    session.add(
+        Derivative(evidence_id=item.id, kind="playback", params_hash="0" * 64, status="not_needed")
+    )
+    lat, lon = 51.5 + rng.uniform(-0.05, 0.05), -0.12 + rng.uniform(-0.1, 0.1)
+    start = item.recorded_start or item.occurred_at
+    item.gps_track = [
+        [(start + timedelta(seconds=5 * i)).isoformat(), lat + i * 1e-4, lon + i * 5e-5]
+        for i in range(40)
+    ]
+    item.probe = {"video_codec": "h264", "audio_codec": "aac", "width": 1920}
+    item.probe |= {"height": 1080, "frame_rate": 25.0, "container_short": "mp4"}
 
 
 # --- a seeded database kept for later runs ------------------------------------------------------
