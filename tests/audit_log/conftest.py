@@ -19,7 +19,13 @@ from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from openbwv.audit.events import record
-from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditNode
+from openbwv.audit.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditLeaf,
+    AuditNode,
+    AuditPending,
+)
 from openbwv.audit.note import Signer, generate_signer
 from openbwv.audit.service import Integration, LogIdentity, integrate
 from openbwv.composition import cli
@@ -27,7 +33,9 @@ from openbwv.db.session import make_engine
 from tests.support.stack import Stack
 
 ORIGIN = "openbwv.local/audit"
-AUDIT_TABLES = [AuditEvent.__table__, AuditNode.__table__, AuditCheckpoint.__table__]
+AUDIT_TABLES = [
+    model.__table__ for model in (AuditEvent, AuditLeaf, AuditPending, AuditNode, AuditCheckpoint)
+]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from openbwv.audit.events import record
 from openbwv.audit.keys import trusted_verifiers
 from openbwv.audit.merkle import InMemoryTree
-from openbwv.audit.models import AuditCheckpoint, AuditEvent
+from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditLeaf
 from openbwv.audit.note import open_checkpoint
 from openbwv.audit.service import integrate
 from openbwv.audit.verification.queries import verify_log
@@ -130,7 +130,7 @@ def test_the_platform_log_stays_whole_under_concurrent_writes(stack: Stack) -> N
     with unit_of_work() as session:
         indexes = leaf_indexes(session, recorded)
         total, highest = session.execute(
-            select(func.count(AuditEvent.leaf_index), func.max(AuditEvent.leaf_index))
+            select(func.count(AuditLeaf.leaf_index), func.max(AuditLeaf.leaf_index))
         ).one()
     assert None not in indexes and len(set(indexes)) == len(recorded)
     assert total == highest + 1  # 0..n-1, no gap, no repeat

@@ -13,16 +13,30 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from typer.testing import CliRunner
 
-from openbwv.audit.models import AuditEvent
+from openbwv.audit.models import AuditEvent, AuditLeaf
 from openbwv.audit.note import Signer, format_checkpoint, generate_signer, sign_note
 from openbwv.audit.service import AuditIntegrityError
 from openbwv.composition import cli
 from tests.audit_log.conftest import ORIGIN, ScratchLog
 
 FAILED = 1
+
+
+def at_leaf(index: int) -> str:
+    """SQL: the event row numbered `index` (its number is a row of `audit_leaves`)."""
+    return f"id = (SELECT event_row FROM audit_leaves WHERE leaf_index = {index})"
+
+
+def delete_from(log: ScratchLog, index: int) -> None:
+    """Drop every event from leaf `index` on, and their numbers: a truncated tail."""
+    log.sql(
+        "DELETE FROM audit_events WHERE id IN "
+        f"(SELECT event_row FROM audit_leaves WHERE leaf_index >= {index})"
+    )
+    log.sql(f"DELETE FROM audit_leaves WHERE leaf_index >= {index}")
 
 
 def assert_first_bad(log: ScratchLog, index: int, words: str, *args: str) -> str:
@@ -42,36 +56,36 @@ def test_untouched_copy_verifies(scratch: ScratchLog) -> None:
 
 
 def test_one_byte_of_an_entry_changed(scratch: ScratchLog) -> None:
-    entry = scratch.scalar("SELECT entry FROM audit_events WHERE leaf_index = 17")
+    entry = scratch.scalar(f"SELECT entry FROM audit_events WHERE {at_leaf(17)}")
     forged = entry.replace("success", "suctess", 1)  # one byte
     assert len(forged) == len(entry) and forged != entry
-    scratch.sql("UPDATE audit_events SET entry = :e WHERE leaf_index = 17", e=forged)
+    scratch.sql(f"UPDATE audit_events SET entry = :e WHERE {at_leaf(17)}", e=forged)
     output = assert_first_bad(scratch, 17, "result differs")
     assert "index 17: the stored leaf hash does not match" in output
     assert "index 17, checkpoint 24: the events up to 24 no longer hash" in output
 
 
 def test_a_column_changed_without_its_entry(scratch: ScratchLog) -> None:
-    scratch.sql("UPDATE audit_events SET actor_name = 'someone else' WHERE leaf_index = 5")
+    scratch.sql(f"UPDATE audit_events SET actor_name = 'someone else' WHERE {at_leaf(5)}")
     assert_first_bad(scratch, 5, "actor.name differs")
 
 
 def test_one_event_deleted(scratch: ScratchLog) -> None:
-    scratch.sql("DELETE FROM audit_events WHERE leaf_index = 22")
+    scratch.sql(f"DELETE FROM audit_events WHERE {at_leaf(22)}")
     output = assert_first_bad(scratch, 22, "event 22 is missing")
     assert "index 23" not in output  # what follows is judged on its own: still fine
 
 
 def test_two_events_reordered(scratch: ScratchLog) -> None:
-    scratch.sql("UPDATE audit_events SET leaf_index = -1 WHERE leaf_index = 9")
-    scratch.sql("UPDATE audit_events SET leaf_index = 9 WHERE leaf_index = 30")
-    scratch.sql("UPDATE audit_events SET leaf_index = 30 WHERE leaf_index = -1")
+    scratch.sql("UPDATE audit_leaves SET leaf_index = -1 WHERE leaf_index = 9")
+    scratch.sql("UPDATE audit_leaves SET leaf_index = 9 WHERE leaf_index = 30")
+    scratch.sql("UPDATE audit_leaves SET leaf_index = 30 WHERE leaf_index = -1")
     output = assert_first_bad(scratch, 9, "the stored leaf hash does not match the event's entry")
     assert "index 30: the stored leaf hash does not match" in output
 
 
 def test_tail_truncated(scratch: ScratchLog) -> None:
-    scratch.sql("DELETE FROM audit_events WHERE leaf_index >= 35")
+    delete_from(scratch, 35)
     assert_first_bad(scratch, 35, "events 35..39 are missing (checkpoint 40 covers them)")
     with pytest.raises(AuditIntegrityError, match="highest leaf index is 34"):
         scratch.integrate()
@@ -82,13 +96,34 @@ def test_latest_checkpoint_deleted(scratch: ScratchLog) -> None:
     assert_first_bad(scratch, 32, "events lie beyond the latest signed checkpoint")
 
 
+def test_a_pending_event_taken_off_the_queue(scratch: ScratchLog) -> None:
+    scratch.record(2)
+    hidden = scratch.scalar("SELECT min(seq) FROM audit_pending")
+    event_id = scratch.scalar(f"SELECT event_id FROM audit_pending WHERE seq = {hidden}")
+    scratch.sql(f"DELETE FROM audit_pending WHERE seq = {hidden}")
+    result = scratch.verify()
+    assert result.exit_code == FAILED, result.output
+    assert "is not in the integrator's queue: it would never be numbered" in result.output
+    assert f"pending event {uuid.UUID(str(event_id))} is not" in result.output
+
+
+def test_a_numbered_event_queued_again_stops_the_integrator(scratch: ScratchLog) -> None:
+    event_id = scratch.scalar(f"SELECT event_id FROM audit_events WHERE {at_leaf(7)}")
+    scratch.sql("INSERT INTO audit_pending (event_id) VALUES (:e)", e=event_id)
+    with pytest.raises(AuditIntegrityError, match="already has leaf 7"):
+        scratch.integrate()
+    assert scratch.scalar("SELECT max(tree_size) FROM audit_checkpoints") == 40  # nothing signed
+
+
 def test_an_event_inserted_beyond_the_log(scratch: ScratchLog) -> None:
     table = AuditEvent.__table__
     with scratch.engine.begin() as connection:
-        row = connection.execute(select(table).where(table.c.leaf_index == 3)).one()._asdict()
-        row.update(id=None, event_id=uuid.uuid4(), leaf_index=40)
+        row = connection.execute(select(table).where(text(at_leaf(3)))).one()._asdict()
+        row.update(event_id=uuid.uuid4())
         del row["id"]
-        connection.execute(insert(table).values(**row))
+        added = connection.execute(insert(table).values(**row)).inserted_primary_key
+        assert added is not None
+        connection.execute(insert(AuditLeaf.__table__).values(leaf_index=40, event_row=added[0]))
     assert_first_bad(scratch, 40, "beyond the latest signed checkpoint")
 
 
@@ -144,7 +179,7 @@ def test_saved_checkpoint_detects_a_rewritten_history(scratch: ScratchLog, tmp_p
     # subtrees, checkpoints) and lets the log carry on with other events.
     scratch.sql('DELETE FROM audit_nodes WHERE ("index" + 1) * (1 << level) > 24')
     scratch.sql("DELETE FROM audit_checkpoints WHERE tree_size > 24")
-    scratch.sql("DELETE FROM audit_events WHERE leaf_index >= 24")
+    delete_from(scratch, 24)
     scratch.record(20, "audit.entries")
     assert scratch.integrate().tree_size == 44
 
@@ -179,7 +214,7 @@ def test_bad_inputs_are_refused_clearly(scratch: ScratchLog, tmp_path: Path) -> 
 
 
 def test_the_installed_command_exits_non_zero(scratch: ScratchLog) -> None:
-    scratch.sql("UPDATE audit_events SET target_id = 'moved' WHERE leaf_index = 0")
+    scratch.sql(f"UPDATE audit_events SET target_id = 'moved' WHERE {at_leaf(0)}")
     scratch.engine.dispose()
     completed = subprocess.run(
         [

@@ -6,12 +6,41 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from openbwv.db.base import Base
 
 BigId = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+class AuditLeaf(Base):
+    """An event's place in the tree (`leaf_index`), given once by the integrator.
+
+    A narrow insert-only table instead of a column of the event: numbering by UPDATE wrote a new
+    version of the wide event row and an entry in each of its indexes (PostgreSQL), and the
+    integrator fell behind the appends. No foreign key on purpose: checking it would lock the
+    event row (writing to it after all); the integrator joins and verification checks instead.
+    """
+
+    __tablename__ = "audit_leaves"
+
+    # INTEGER on SQLite: the key is the rowid, the table kept in leaf order with no second index
+    leaf_index: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    event_row: Mapped[int] = mapped_column(BigInteger, unique=True)  # AuditEvent.id
+
+
+class AuditPending(Base):
+    """The integrator's queue: an event recorded and not yet numbered, in recording order.
+
+    Written beside the event in its transaction (so it is committed exactly when the event is),
+    deleted when the event is numbered. By `event_id`: the recorder never learns the event's row
+    id (its rows go in by COPY / executemany)."""
+
+    __tablename__ = "audit_pending"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[uuid.UUID] = mapped_column()
 
 
 class AuditEvent(Base):
@@ -19,14 +48,14 @@ class AuditEvent(Base):
 
     `entry` holds the exact bytes (canonical JSON, UTF-8) of the Merkle leaf; the other columns
     repeat its fields for querying, and verification checks that they still agree with it.
-    `leaf_index` is assigned by the single-writer integrator in commit-visible order.
+    The row is never updated: its place in the tree is an `AuditLeaf`, written by the
+    single-writer integrator, which finds it through `AuditPending`.
     """
 
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     event_id: Mapped[uuid.UUID] = mapped_column(unique=True)
-    leaf_index: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     occurred_at: Mapped[datetime] = mapped_column()
     actor_id: Mapped[uuid.UUID | None] = mapped_column()
     actor_name: Mapped[str] = mapped_column(String(128))
@@ -40,12 +69,19 @@ class AuditEvent(Base):
     source_ip: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     entry: Mapped[str] = mapped_column(Text)
+    # Read-only, for pages and reports that load whole events (None until integrated); the
+    # queries that walk the tree join `AuditLeaf` themselves.
+    leaf_index: Mapped[int | None] = column_property(
+        select(AuditLeaf.leaf_index)
+        .where(AuditLeaf.event_row == id)
+        .correlate_except(AuditLeaf)
+        .scalar_subquery()
+    )
 
     __table_args__ = (
         Index("ix_audit_events_evidence", "evidence_id", "id"),
         Index("ix_audit_events_actor", "actor_id", "id"),
         Index("ix_audit_events_action_time", "action", "occurred_at"),
-        Index("ix_audit_events_unintegrated", "leaf_index", "id"),
     )
 
 

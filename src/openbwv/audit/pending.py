@@ -1,8 +1,8 @@
 """Events recorded in a session wait in it and are written together, in recording order.
 
 `record()` builds an event and appends it to its session's list; the list is written as one
-multi-row INSERT (Core, no unit of work per object) at the latest moment that keeps the ORM's
-own guarantees:
+multi-row INSERT (Core, no unit of work per object), with the integrator's queue entry of each
+event (`audit_pending`), at the latest moment that keeps the ORM's own guarantees:
 
 - before the session runs any statement (as autoflush would: a query in the same transaction sees
   the events recorded before it) and before an ORM flush;
@@ -25,10 +25,10 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Dialect, event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
-from openbwv.audit.models import AuditEvent
+from openbwv.audit.models import AuditEvent, AuditPending
 
 PENDING_KEY = "openbwv_audit_pending"
-#: The columns `record` fills, in the order of its rows (`id` and `leaf_index` are the database's).
+#: The columns `record` fills, in the order of its rows (`id` is the database's).
 COLUMNS = (
     "event_id",
     "occurred_at",
@@ -93,22 +93,31 @@ def _writer_for(dialect: Dialect) -> Callable[[Connection, list[Row]], None]:
         return tuple(values)
 
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        copy_statement = f"COPY {AuditEvent.__tablename__} ({columns}) FROM STDIN"
+        events = f"COPY {AuditEvent.__tablename__} ({columns}) FROM STDIN"
+        queue = f"COPY {AuditPending.__tablename__} (event_id) FROM STDIN"
 
         def copy(connection: Connection, rows: list[Row]) -> None:
             driver: Any = connection.connection.driver_connection  # psycopg, in this transaction
-            with driver.cursor() as cursor, cursor.copy(copy_statement) as stream:
-                for row in rows:
-                    stream.write_row(convert(row))
+            converted = list(map(convert, rows))
+            with driver.cursor() as cursor:
+                with cursor.copy(events) as stream:
+                    for row in converted:
+                        stream.write_row(row)
+                with cursor.copy(queue) as stream:
+                    for row in converted:
+                        stream.write_row(row[:1])  # event_id comes first
 
         return copy
     placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
     values = ", ".join([placeholder] * len(COLUMNS))
     # Built from the module's constants only: no value reaches the SQL text.
-    statement = f"INSERT INTO {AuditEvent.__tablename__} ({columns}) VALUES ({values})"  # noqa: S608
+    insert_events = f"INSERT INTO {AuditEvent.__tablename__} ({columns}) VALUES ({values})"  # noqa: S608
+    insert_queue = f"INSERT INTO {AuditPending.__tablename__} (event_id) VALUES ({placeholder})"  # noqa: S608
 
     def insert(connection: Connection, rows: list[Row]) -> None:
-        connection.exec_driver_sql(statement, list(map(convert, rows)))
+        converted = list(map(convert, rows))
+        connection.exec_driver_sql(insert_events, converted)
+        connection.exec_driver_sql(insert_queue, [row[:1] for row in converted])
 
     return insert
 

@@ -41,7 +41,7 @@ from openbwv.audit.merkle import (
     inclusion_proof,
     root_hash,
 )
-from openbwv.audit.models import AuditCheckpoint, AuditEvent
+from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditLeaf
 from openbwv.audit.trail import Trail, TrailEvent
 from openbwv.evidence.models import EvidenceItem
 
@@ -215,9 +215,9 @@ def leaves_of_events(
     if not wanted:
         return {}
     rows = session.execute(
-        select(AuditEvent.event_id, AuditEvent.leaf_index, AuditEvent.entry).where(
-            AuditEvent.event_id.in_(wanted)
-        )
+        select(AuditEvent.event_id, AuditLeaf.leaf_index, AuditEvent.entry)
+        .outerjoin(AuditLeaf, AuditLeaf.event_row == AuditEvent.id)
+        .where(AuditEvent.event_id.in_(wanted))
     ).all()
     return {event_id: (index, entry) for event_id, index, entry in rows}
 
@@ -225,11 +225,12 @@ def leaves_of_events(
 def entries_between(session: Session, start: int, last: int) -> list[tuple[int, str]]:
     """The leaf entries from index `start` to `last` inclusive, in order."""
     rows = session.execute(
-        select(AuditEvent.leaf_index, AuditEvent.entry)
-        .where(AuditEvent.leaf_index >= start, AuditEvent.leaf_index <= last)
-        .order_by(AuditEvent.leaf_index)
+        select(AuditLeaf.leaf_index, AuditEvent.entry)
+        .join(AuditEvent, AuditEvent.id == AuditLeaf.event_row)
+        .where(AuditLeaf.leaf_index >= start, AuditLeaf.leaf_index <= last)
+        .order_by(AuditLeaf.leaf_index)
     ).all()
-    return [(cast(int, index), entry) for index, entry in rows]  # not NULL: filtered
+    return [(index, entry) for index, entry in rows]
 
 
 def evidence_record(session: Session, evidence_id: uuid.UUID) -> EvidenceItem | None:
@@ -281,26 +282,28 @@ def load_trail(
     checkpoint = latest_checkpoint(session)
     size = checkpoint.tree_size if checkpoint else 0
     found = session.execute(
-        select(AuditEvent.leaf_index, AuditEvent.entry)
+        select(AuditLeaf.leaf_index, AuditEvent.entry)
+        .join(AuditLeaf, AuditLeaf.event_row == AuditEvent.id)
         .where(
             AuditEvent.evidence_id == evidence_id,
-            AuditEvent.leaf_index > after,
-            AuditEvent.leaf_index < size,
+            AuditLeaf.leaf_index > after,
+            AuditLeaf.leaf_index < size,
         )
-        .order_by(AuditEvent.leaf_index)
+        .order_by(AuditLeaf.leaf_index)
         .limit(limit + 1)
     ).all()
     more = len(found) > limit
-    rows = [(cast(int, index), entry) for index, entry in found[:limit]]  # not NULL: filtered
+    rows = [(index, entry) for index, entry in found[:limit]]
     proofs = inclusion_proofs(session, [index for index, _ in rows], size) if rows else {}
     events = [TrailEvent(index, entry, proofs[index]) for index, entry in rows]
     pending: list[TrailEvent] = []
     if not more:
         pending_rows = session.scalars(
             select(AuditEvent.entry)
+            .outerjoin(AuditLeaf, AuditLeaf.event_row == AuditEvent.id)
             .where(
                 AuditEvent.evidence_id == evidence_id,
-                or_(AuditEvent.leaf_index.is_(None), AuditEvent.leaf_index >= size),
+                or_(AuditLeaf.leaf_index.is_(None), AuditLeaf.leaf_index >= size),
             )
             .order_by(AuditEvent.id)
             .limit(limit)

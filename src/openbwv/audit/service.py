@@ -1,11 +1,13 @@
 """The single writer that turns recorded events into leaves and signs checkpoints.
 
-Events are recorded with ``leaf_index`` NULL in the transaction of their action. The integrator
-takes them in id order, a batch per transaction, under a single-writer lock (PostgreSQL: a
-transaction-level advisory lock; SQLite: the database write lock that ``BEGIN IMMEDIATE`` takes),
-numbers them from the current tree size, stores every perfect subtree they complete and signs a
-checkpoint of the new tree — all in that one transaction. So at every commit the latest checkpoint
-covers exactly the integrated events (``max(leaf_index) + 1 == tree size``).
+Events are recorded, each with an entry in the queue `audit_pending`, in the transaction of their
+action. The integrator takes them in queue order, a batch per transaction, under a single-writer
+lock (PostgreSQL: a transaction-level advisory lock; SQLite: the database write lock that
+``BEGIN IMMEDIATE`` takes), numbers them from the current tree size (rows of `audit_leaves`; the
+event rows themselves are never updated), removes them from the queue, stores every perfect
+subtree they complete and signs a checkpoint of the new tree — all in that one transaction. So at
+every commit the latest checkpoint covers exactly the integrated events
+(``max(leaf_index) + 1 == tree size``).
 
 Before signing it re-checks its footing: the latest checkpoint verifies under a trusted key and
 names this log's origin, the stored nodes reproduce its root, nothing is stored beyond it, and
@@ -38,7 +40,7 @@ from openbwv.audit.merkle import (
     root_hash,
     verify_consistency,
 )
-from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditNode
+from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditNode, AuditPending
 from openbwv.audit.note import (
     NoteError,
     Signer,
@@ -138,12 +140,7 @@ def _integrate_batch(
     if not _acquire(session, wait):
         return None
     size, root = _current_tree(session, identity)
-    rows = session.execute(
-        select(AuditEvent.id, AuditEvent.entry)
-        .where(AuditEvent.leaf_index.is_(None))
-        .order_by(AuditEvent.id)
-        .limit(batch_size)
-    ).all()
+    rows = _next_pending(session, batch_size)
     if not rows:
         return 0, size
     source = DbSubtreeSource(session)
@@ -153,66 +150,81 @@ def _integrate_batch(
             f"the stored subtrees do not reproduce the root of checkpoint {size}"
         )
     completed: list[Subtree] = []
-    for _, entry in rows:
-        completed.extend(edge.append(leaf_hash(entry.encode("utf-8"))))
-    assigned = _write_batch(session, [row_id for row_id, _ in rows], size, completed)
-    if assigned != len(rows):  # belt and braces: the lock makes this impossible
-        raise AuditIntegrityError(f"assigned {assigned} leaf indexes for {len(rows)} events")
+    for row in rows:
+        completed.extend(edge.append(leaf_hash(row.entry.encode("utf-8"))))
+    dequeued = _write_batch(session, rows, size, completed)
+    if dequeued != len(rows):  # belt and braces: the lock makes this impossible
+        raise AuditIntegrityError(f"took {dequeued} queued events off for {len(rows)} numbered")
     _sign(session, identity, size, root, edge)
     return len(rows), edge.size
 
 
-def _write_batch(session: Session, ids: list[int], size: int, nodes: list[Subtree]) -> int:
-    """Number the events `ids` from `size` (only those still unnumbered) and store the new
-    subtrees, in a few statements; returns how many events were numbered.
+@dataclass(frozen=True)
+class _Queued:
+    seq: int  # its place in the queue
+    row: int  # AuditEvent.id
+    entry: str
+
+
+def _next_pending(session: Session, batch_size: int) -> list[_Queued]:
+    """The oldest `batch_size` queued events; AuditIntegrityError for a queue entry whose event
+    is missing or already numbered (the queue was edited: numbering it would hide or repeat)."""
+    found = session.execute(
+        select(AuditPending.seq, AuditEvent.id, AuditEvent.entry, AuditLeaf.leaf_index)
+        .outerjoin(AuditEvent, AuditEvent.event_id == AuditPending.event_id)
+        .outerjoin(AuditLeaf, AuditLeaf.event_row == AuditEvent.id)
+        .order_by(AuditPending.seq)
+        .limit(batch_size)
+    ).all()
+    for seq, row, _, numbered in found:
+        if row is None:
+            raise AuditIntegrityError(f"queued audit event {seq} is not in the log")
+        if numbered is not None:
+            raise AuditIntegrityError(f"queued audit event {seq} already has leaf {numbered}")
+    return [_Queued(seq, row, entry) for seq, row, entry, _ in found]
+
+
+def _write_batch(session: Session, rows: list[_Queued], size: int, nodes: list[Subtree]) -> int:
+    """Number the queued `rows` from `size`, take them off the queue and store the new subtrees,
+    in a few statements; returns how many queue entries were removed.
 
     A per-row executemany costs a round trip per row on PostgreSQL, and a statement with
     thousands of placeholders costs psycopg more to parse than the server to run: PostgreSQL gets
-    arrays (two or three parameters), SQLite multi-row VALUES through the driver.
+    COPY and an array, SQLite multi-row VALUES through the driver.
     """
-    leaves = list(range(size, size + len(ids)))
+    leaves = [(size + offset, row.row) for offset, row in enumerate(rows)]
+    subtrees = [(n.level, n.index, n.hash) for n in nodes]
+    seqs = [row.seq for row in rows]
     if session.get_bind().dialect.name == "postgresql":
-        numbered = session.execute(
-            text(
-                "UPDATE audit_events SET leaf_index = batch.leaf FROM unnest("
-                "CAST(:ids AS bigint[]), CAST(:leaves AS bigint[])) AS batch (row_id, leaf) "
-                # The id range lets the primary key find the rows: the index on leaf_index
-                # still holds the NULL entries of rows numbered moments ago (until vacuum).
-                "WHERE audit_events.id BETWEEN :low AND :high "
-                "AND audit_events.id = batch.row_id AND audit_events.leaf_index IS NULL"
-            ),
-            {"ids": ids, "leaves": leaves, "low": min(ids), "high": max(ids)},
+        _copy(session, "audit_leaves (leaf_index, event_row)", leaves)
+        _copy(session, 'audit_nodes (level, "index", hash)', subtrees)
+        removed = session.execute(
+            text("DELETE FROM audit_pending WHERE seq = ANY(CAST(:seqs AS bigint[]))"),
+            {"seqs": seqs},
         ).rowcount  # type: ignore[attr-defined]
-        _copy_nodes(session, nodes)
-        return int(numbered)
-    numbered = _values_statements(
-        session,
-        # VALUES columns are named column1, column2, … by SQLite
-        "UPDATE audit_events SET leaf_index = batch.column2 FROM (VALUES {values}) AS batch"
-        " WHERE audit_events.id = batch.column1 AND audit_events.leaf_index IS NULL",
-        list(zip(ids, leaves, strict=True)),
+        return int(removed)
+    _values_statements(
+        session, "INSERT INTO audit_leaves (leaf_index, event_row) VALUES {values}", leaves
     )
     _values_statements(
-        session,
-        'INSERT INTO audit_nodes (level, "index", hash) VALUES {values}',
-        [(n.level, n.index, n.hash) for n in nodes],
+        session, 'INSERT INTO audit_nodes (level, "index", hash) VALUES {values}', subtrees
     )
-    return numbered
+    # The write lock is held: every committed entry up to the batch's last was just read.
+    return driver_sql(
+        session, "DELETE FROM audit_pending WHERE seq BETWEEN ? AND ?", [seqs[0], seqs[-1]]
+    ).rowcount
 
 
-def _copy_nodes(session: Session, nodes: list[Subtree]) -> None:
-    """PostgreSQL: the new subtrees in one COPY (a third of the time of an INSERT from unnested
-    arrays, whose bytea[] parameter psycopg sends as text)."""
+def _copy(session: Session, target: str, rows: Sequence[tuple[object, ...]]) -> None:
+    """PostgreSQL: rows in one COPY (for the subtrees a third of the time of an INSERT from
+    unnested arrays, whose bytea[] parameter psycopg sends as text)."""
     driver: Any = session.connection().connection.driver_connection  # in this transaction
-    with (
-        driver.cursor() as cursor,
-        cursor.copy('COPY audit_nodes (level, "index", hash) FROM STDIN') as stream,
-    ):
-        for node in nodes:
-            stream.write_row((node.level, node.index, node.hash))
+    with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as stream:
+        for row in rows:
+            stream.write_row(row)
 
 
-def _values_statements(session: Session, template: str, rows: list[tuple[object, ...]]) -> int:
+def _values_statements(session: Session, template: str, rows: Sequence[tuple[object, ...]]) -> int:
     """`template` with ``{values}`` replaced by up to 1000 rows of ``?`` placeholders each."""
     changed = 0
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
@@ -226,7 +238,7 @@ def _values_statements(session: Session, template: str, rows: list[tuple[object,
 def _current_tree(session: Session, identity: LogIdentity) -> tuple[int, bytes]:
     """Size and root of the latest checkpoint, after checking the store agrees with it."""
     latest = latest_checkpoint(session)
-    max_index = session.scalar(select(func.max(AuditEvent.leaf_index)))
+    max_index = session.scalar(select(func.max(AuditLeaf.leaf_index)))
     max_leaf = session.scalar(select(func.max(AuditNode.index)).where(AuditNode.level == 0))
     if latest is None:
         if max_index is not None or max_leaf is not None:

@@ -3,7 +3,8 @@
 What is checked (and what each check catches):
 
 1. every event's ``entry`` equals the canonical JSON rebuilt from its columns (a column or the entry
-   edited, pending events included);
+   edited, pending events included), and every pending event waits in the integrator's queue
+   (one taken off it would never be numbered);
 2. leaf indexes run 0, 1, 2, … with no gap or repeat, up to the latest checkpoint and not beyond
    (an event deleted, inserted or renumbered; the tail truncated);
 3. the tree rebuilt from the entries equals every stored subtree hash, and nothing is stored
@@ -31,7 +32,13 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select
 from openbwv.audit.events import EventColumns
 from openbwv.audit.merkle import CompactRange, ProofError, Subtree, leaf_hash
 from openbwv.audit.merkle import verify_consistency as check_consistency
-from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditNode
+from openbwv.audit.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditLeaf,
+    AuditNode,
+    AuditPending,
+)
 from openbwv.audit.note import Checkpoint, NoteError, Verifier, open_checkpoint
 from openbwv.audit.queries import consistency, read_snapshot
 from openbwv.audit.verification.findings import Finding, VerifyReport, entry_problem
@@ -40,7 +47,6 @@ ROW_BATCH = 5000
 CHUNK_LEVEL = 12  # stored subtrees are compared 4096 leaves at a time
 MAX_GAP = 1 << 24  # a gap this large means renumbered indexes: stop rebuilding
 _EVENT_COLUMNS = (
-    AuditEvent.leaf_index,
     AuditEvent.id,
     AuditEvent.event_id,
     AuditEvent.occurred_at,
@@ -147,12 +153,14 @@ class LogVerifier:
     # -- events ----------------------------------------------------------------------------------
 
     def _integrated_rows(self) -> Iterator[Any]:
+        """Events in leaf order (a leaf whose event is gone leaves a gap, reported as such)."""
         last = -1
         while True:
             rows = self.db.execute(
-                select(*_EVENT_COLUMNS)
-                .where(AuditEvent.leaf_index > last)
-                .order_by(AuditEvent.leaf_index)
+                select(AuditLeaf.leaf_index, *_EVENT_COLUMNS)
+                .join(AuditEvent, AuditEvent.id == AuditLeaf.event_row)
+                .where(AuditLeaf.leaf_index > last)
+                .order_by(AuditLeaf.leaf_index)
                 .limit(ROW_BATCH)
             ).all()
             if not rows:
@@ -167,11 +175,17 @@ class LogVerifier:
             self._add(index, None, where + problem)
 
     def _check_pending(self) -> None:
+        """Events not yet numbered: each must wait in the integrator's queue (an event taken off
+        it would never be numbered, hidden from every checkpoint), and its entry must agree."""
         last = -1
         while True:
             rows = self.db.execute(
-                select(*_EVENT_COLUMNS)
-                .where(AuditEvent.leaf_index.is_(None), AuditEvent.id > last)
+                select(*_EVENT_COLUMNS, AuditPending.seq.label("queued"))
+                .outerjoin(AuditLeaf, AuditLeaf.event_row == AuditEvent.id)
+                # a join, not a per-row test: the queue has no index on event_id (it is only
+                # ever read in order), and the databases hash it or index it for the join
+                .outerjoin(AuditPending, AuditPending.event_id == AuditEvent.event_id)
+                .where(AuditLeaf.leaf_index.is_(None), AuditEvent.id > last)
                 .order_by(AuditEvent.id)
                 .limit(ROW_BATCH)
             ).all()
@@ -180,6 +194,13 @@ class LogVerifier:
             for row in rows:
                 self.report.pending += 1
                 self._check_entry(None, row)
+                if row.queued is None:
+                    self._add(
+                        None,
+                        None,
+                        f"pending event {row.event_id} is not in the integrator's queue: "
+                        "it would never be numbered",
+                    )
             last = rows[-1].id
 
     def _fill_gap(self, start: int, end: int) -> None:
