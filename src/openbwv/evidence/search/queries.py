@@ -42,7 +42,7 @@ from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.evidence.queries import decode_cursor, encode_cursor, reach_branches
 from openbwv.evidence.recordings.queries import Batch, Scan, by_key, newest, paginate
 from openbwv.evidence.search import places
-from openbwv.evidence.search.areas import AREA_MAX_SCAN, area_clause, in_areas, overlap
+from openbwv.evidence.search.areas import AREA_MAX_SCAN, area_clause, area_plan, in_areas
 from openbwv.evidence.search.matchers import text_matchers
 from openbwv.evidence.search.models import SavedSearch
 from openbwv.evidence.search.schemas import Criteria, Results, SearchForm, london_to_utc
@@ -238,24 +238,6 @@ def _granted_items_only(
     return EvidenceItem.id.in_(given)
 
 
-def area_plan(session: Session, areas: list[geo.Area]) -> str:
-    """How the database narrows an area search (the exact test of each track runs in Python):
-    SQLite by the box columns; PostgreSQL from the GiST index when the areas' boxes hold few
-    tracks in all (a count on the index that stops at AREA_MAX_SCAN), otherwise not at all,
-    walking each branch newest first as any search does, the tracks tested as they come. The
-    planner cannot tell these apart (it takes a box overlap to match a fixed share of rows) and
-    at 10 M items the wrong plan costs seconds: every track of a borough fetched and sorted
-    when it is searched by its own outline, or a whole borough walked for one street."""
-    if dialect_of(session) != "postgresql":
-        return "columns"
-    for area in areas:
-        inside = select(EvidenceItem.id).where(or_(*(overlap(box) for box in area.boxes())))
-        held = select(func.count()).select_from(inside.limit(AREA_MAX_SCAN + 1).subquery())
-        if (session.scalar(held) or 0) <= AREA_MAX_SCAN:
-            return "index"
-    return "walk"
-
-
 def _officer_clauses(crit: Criteria) -> list[ColumnElement[bool]]:
     """What the device said, or the person it resolved to (each an index of its own)."""
     by_person = [EvidenceItem.officer == crit.officer]
@@ -268,7 +250,7 @@ def filters(
     crit: Criteria, dialect: str, principal: Principal | None = None, areas: str = "columns"
 ) -> list[ColumnElement[bool]]:
     """The SQL conditions for the criteria (the area's exact test runs afterwards, in Python;
-    `areas`: how the database narrows it, see `_area_plan`)."""
+    `areas`: how the database narrows it, see `areas.area_plan`)."""
     where: list[ColumnElement[bool]] = []
     if crit.officer:
         where.append(or_(*_officer_clauses(crit)))
