@@ -181,7 +181,10 @@ def _text_clause(
     if dialect != "sqlite":
         titled = aliased(EvidenceItem)
         in_titles = select(titled.id).where(titled.title.ilike(pattern, escape=escape))
-        return EvidenceItem.id.in_(union(in_titles, in_notes, *found))
+        # A CTE: every branch of the search (`plan`) tests the same set, which PostgreSQL then
+        # finds once (a CTE used more than once is materialised) instead of once per branch.
+        words = union(in_titles, in_notes, *found).cte("search_words")
+        return EvidenceItem.id.in_(select(words.c.id))
     candidates = select(FULL_TEXT.c.evidence_id).where(
         FULL_TEXT.c.body.like(pattern, escape=escape)
     )
