@@ -88,7 +88,10 @@ def _in_scope(principal: Principal) -> ColumnElement[bool]:
     scope = principal.scope
     if scope == "force":
         return true()
-    clauses = [_case_member(principal), _item_grant(principal)]
+    # The item's own columns first, the correlated subqueries last: SQLite tests an OR's terms
+    # in order and stops at the first true one, so a walk through the person's borough never
+    # probes cases and grants for the items their borough already lets them see.
+    clauses: list[ColumnElement[bool]] = []
     if scope in ("own", "team", "borough"):
         clauses.append(_own(principal))
     if scope in ("team", "borough") and principal.team_id is not None:
@@ -98,7 +101,7 @@ def _in_scope(principal: Principal) -> ColumnElement[bool]:
             clauses.append(EvidenceItem.borough == principal.borough)
         if principal.user_id is not None:
             clauses.append(EvidenceItem.borough.in_(_grant_targets(principal, "borough")))
-    return or_(*clauses)
+    return or_(*clauses, _case_member(principal), _item_grant(principal))
 
 
 @dataclass(frozen=True)
