@@ -210,7 +210,8 @@ class Settings(BaseSettings):
 
     @property
     def resolved_data_dir(self) -> Path:
-        return self.data_dir.expanduser().resolve()
+        relative_to = None if self.data_dir.is_absolute() else os.getcwd()
+        return _resolved(self.data_dir, relative_to)
 
     @property
     def resolved_database_url(self) -> str:
@@ -285,6 +286,14 @@ def check_tile_url(value: str | None) -> str | None:
             f"BWV_MAP_TILE_URL may hold only {{z}}, {{x}} and {{y}}, not {sorted(unknown)}"
         )
     return value
+
+
+@lru_cache(maxsize=64)
+def _resolved(path: Path, relative_to: str | None) -> Path:
+    """`path`, absolute and with its links resolved, once per process (by the working directory
+    for a relative one): resolving asks the disk about every part of it, and the database URL
+    built on it is looked up by every unit of work — a few per request."""
+    return path.expanduser().resolve()
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,9 @@ nothing leaked through ids, ranges or lists."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -56,6 +58,34 @@ def test_restricted_item_needs_a_category_grant_which_does_not_widen_scope(
             )
         assert client.get(f"/api/v1/evidence/{home_da}").status_code == 200
         assert client.get(f"/api/v1/evidence/{away_da}").status_code == 404  # still out of scope
+
+
+def test_a_grant_ends_at_its_expiry_though_the_reader_is_the_same(
+    stack: Stack, live_server: str, people: dict[str, object]
+) -> None:
+    """The policy keeps the clauses it built for a principal: the time a grant is compared with
+    is the read's, not that of the first read that built them."""
+    from openbwv.access.admin.queries import find_user
+    from openbwv.access.admin.service import grant
+    from openbwv.db.session import unit_of_work
+
+    item = make_item(people["teammate"], ("professional_standards",))
+    investigator = people["investigator"]
+    with _client(live_server, stack.user_token(investigator)) as client:
+        with unit_of_work() as session:
+            given = grant(
+                session,
+                find_user(session, investigator.username),  # type: ignore[attr-defined]
+                "category",
+                "professional_standards",
+                reason="a short secondment",
+                granted_by=None,
+            )
+            given.expires_at = datetime.now(UTC) + timedelta(seconds=2)
+            ends = given.expires_at
+        assert client.get(f"/api/v1/evidence/{item}").status_code == 200
+        time.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()) + 0.2)
+        assert client.get(f"/api/v1/evidence/{item}").status_code == 404
 
 
 def test_hidden_items_look_exactly_like_missing_ones(

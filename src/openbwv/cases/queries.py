@@ -20,8 +20,9 @@ from openbwv.access.policy.queries import visible_clause
 from openbwv.access.principal import Principal
 from openbwv.cases.errors import BadPage
 from openbwv.cases.models import Case, CaseItem, CaseMember
+from openbwv.db.base import now_when_executed
 from openbwv.evidence.models import EvidenceItem
-from openbwv.timeutil import parse_rfc3339, utcnow
+from openbwv.timeutil import parse_rfc3339
 
 LIST_LIMIT = 500
 
@@ -29,7 +30,7 @@ LIST_LIMIT = 500
 def current_membership() -> ColumnElement[bool]:
     """A membership that still grants access: not expired (a removed one is gone). The policy's
     `_case_member` holds the same condition (it cannot import this module)."""
-    return or_(CaseMember.expires_at.is_(None), CaseMember.expires_at > utcnow())
+    return or_(CaseMember.expires_at.is_(None), CaseMember.expires_at > now_when_executed())
 
 
 def visible_cases(principal: Principal) -> ColumnElement[bool]:

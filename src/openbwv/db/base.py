@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, Uuid
+from sqlalchemy import JSON, BindParameter, DateTime, MetaData, TypeDecorator, Uuid, bindparam
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -21,6 +21,13 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def now_when_executed() -> BindParameter[datetime]:
+    """The current time as a statement parameter, taken when the statement is executed rather
+    than when it is built: a statement (or a clause) built once can then be kept and executed
+    again and again, as the access policy's are. `utcnow` is looked up at each execution."""
+    return bindparam(None, callable_=lambda: utcnow())
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from starlette.datastructures import URLPath
 
 from openbwv.access.deps import require_principal
 from openbwv.access.policy import roles
@@ -107,12 +108,25 @@ def _recording(item: EvidenceItem, clips: dict[str, list[ClipRef]]) -> Recording
     )
 
 
+_MARKER = "00000000-0000-0000-0000-000000000000"
+
+
+def _item_path(request: Request) -> URLPath:
+    """The item route's path, kept by the application that serves it: its routes are fixed once
+    it runs, and finding one walks every route (Starlette's `url_path_for`, a tenth of a list)."""
+    state = request.app.state
+    path: URLPath | None = getattr(state, "evidence_item_path", None)
+    if path is None:
+        path = request.app.url_path_for("get_evidence", evidence_id=_MARKER)
+        state.evidence_item_path = path
+    return path
+
+
 def item_urls(request: Request) -> Callable[[EvidenceItem], str]:
     """An item's address, from the route's once per request (Starlette's `url_for` walks every
     route of the application: once per item of a page was a sixth of a list's time)."""
-    marker = "00000000-0000-0000-0000-000000000000"
-    template = str(request.url_for("get_evidence", evidence_id=marker))
-    return lambda item: template.replace(marker, str(item.id))
+    template = str(_item_path(request).make_absolute_url(base_url=request.base_url))
+    return lambda item: template.replace(_MARKER, str(item.id))
 
 
 def evidence_out(

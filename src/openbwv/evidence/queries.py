@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -31,17 +32,18 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from openbwv.access.models import EvidenceGrant, Grant, User
 from openbwv.access.policy import roles
-from openbwv.access.policy.queries import visible_clause
+from openbwv.access.policy.queries import CLAUSES_KEPT, visible_clause
 from openbwv.access.principal import Principal
 from openbwv.cases.queries import evidence_of_member
 from openbwv.categories.queries import all_categories
+from openbwv.db.base import now_when_executed
 from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.errors import BadCursor, BadPage
 from openbwv.evidence.models import Derivative, EvidenceCategory, EvidenceItem, EvidenceStatus
 from openbwv.evidence.presenters import CategoryView, ItemCard, Person, heading, person_label
 from openbwv.evidence.recordings.queries import Batch, Recording, by_key, newest, paginate
 from openbwv.organisation.models import Borough, Team
-from openbwv.timeutil import parse_rfc3339, utcnow
+from openbwv.timeutil import parse_rfc3339
 
 FOOTAGE_PAGE = 20
 
@@ -149,7 +151,7 @@ def categories_of(session: Session, item: EvidenceItem) -> list[str]:
 def _active(
     expires: InstrumentedAttribute[datetime | None], revoked: InstrumentedAttribute[datetime | None]
 ) -> ColumnElement[bool]:
-    return and_(revoked.is_(None), or_(expires.is_(None), expires > utcnow()))
+    return and_(revoked.is_(None), or_(expires.is_(None), expires > now_when_executed()))
 
 
 def _my_item_grants(principal: Principal) -> Select[uuid.UUID]:
@@ -167,23 +169,27 @@ def _my_borough_grants(principal: Principal) -> Select[str]:
     )
 
 
+@lru_cache(maxsize=CLAUSES_KEPT)
+def _related(
+    principal: Principal,
+) -> tuple[Select[bool, bool, bool], tuple[ColumnElement[bool], ...]]:
+    """The probe of which of cases, item grants and borough grants the person has, and the
+    branch each gives: built once per principal, as the policy's clauses are (what the probe
+    finds is asked at every search)."""
+    cases = evidence_of_member(principal.user_id)
+    grants, boroughs = _my_item_grants(principal), _my_borough_grants(principal)
+    branches = (EvidenceItem.id.in_(cases), EvidenceItem.id.in_(grants))
+    probe = select(exists(cases), exists(grants), exists(boroughs))
+    return probe, (*branches, EvidenceItem.borough.in_(boroughs))
+
+
 def _related_branches(principal: Principal, session: Session) -> list[ColumnElement[bool]]:
     """Branches from the person's cases and grants, only those they have (one round trip)."""
-    cases = evidence_of_member(principal.user_id)
-    has_cases, has_grants, has_boroughs = session.execute(
-        select(
-            exists(cases),
-            exists(_my_item_grants(principal)),
-            exists(_my_borough_grants(principal)),
-        )
-    ).one()
-    found: list[ColumnElement[bool]] = []
-    if has_cases:
-        found.append(EvidenceItem.id.in_(cases))
-    if has_grants:
-        found.append(EvidenceItem.id.in_(_my_item_grants(principal)))
+    probe, (cases, item_grants, borough_grants) = _related(principal)
+    has_cases, has_grants, has_boroughs = session.execute(probe).one()
+    found = [branch for has, branch in ((has_cases, cases), (has_grants, item_grants)) if has]
     if has_boroughs and principal.scope == "borough":
-        found.append(EvidenceItem.borough.in_(_my_borough_grants(principal)))
+        found.append(borough_grants)
     return found
 
 

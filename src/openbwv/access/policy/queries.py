@@ -20,8 +20,20 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from openbwv.access.errors import AccessDenied
@@ -30,15 +42,19 @@ from openbwv.access.policy.roles import EVIDENCE_ACTIONS, VIEW
 from openbwv.access.principal import SCOPE_RANK, Principal
 from openbwv.cases.models import CaseItem, CaseMember
 from openbwv.categories.models import Category
+from openbwv.db.base import now_when_executed
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
-from openbwv.timeutil import utcnow
+
+# Built clauses kept per principal: building one costs over a millisecond of Python (dozens of
+# column comparisons), paid by every read. A principal is a frozen value, so an entry is only
+# ever reused for exactly the same facts; the data the clause tests stays in SQL.
+CLAUSES_KEPT = 256
 
 
 def _active(
     expires: InstrumentedAttribute[datetime | None], revoked: InstrumentedAttribute[datetime | None]
 ) -> ColumnElement[bool]:
-    now = utcnow()
-    return and_(revoked.is_(None), or_(expires.is_(None), expires > now))
+    return and_(revoked.is_(None), or_(expires.is_(None), expires > now_when_executed()))
 
 
 def _item_grant(principal: Principal) -> ColumnElement[bool]:
@@ -72,7 +88,7 @@ def _case_member(principal: Principal) -> ColumnElement[bool]:
             CaseItem.evidence_id == EvidenceItem.id,
             CaseMember.user_id == principal.user_id,
             # A membership past its expiry grants nothing (the same as cases.queries').
-            or_(CaseMember.expires_at.is_(None), CaseMember.expires_at > utcnow()),
+            or_(CaseMember.expires_at.is_(None), CaseMember.expires_at > now_when_executed()),
         )
     )
 
@@ -167,20 +183,47 @@ def holds_categories(session: Session, principal: Principal, item_id: uuid.UUID)
     return session.scalar(select(~exists(unmet))) is True
 
 
+def _through_shares(principal: Principal) -> bool:
+    return principal.external or principal.scope == "shared"
+
+
 def visible_clause(principal: Principal, action: str) -> ColumnElement[bool]:
     """SQL condition on EvidenceItem: the items `principal` may perform `action` on."""
     if not principal.can(action):
         return false()
-    if principal.external or principal.scope == "shared":
-        return _shared(principal, action)
+    if _through_shares(principal):
+        return _shared(principal, action)  # the sharing domain's clauses: built every time
+    return _internal_reach(principal)
+
+
+@lru_cache(maxsize=CLAUSES_KEPT)
+def _internal_reach(principal: Principal) -> ColumnElement[bool]:
+    """An internal principal's reach, once per principal (see CLAUSES_KEPT)."""
     return and_(_in_scope(principal), _restrictions_met(principal))
 
 
-def can_on_item(session: Session, principal: Principal, item_id: uuid.UUID, action: str) -> bool:
-    query = select(EvidenceItem.id).where(
-        EvidenceItem.id == item_id, visible_clause(principal, action)
+def _one_item(principal: Principal, action: str, whole: bool) -> Select[Any]:
+    """The item (`whole`) or its id, bound as `item_id`, if the principal may `action` it."""
+    entity: Any = EvidenceItem if whole else EvidenceItem.id
+    return select(entity).where(
+        EvidenceItem.id == bindparam("item_id"), visible_clause(principal, action)
     )
-    return session.scalar(query) is not None
+
+
+# The same statement object executed again also reuses its SQLAlchemy cache key: computing it
+# walks the whole clause, another millisecond a read.
+_one_item_kept = lru_cache(maxsize=CLAUSES_KEPT)(_one_item)
+
+
+def _one_item_query(principal: Principal, action: str, *, whole: bool) -> Select[Any]:
+    if _through_shares(principal):
+        return _one_item(principal, action, whole)
+    return _one_item_kept(principal, action, whole)
+
+
+def can_on_item(session: Session, principal: Principal, item_id: uuid.UUID, action: str) -> bool:
+    query = _one_item_query(principal, action, whole=False)
+    return session.scalar(query, {"item_id": item_id}) is not None
 
 
 def authorize_item(
@@ -195,9 +238,7 @@ def authorize_item(
         parsed = item_id if isinstance(item_id, uuid.UUID) else uuid.UUID(str(item_id))
     except ValueError:
         raise AccessDenied(action, "no such evidence item", status=404) from None
-    item = session.scalar(
-        select(EvidenceItem).where(EvidenceItem.id == parsed, visible_clause(principal, action))
-    )
+    item = session.scalar(_one_item_query(principal, action, whole=True), {"item_id": parsed})
     if item is not None:
         return item
     if action != VIEW and can_on_item(session, principal, parsed, VIEW):
