@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openbwv.db.session import unit_of_work
+from openbwv.db.session import read_only_unit_of_work, unit_of_work
 from openbwv.evidence.models import EvidenceFlag, EvidenceSource
 from openbwv.evidence.recording_keys import axis_key
 from openbwv.evidence.service import Arrival, NewOriginal, record_original
@@ -82,7 +82,7 @@ def _match_key(plan: Plan, received: Received) -> tuple[bool, AxisObject | None]
     """(encrypted, key). A clip whose bytes are not MKV/MP4 is taken to be encrypted."""
     if not received.size or looks_like_media(received.head) or not clip_extension(plan.name):
         return False, None
-    with unit_of_work() as session:
+    with read_only_unit_of_work() as session:  # no write lock to wait for: it only reads
         keys = queries.objects_of_kind(session, plan.container_id, ObjectKind.KEY)
         for candidate in keys:
             session.expunge(candidate)
