@@ -200,6 +200,9 @@ def _record(
 ) -> Stored:
     extension = clip_extension(plan.name)
     info, officer, serial = _axis_metadata(session, plan, container, received, encrypted)
+    # Read before record_original: an arrival hook (incident matching) expires the session,
+    # and reading the container after it would load its row again.
+    rejected = container.kind == ContainerKind.REJECTED
     outcome = record_original(
         session,
         NewOriginal(
@@ -232,7 +235,7 @@ def _record(
     if encrypted:
         state = ClipState.DECRYPTING if key is not None else ClipState.AWAITING_KEY
     obj = AxisObject(
-        container_id=container.id,
+        container_id=plan.container_id,
         name=plan.name,
         kind=ObjectKind.CLIP,
         meta=dict(plan.meta),
@@ -250,6 +253,6 @@ def _record(
     session.flush()
     if key is not None:
         ensure_job(session, DECRYPT_JOB, item.id, {"key": str(key.id)})
-    if container.kind == ContainerKind.REJECTED:
+    if rejected:
         apply_recording(session, container, plan.device.principal, final=False)
     return Stored(obj.id, received.md5, item.id, created=True)
