@@ -78,11 +78,13 @@ def _latest(objects: list[AxisObject], kind: ObjectKind) -> list[AxisObject]:
 
 def _clips(session: Session, objects: list[AxisObject]) -> list[Clip]:
     clips = []
+    ids = [o.evidence_id for o in objects if o.kind == ObjectKind.CLIP and o.evidence_id]
+    # Locked: the decryption job updates the same item's metadata concurrently.
+    items = queries.locked_items(session, ids)
     for obj in objects:
         if obj.kind != ObjectKind.CLIP or obj.evidence_id is None:
             continue
-        # Locked: the decryption job updates the same item's metadata concurrently.
-        item = queries.locked_item(session, obj.evidence_id)
+        item = items.get(obj.evidence_id)
         if item is None:
             continue
         start = _quiet_time(obj.meta, "StartTime") or item.recorded_start

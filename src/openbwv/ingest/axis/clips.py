@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openbwv.db.session import unit_of_work
+from openbwv.db.session import read_only_unit_of_work, unit_of_work
 from openbwv.evidence.models import EvidenceFlag, EvidenceSource
 from openbwv.evidence.recording_keys import axis_key
 from openbwv.evidence.service import Arrival, NewOriginal, record_original
@@ -82,7 +82,7 @@ def _match_key(plan: Plan, received: Received) -> tuple[bool, AxisObject | None]
     """(encrypted, key). A clip whose bytes are not MKV/MP4 is taken to be encrypted."""
     if not received.size or looks_like_media(received.head) or not clip_extension(plan.name):
         return False, None
-    with unit_of_work() as session:
+    with read_only_unit_of_work() as session:  # no write lock to wait for: it only reads
         keys = queries.objects_of_kind(session, plan.container_id, ObjectKind.KEY)
         for candidate in keys:
             session.expunge(candidate)
@@ -200,6 +200,9 @@ def _record(
 ) -> Stored:
     extension = clip_extension(plan.name)
     info, officer, serial = _axis_metadata(session, plan, container, received, encrypted)
+    # Read before record_original: an arrival hook (incident matching) expires the session,
+    # and reading the container after it would load its row again.
+    rejected = container.kind == ContainerKind.REJECTED
     outcome = record_original(
         session,
         NewOriginal(
@@ -232,7 +235,7 @@ def _record(
     if encrypted:
         state = ClipState.DECRYPTING if key is not None else ClipState.AWAITING_KEY
     obj = AxisObject(
-        container_id=container.id,
+        container_id=plan.container_id,
         name=plan.name,
         kind=ObjectKind.CLIP,
         meta=dict(plan.meta),
@@ -250,6 +253,6 @@ def _record(
     session.flush()
     if key is not None:
         ensure_job(session, DECRYPT_JOB, item.id, {"key": str(key.id)})
-    if container.kind == ContainerKind.REJECTED:
+    if rejected:
         apply_recording(session, container, plan.device.principal, final=False)
     return Stored(obj.id, received.md5, item.id, created=True)

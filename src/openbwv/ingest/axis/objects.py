@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from openbwv.config import get_settings
+from openbwv.db.session import read_only_unit_of_work, unit_of_work
 from openbwv.ingest.axis import errors, queries
 from openbwv.ingest.axis import meta as metadata
 from openbwv.ingest.axis.auth import Device
@@ -147,6 +148,24 @@ def prepare(
                 _lenient_time(plan.meta, "StopTime"),
             )
     return plan
+
+
+def plan_upload(
+    device: Device,
+    container_name: str,
+    name: str,
+    update: metadata.ParsedMeta,
+    kind: ObjectKind,
+) -> Plan:
+    """`prepare` in its own transaction. It writes only when the container is new (an object
+    before its container's PUT), so it reads without the write lock when the container exists:
+    on SQLite a writing transaction queues behind every upload's (profiled: most of this step's
+    time in a burst)."""
+    with read_only_unit_of_work() as session:
+        if queries.find_container(session, device.account, container_name) is not None:
+            return prepare(session, device, container_name, name, update, kind)
+    with unit_of_work() as session:
+        return prepare(session, device, container_name, name, update, kind)
 
 
 def _lenient_time(values: dict[str, str], key: str) -> datetime | None:

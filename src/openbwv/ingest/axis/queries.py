@@ -172,12 +172,16 @@ def item_category(session: Session, evidence_id: uuid.UUID, name: str) -> Eviden
     return session.get(EvidenceCategory, (evidence_id, name))
 
 
-def locked_item(session: Session, evidence_id: uuid.UUID) -> EvidenceItem | None:
-    """An evidence item, row-locked and reloaded: the decryption job and the completion of its
-    recording update the same item's metadata concurrently."""
-    return session.get(
-        EvidenceItem,
-        evidence_id,
-        with_for_update={"key_share": True},
-        populate_existing=True,
+def locked_items(session: Session, evidence_ids: list[uuid.UUID]) -> dict[uuid.UUID, EvidenceItem]:
+    """Evidence items by id, row-locked and reloaded (one query for a recording's clips): the
+    decryption job and the completion of its recording update the same item's metadata
+    concurrently."""
+    if not evidence_ids:
+        return {}
+    rows = session.scalars(
+        select(EvidenceItem)
+        .where(EvidenceItem.id.in_(evidence_ids))
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
     )
+    return {item.id: item for item in rows}
