@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from openbwv.access.principal import Principal
 from openbwv.audit.events import canonical_json, entry_document, record
 from openbwv.audit.merkle import leaf_hash, verify_inclusion
-from openbwv.audit.models import AuditEvent
+from openbwv.audit.models import AuditEvent, AuditLeaf
 from openbwv.audit.queries import inclusion_proofs, latest_checkpoint
 from tests.audit_log.conftest import ScratchLog
 
@@ -144,7 +144,9 @@ def test_the_integrator_folds_a_fast_batch_into_proofs_that_verify(
         checkpoint = latest_checkpoint(session)
         assert checkpoint is not None
         rows = session.execute(
-            select(AuditEvent.leaf_index, AuditEvent.entry).order_by(AuditEvent.id)
+            select(AuditLeaf.leaf_index, AuditEvent.entry)
+            .outerjoin(AuditLeaf, AuditLeaf.event_row == AuditEvent.id)
+            .order_by(AuditEvent.id)
         ).all()
         assert [index for index, _ in rows] == list(range(2100))
         sample = [0, 1, 999, 1000, 2047, 2099]

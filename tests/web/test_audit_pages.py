@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from openbwv.audit.models import AuditCheckpoint, AuditEvent
+from openbwv.audit.models import AuditCheckpoint, AuditEvent, AuditLeaf
 from openbwv.db.session import unit_of_work
 from openbwv.media.synth import make_clip
 from openbwv.web.render import LONDON
@@ -64,9 +64,10 @@ def _integrated(actor: str, action: str, count: int) -> list[int]:
                 or 0
             )
             indexes = session.scalars(
-                select(AuditEvent.leaf_index).where(
-                    AuditEvent.actor_name == actor, AuditEvent.action == action
-                )
+                select(AuditLeaf.leaf_index)
+                .select_from(AuditEvent)
+                .outerjoin(AuditLeaf, AuditLeaf.event_row == AuditEvent.id)
+                .where(AuditEvent.actor_name == actor, AuditEvent.action == action)
             ).all()
         done = [i for i in indexes if i is not None and i < size]
         return sorted(done, reverse=True) if len(done) == count == len(indexes) else None

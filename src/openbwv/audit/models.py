@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text, select
-from sqlalchemy.orm import Mapped, column_property, mapped_column
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openbwv.db.base import Base
 
@@ -69,14 +69,18 @@ class AuditEvent(Base):
     source_ip: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     entry: Mapped[str] = mapped_column(Text)
-    # Read-only, for pages and reports that load whole events (None until integrated); the
-    # queries that walk the tree join `AuditLeaf` themselves.
-    leaf_index: Mapped[int | None] = column_property(
-        select(AuditLeaf.leaf_index)
-        .where(AuditLeaf.event_row == id)
-        .correlate_except(AuditLeaf)
-        .scalar_subquery()
+    # Read-only, for pages and reports that load whole events (loaded with them, one IN query
+    # per page); the queries that walk the tree join `AuditLeaf` themselves.
+    leaf: Mapped[AuditLeaf | None] = relationship(
+        primaryjoin="foreign(AuditLeaf.event_row) == AuditEvent.id",
+        viewonly=True,
+        lazy="selectin",
     )
+
+    @property
+    def leaf_index(self) -> int | None:
+        """Its place in the tree; None until integrated."""
+        return self.leaf.leaf_index if self.leaf is not None else None
 
     __table_args__ = (
         Index("ix_audit_events_evidence", "evidence_id", "id"),

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, or_
 
 from openbwv import geo
 from openbwv.evidence.models import EvidenceItem
@@ -44,41 +43,6 @@ def _box_clause(box: geo.Box, indexed: bool) -> ColumnElement[bool]:
         EvidenceItem.track_max_lon >= box.min_lon,
     )
     return and_(overlap(box), overlaps) if indexed else overlaps
-
-
-def area_plan(session: Session, areas: list[geo.Area]) -> str:
-    """How the database narrows an area search (the exact test of each track runs in Python):
-    SQLite by the box columns; PostgreSQL from the GiST index when the areas' boxes hold few
-    tracks in all (a count on the index that stops at AREA_MAX_SCAN), otherwise not at all,
-    walking each branch newest first as any search does, the tracks tested as they come. The
-    planner cannot tell these apart (it takes a box overlap to match a fixed share of rows) and
-    at 10 M items the wrong plan costs seconds: every track of a borough fetched and sorted
-    when it is searched by its own outline, or a whole borough walked for one street."""
-    if session.get_bind().dialect.name != "postgresql":
-        return "columns"
-    for area in areas:
-        inside = select(EvidenceItem.id).where(or_(*(overlap(box) for box in area.boxes())))
-        held = select(func.count()).select_from(inside.limit(AREA_MAX_SCAN + 1).subquery())
-        if _count_without_bitmaps(session, held) <= AREA_MAX_SCAN:
-            return "index"
-    return "walk"
-
-
-def _count_without_bitmaps(session: Session, count: Select[int]) -> int:
-    """`count` run with PostgreSQL's bitmap scans off for this statement only. A bitmap scan cannot
-    stop at the LIMIT: it collects every match of the box first (332,000 index entries for a
-    borough's box at 10 M items: 250–500 ms), where a plain index scan stops at the 5,001st
-    (about 25 ms). The planner picks the bitmap because it takes any box overlap to match a
-    fixed share of the rows."""
-    previous = session.scalar(text("SELECT current_setting('enable_bitmapscan')"))
-    session.execute(text("SELECT set_config('enable_bitmapscan', 'off', true)"))
-    try:
-        return session.scalar(count) or 0
-    finally:
-        session.execute(
-            text("SELECT set_config('enable_bitmapscan', :previous, true)"),
-            {"previous": previous},
-        )
 
 
 def in_areas(item: EvidenceItem, areas: list[geo.Area]) -> bool:
