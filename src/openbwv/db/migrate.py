@@ -41,12 +41,8 @@ def current_revision(settings: Settings | None = None) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def head_revision(settings: Settings | None = None) -> str | None:
-    return _shipped_head()
-
-
 @cache
-def _shipped_head() -> str | None:
+def head_revision() -> str | None:
     """The newest migration this installation ships (read once: parsing every migration script
     cost ~30 ms, paid by each health check a load balancer makes)."""
     config = Config()
@@ -55,7 +51,7 @@ def _shipped_head() -> str | None:
 
 
 def is_up_to_date(settings: Settings | None = None) -> bool:
-    return current_revision(settings) == head_revision(settings)
+    return current_revision(settings) == head_revision()
 
 
 def schema_missing(settings: Settings | None = None) -> str | None:
@@ -69,7 +65,7 @@ def schema_missing(settings: Settings | None = None) -> str | None:
     current = current_revision(settings)
     if current is None:
         return "not initialised"
-    return None if current == head_revision(settings) else "behind"
+    return None if current == head_revision() else "behind"
 
 
 def remove_if_empty(settings: Settings | None = None) -> None:
