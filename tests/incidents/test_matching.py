@@ -1,17 +1,23 @@
 """Matching recordings to CAD attendances against the real database: a recording spanning two
 incidents, an officer on two incidents at once (GPS decides; without it, ambiguous), camera clock
-skew (inside the buffer, outside it), late uploads matched on arrival, and corrected CAD rows
-re-matching. Figures are worked out by hand in each test's comments."""
+skew (inside the buffer, outside it), late uploads matched by their arrival window's job, and
+corrected CAD rows re-matching. Figures are worked out by hand in each test's comments."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
+
+from sqlalchemy import select
 
 from openbwv.access.principal import SYSTEM
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.service import Arrival, NewOriginal, record_original
-from openbwv.incidents import tasks
+from openbwv.incidents import service, tasks
 from openbwv.incidents.models import LinkState
+from openbwv.jobs.models import Job
+from openbwv.jobs.tasks import run_job
+from openbwv.timeutil import utcnow
 from tests.incidents.helpers import (
     FAR,
     HERE,
@@ -141,6 +147,18 @@ def test_a_late_upload_is_matched_on_arrival(stack: Stack) -> None:
             Arrival(SYSTEM, "test", "late upload"),
         )
         arrived = outcome.item.id
+    # Not in the arriving clip's transaction (it would hold SQLite's one write lock longer):
+    # one job per few seconds of arrivals, after that window closes.
+    assert link(arrived) is None
+    with unit_of_work() as session:
+        job = session.scalars(
+            select(Job).where(Job.kind == service.MATCH_ARRIVALS).order_by(Job.enqueued_at.desc())
+        ).first()
+        assert job is not None and job.not_before is not None
+        wait = (job.not_before.replace(tzinfo=UTC) - utcnow()).total_seconds()
+        assert 0 < wait <= service.ARRIVAL_WINDOW_S + service.SETTLE.total_seconds()
+    assert run_job(str(job.id)) == "done"
+    assert run_job(str(job.id)) == "skipped"  # a duplicate message changes nothing
     assert link(arrived) == (incident, 1.0, LinkState.LINKED)
     assert figures(incident, officer) == {
         "recorded": True,

@@ -1,7 +1,7 @@
 """The incidents domain's contribution: its API and pages, the `bwv cad` commands, the matcher's
-arrival hook (a late upload is matched as it arrives), its maintenance hook (recordings whose
-times came with processing), and what it gives the roll-out evaluation (activation coverage)
-and complaints (an incident's footage)."""
+arrival hook and job (a late upload is matched within seconds of arriving), its maintenance hook
+(recordings whose times came with processing), and what it gives the roll-out evaluation
+(activation coverage) and complaints (an incident's footage)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ TABLES = models.__all__  # the install imports the models, so migrations see the
 def install(platform: Platform) -> None:
     platform.add_routers(api.router, compliance_api.router, views.router, compliance_views.router)
     platform.add_command_group("cad", cli.cad_app)
+    platform.add_jobs(*tasks.KINDS)
     platform.add_maintenance(tasks.match_unseen)
     on_arrival(service.match_on_arrival)
     # The roll-out evaluation measures activation coverage, and a complaint naming an incident

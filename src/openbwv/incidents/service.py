@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, update
@@ -35,6 +35,7 @@ from openbwv.incidents.models import (
     UnmatchedRecording,
 )
 from openbwv.incidents.settings import get_cad_settings
+from openbwv.jobs.service import ensure_job
 from openbwv.timeutil import utcnow
 
 
@@ -344,10 +345,38 @@ def _write_figures(
     session.expire_all()
 
 
+MATCH_ARRIVALS = "incident_match"  # the job matching the recordings of a window of arrivals
+ARRIVAL_WINDOW_S = 5  # arrivals within one window share a job
+SETTLE = timedelta(seconds=5)  # its job waits this past the window for late commits
+
+
 def match_on_arrival(session: Session, item: ItemFacts) -> None:
-    """The evidence arrival hook: a late upload is matched as it arrives (in its transaction)."""
-    if item.officer_user_id is not None and item.recorded_start is not None:
-        relink(session, evidence_ids=[item.id])
+    """The evidence arrival hook: a late upload is matched soon after it arrives, by one job for
+    every few seconds of arrivals (`match_arrivals`). Not in the arriving clip's transaction:
+    on SQLite that transaction holds the one write lock, and a shift's cameras docking at once
+    queue behind it; a window's arrivals are matched in one join instead of one each
+    (`tasks.match_arrivals` → `match_unseen_since`)."""
+    if item.officer_user_id is None or item.recorded_start is None:
+        return
+    stamp = int(utcnow().timestamp()) // ARRIVAL_WINDOW_S * ARRIVAL_WINDOW_S
+    start = datetime.fromtimestamp(stamp, UTC)
+    ensure_job(
+        session,
+        MATCH_ARRIVALS,
+        params={"since": start.isoformat()},
+        not_before=start + timedelta(seconds=ARRIVAL_WINDOW_S) + SETTLE,
+    )
+
+
+def match_unseen_since(session: Session, since: datetime, limit: int = 2000) -> int:
+    """Match the dated recordings that arrived since `since` and were never matched (at most
+    `limit`); how many. Idempotent: a matched recording is linked or queued, so it is not
+    matched again. An arrival that committed after its window's job ran is matched by the next
+    window's job or by the matcher's sweep (`tasks.match_unseen`)."""
+    unseen = queries.unseen_recordings(session, since, limit)
+    if unseen:
+        relink(session, evidence_ids=unseen)
+    return len(unseen)
 
 
 # --- people deciding -------------------------------------------------------------------------

@@ -49,8 +49,12 @@ def ensure_job(
     kind: str,
     evidence_id: uuid.UUID | None = None,
     params: dict[str, Any] | None = None,
+    *,
+    not_before: datetime | None = None,
 ) -> Job:
-    """The job for (kind, evidence, params), created if new and enqueued after commit."""
+    """The job for (kind, evidence, params), created if new and enqueued after commit; one with
+    `not_before` runs no earlier (a local worker's claim skips it until then, a Celery message
+    is sent with that countdown)."""
     params = params or {}
     key = dedupe_key(kind, evidence_id, params)
     existing = session.scalar(select(Job).where(Job.dedupe_key == key))
@@ -63,6 +67,7 @@ def ensure_job(
         dedupe_key=key,
         queue=registry.queue_for(kind),
         enqueued_at=utcnow(),
+        not_before=not_before,
     )
     session.add(job)
     session.flush()
@@ -70,8 +75,14 @@ def ensure_job(
     if get_settings().database_queue:
         _wake_after_commit(session)
     else:
-        after_commit(session, lambda: send(job_id, queue))
+        after_commit(session, lambda: send(job_id, queue, _countdown(not_before)))
     return job
+
+
+def _countdown(not_before: datetime | None) -> float | None:
+    if not_before is None:
+        return None
+    return max(0.0, (not_before - utcnow()).total_seconds())
 
 
 def _wake_after_commit(session: Session) -> None:
