@@ -23,6 +23,7 @@ from openbwv.cases.queries import case_by_id, case_ids_by_cad
 from openbwv.config import Settings, get_settings
 from openbwv.evidence.queries import visible_items_by_id
 from openbwv.evidence.search import queries as search
+from openbwv.evidence.search.criteria import queries as search_criteria
 from openbwv.evidence.search.schemas import SearchForm
 from openbwv.incidents.queries import incident_footage
 from openbwv.retention.queries import find_hold
@@ -268,7 +269,7 @@ def find_footage(
         area=form.area or radius,
         text=form.words,
     )
-    criteria, found_errors = search.validate(session, principal, typed)
+    criteria, found_errors = search_criteria.validate(session, principal, typed)
     errors |= {("radius" if k == "area" and radius else k): v for k, v in found_errors.items()}
     passes: list[tuple[uuid.UUID | None, list[uuid.UUID] | None]] = [(None, None)]
     if form.cad:

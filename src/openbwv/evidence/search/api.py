@@ -16,6 +16,7 @@ from openbwv.db.session import read_only_unit_of_work
 from openbwv.evidence.api import evidence_out, item_urls, record_search
 from openbwv.evidence.recordings.queries import visible_clips
 from openbwv.evidence.search import queries
+from openbwv.evidence.search.criteria import queries as criteria_queries
 from openbwv.evidence.search.matchers import hits_for
 from openbwv.evidence.search.schemas import (
     PlaceBorough,
@@ -78,7 +79,7 @@ def search(
         }
     )
     with read_only_unit_of_work() as session:  # recorded before answering: `record_search`
-        criteria, errors = queries.validate(session, principal, form)
+        criteria, errors = criteria_queries.validate(session, principal, form)
         if errors:
             detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
             raise Problem(422, "Invalid search", detail, errors=errors)
@@ -109,7 +110,7 @@ def search(
 @router.get("/places", response_model=list[PlaceOut], summary="The places an area search takes")
 def list_places(principal: Authed) -> list[PlaceOut]:
     with read_only_unit_of_work() as session:
-        found = queries.place_list(session)
+        found = criteria_queries.place_list(session)
     return [
         PlaceOut(
             name=p.name,

@@ -1,4 +1,5 @@
-"""Searching evidence: the query a validated search becomes, and saved searches.
+"""Searching evidence: the query validated criteria become (`criteria.queries` validates the
+form), and saved searches.
 
 Every query starts from the access policy's `visible_clause`, so results and counts only ever
 include what the person may view. Times are entered in London time and compared in UTC.
@@ -32,22 +33,20 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
 from openbwv import geo
-from openbwv.access.models import EvidenceGrant, Grant, User
+from openbwv.access.models import EvidenceGrant, Grant
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import visible_clause
 from openbwv.access.principal import Principal
-from openbwv.cases.queries import evidence_in_case, find_by_reference
+from openbwv.cases.queries import evidence_in_case
 from openbwv.categories.queries import restricted_names
 from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.evidence.queries import decode_cursor, encode_cursor, reach_branches
 from openbwv.evidence.recordings.queries import Batch, Scan, by_key, newest, paginate
-from openbwv.evidence.search import places
 from openbwv.evidence.search.areas import AREA_MAX_SCAN, area_clause, in_areas, overlap
 from openbwv.evidence.search.matchers import text_matchers
 from openbwv.evidence.search.models import SavedSearch
-from openbwv.evidence.search.schemas import Criteria, Results, SearchForm, london_to_utc
-from openbwv.organisation import queries as organisation
+from openbwv.evidence.search.schemas import Criteria, Results
 from openbwv.timeutil import utcnow
 
 UNCATEGORISED = "none"
@@ -56,95 +55,6 @@ PAGE_SIZE = 24  # a 4 × 6 grid of thumbnails
 # number helps nobody (the page says "more than 200 items"; the pages themselves go on).
 COUNT_CAP = 200
 AREA_BATCH = 200
-MAX_TEXT = 200
-
-
-def _officer_ids(session: Session, reference: str) -> list[uuid.UUID]:
-    """People a typed officer reference may name: username, warrant or shoulder number."""
-    matches = or_(
-        func.lower(User.username) == reference.lower(),
-        User.warrant_number == reference,
-        User.shoulder_number == reference,
-    )
-    return list(session.scalars(select(User.id).where(matches).limit(20)))
-
-
-def validate(
-    session: Session, principal: Principal, form: SearchForm
-) -> tuple[Criteria, dict[str, str]]:
-    """The criteria, and errors by field name (British English, said plainly)."""
-    errors: dict[str, str] = {}
-    crit = Criteria()
-    if form.text:
-        if len(form.text) > MAX_TEXT:
-            errors["text"] = f"Search text is at most {MAX_TEXT} characters"
-        crit.text = form.text[:MAX_TEXT]
-    if form.officer:
-        crit.officer = form.officer[:64]
-        crit.officer_ids = _officer_ids(session, crit.officer)
-    crit.camera = form.camera[:64] or None
-    crit.borough = form.borough[:9] or None
-    for name in ("start", "end"):
-        raw = getattr(form, name)
-        if raw:
-            try:
-                setattr(crit, name, london_to_utc(raw))
-            except ValueError:
-                errors[name] = "Enter a date and time such as 24/11/2026 14:30"
-    if crit.start and crit.end and crit.end <= crit.start:
-        errors["end"] = "The end must be after the start"
-    crit.category = form.category[:64] or None
-    crit.tag = form.tag.lower()[:40] or None
-    crit.has_notes = bool(form.has_notes)
-    crit.has_markers = bool(form.has_markers)
-    if form.case:
-        case = find_by_reference(session, principal, form.case)
-        if case is None:
-            errors["case"] = f"No case you can see has the crime reference {form.case[:32]}"
-        crit.case_id = case.id if case else None
-    _validate_where(session, form, crit, errors)
-    return crit, errors
-
-
-def place_list(session: Session) -> list[places.Place]:
-    """What an area search can name (see `places`): boroughs, BCUs, inner and outer London and
-    the force's stations."""
-    boroughs = [
-        places.BoroughRef(b.gss_code, b.name, b.inner_london, b.bcu)
-        for b in organisation.boroughs(session)
-    ]
-    return places.place_list(boroughs, organisation.station_boroughs(session))
-
-
-def _validate_where(
-    session: Session, form: SearchForm, crit: Criteria, errors: dict[str, str]
-) -> None:
-    """The drawn area, the borough and the place, each becoming an area the track must enter."""
-    if form.area:
-        try:
-            crit.areas.append(geo.Area("drawn area", (tuple(geo.parse_area(form.area)),)))
-        except geo.AreaError as exc:
-            errors["area"] = str(exc).capitalize()
-    if not (form.area_borough or form.place):
-        return
-    known = place_list(session)
-    if form.area_borough:
-        found = organisation.find_borough(session, form.area_borough[:64])  # a GSS code
-        by_name = found.name if found else form.area_borough[:64]
-        place = places.find((p for p in known if p.kind == "borough"), by_name)
-        if place is None:
-            errors["area_borough"] = f"There is no borough called {form.area_borough[:64]!r}"
-        else:
-            crit.areas.append(places.area_of(place))
-    if form.place:
-        place = places.find(known, form.place[:120])
-        if place is None:
-            errors["place"] = (
-                f"{form.place[:64]!r} is not in the place list: choose a borough, BCU, "
-                "inner or outer London, or a station"
-            )
-        else:
-            crit.areas.append(places.area_of(place))
 
 
 def _like(text: str) -> tuple[str, str | None]:

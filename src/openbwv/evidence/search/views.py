@@ -22,6 +22,7 @@ from openbwv.evidence import service as evidence_service
 from openbwv.evidence.errors import BadCursor
 from openbwv.evidence.models import DerivativeKind
 from openbwv.evidence.search import queries, service
+from openbwv.evidence.search.criteria import queries as criteria_queries
 from openbwv.evidence.search.errors import SavedSearchError
 from openbwv.evidence.search.matchers import hits_for
 from openbwv.evidence.search.schemas import Results, SearchForm
@@ -50,7 +51,7 @@ def _form_context(request: Request, session: Session, principal: Principal) -> d
         "saved": queries.saved_for(session, principal.user_id) if principal.user_id else [],
         "map": area_map(),
         "tiles": tile_layer(request),
-        "places": queries.place_list(session),
+        "places": criteria_queries.place_list(session),
     }
 
 
@@ -65,7 +66,7 @@ def search_page(
     form = SearchForm.from_params(request.query_params)
     results: Results | None = None
     with unit_of_work() as session:
-        criteria, errors = queries.validate(session, principal, form)
+        criteria, errors = criteria_queries.validate(session, principal, form)
         if not errors:
             try:
                 results = queries.run(session, principal, criteria, cursor=cursor)

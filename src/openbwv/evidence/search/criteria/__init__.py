@@ -1,0 +1,1 @@
+"""Search criteria from a typed form."""
