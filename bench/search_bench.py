@@ -83,9 +83,10 @@ def db_time(session: Any, statement: Any) -> float:
 
 def search_floor(session: Any, principal: Any, form: dict[str, str]) -> float:
     from openbwv.evidence.search import queries as search
+    from openbwv.evidence.search.criteria import queries as criteria
     from openbwv.evidence.search.schemas import SearchForm
 
-    crit, errors = search.validate(session, principal, SearchForm.from_params(form))
+    crit, errors = criteria.validate(session, principal, SearchForm.from_params(form))
     assert not errors, errors
     queries = search.plan(session, principal, crit)
     # As the page: one newest-first walk gives the first page and the capped count (an area

@@ -27,6 +27,7 @@ TEAMS_PER_BOROUGH = 10
 OFFICERS_PER_TEAM = 20
 CHUNK = 20_000
 TRACKED = 0.8  # items with a GPS track (the rest: no fix, or a camera without GPS)
+SPLIT = 0.2  # items that carry on the previous item's recording (a camera splits long ones)
 SPOTS_PER_BOROUGH = 400
 YEAR_START = datetime(2025, 11, 24, tzinfo=UTC)
 CATEGORY_WEIGHTS = {
@@ -360,7 +361,7 @@ ITEM_COLUMNS = (
     "id, created_at, updated_at, sha256, size_bytes, media_type, original_filename, source,"
     " camera_serial, officer, officer_user_id, borough, team_id, recorded_start, recorded_end,"
     " occurred_at, gps_track, status, flags, extra_metadata, duration_seconds, title,"
-    " ingested_at, track_min_lat, track_max_lat, track_min_lon, track_max_lon"
+    " ingested_at, track_min_lat, track_max_lat, track_min_lon, track_max_lon, recording_key"
 )
 CATEGORY_COLUMNS = "evidence_id, category, assigned_at"
 NOTE_COLUMNS = "id, evidence_id, author_name, text, created_at"
@@ -368,6 +369,7 @@ MARKER_COLUMNS = "id, evidence_id, source, offset_seconds, label, tags, details,
 COLUMNS = (ITEM_COLUMNS, CATEGORY_COLUMNS, NOTE_COLUMNS, MARKER_COLUMNS)  # as _tables()
 Row = tuple[str | None, ...]
 EPOCH = YEAR_START.timestamp()
+YEAR = 365 * 24 * 3600
 
 
 def _uuid(rng: random.Random) -> str:
@@ -401,11 +403,17 @@ def make_chunk(force: Force, offset: int, size: int, rng: random.Random) -> tupl
     notes: list[Row] = []
     markers: list[Row] = []
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+    recording: tuple[tuple[str, ...], int, str] | None = None  # (officer, its end, its key)
     for number in range(offset, offset + size):
         item_id = _uuid(rng)
-        camera, username, officer_id, borough, team = rng.choice(people)
-        second = rng.randrange(365 * 24 * 3600)
         duration = rng.randrange(20, 900)
+        if recording is not None and rng.random() < SPLIT and recording[1] + duration < YEAR:
+            person, second, key = recording  # the next clip of the same recording
+        else:
+            person, second = rng.choice(people), rng.randrange(YEAR - duration)
+            key = f"axis:{rng.getrandbits(160):040x}"
+        recording = (person, second + duration, key)
+        camera, username, officer_id, borough, team = person
         arrived = _when(second + rng.randrange(3600, 12 * 3600))
         track, box = _track(force.spots.get(borough, []), second, duration, rng)
         title = rng.choice(TITLES) if rng.random() < 0.1 else None
@@ -415,7 +423,7 @@ def make_chunk(force: Force, offset: int, size: int, rng: random.Random) -> tupl
                 *(item_id, now, now, hashlib.sha256(number.to_bytes(8, "big")).hexdigest()),
                 *(str(duration * 150_000), "video/mp4", f"{camera}_{second:08d}.mp4", "axis"),
                 *(camera, username, officer_id, borough, team, start, end, start, track),
-                *("ready", "[]", "{}", str(duration), title, arrived, *box),
+                *("ready", "[]", "{}", str(duration), title, arrived, *box, key),
             )
         )
         if rng.random() < 0.7:
