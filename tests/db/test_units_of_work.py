@@ -13,7 +13,12 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from openbwv.api.session import Db, ReadDb
-from openbwv.db.session import get_engine, read_only_unit_of_work, unit_of_work
+from openbwv.db.session import (
+    get_engine,
+    postgresql_connect_args,
+    read_only_unit_of_work,
+    unit_of_work,
+)
 from openbwv.jobs.models import Job
 from tests.support.stack import Stack
 
@@ -85,3 +90,20 @@ def test_the_request_unit_commits_before_the_response_and_rolls_back_on_error(
         assert client.post(f"/jobs/{dropped}", params={"fail": True}).status_code == 500
         assert client.get("/now").status_code == 200
     assert _job_count(dropped) == 0
+
+
+def test_postgresql_connections_compile_no_jit_unless_the_url_asks() -> None:
+    assert postgresql_connect_args("postgresql+psycopg://bwv@db/openbwv") == {
+        "options": "-c jit=off"
+    }
+    other = "postgresql+psycopg://bwv@db/openbwv?options=-c%20statement_timeout%3D5000"
+    assert postgresql_connect_args(other) == {"options": "-c statement_timeout=5000 -c jit=off"}
+    chosen = "postgresql+psycopg://bwv@db/openbwv?options=-c%20jit%3Don"
+    assert postgresql_connect_args(chosen) == {}
+
+
+def test_the_platform_database_runs_without_jit(stack: Stack) -> None:
+    if not stack.scaled:
+        return  # SQLite compiles no queries
+    with unit_of_work() as session:
+        assert session.execute(text("SHOW jit")).scalar() == "off"
