@@ -313,9 +313,11 @@ def footage_recordings(
         categorised.update(item.id for phase, item in rows if phase == 1)
         return Batch([item for _, item in rows], following, following is None)
 
-    def members(keys: set[str]) -> dict[str, list[EvidenceItem]]:
+    def members(keys: set[str], at_hand: set[uuid.UUID]) -> dict[str, list[EvidenceItem]]:
         query = select(EvidenceItem, _categorised()).where(
-            _whose(principal, team), EvidenceItem.recording_key.in_(keys)
+            _whose(principal, team),
+            EvidenceItem.recording_key.in_(keys),
+            EvidenceItem.id.not_in(at_hand),
         )
         found = session.execute(query).all()
         categorised.update(item.id for item, is_categorised in found if is_categorised)

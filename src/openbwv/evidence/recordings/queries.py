@@ -46,7 +46,8 @@ class Batch:
 
 
 Scan = Callable[[Any, int], Batch]
-Members = Callable[[set[str]], dict[str, list[EvidenceItem]]]
+# The clips of these recordings the list shows, but for those already at hand (ids).
+Members = Callable[[set[str], set[uuid.UUID]], dict[str, list[EvidenceItem]]]
 HeadOf = Callable[[list[EvidenceItem]], EvidenceItem]
 
 
@@ -70,7 +71,10 @@ def paginate(
     while True:
         batch = scan(after, limit + 1)
         keys = {row.recording_key for row in batch.rows if row.recording_key} - seen
-        found = members({key for key in keys if isinstance(key, str)}) if keys else {}
+        at_hand = [row for row in batch.rows if row.recording_key in keys]
+        found = members({str(k) for k in keys}, {row.id for row in at_hand}) if keys else {}
+        for row in at_hand:  # the scan's own rows passed the same tests: not read twice
+            found.setdefault(str(row.recording_key), []).append(row)
         for row in batch.rows:
             mark = row.recording_key or row.id
             if mark in seen:

@@ -10,7 +10,7 @@ every page costs the same at any depth.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -42,7 +42,7 @@ from openbwv.categories.queries import restricted_names
 from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
 from openbwv.evidence.queries import decode_cursor, encode_cursor, reach_branches
-from openbwv.evidence.recordings.queries import Batch, Scan, by_key, newest, paginate
+from openbwv.evidence.recordings.queries import Batch, Members, Scan, by_key, newest, paginate
 from openbwv.evidence.search.areas import AREA_MAX_SCAN, area_clause, in_areas, overlap
 from openbwv.evidence.search.matchers import text_matchers
 from openbwv.evidence.search.models import SavedSearch
@@ -390,14 +390,16 @@ def _scanner(
 
 def _members(
     session: Session, principal: Principal, crit: Criteria
-) -> Callable[[set[str]], dict[str, list[EvidenceItem]]]:
-    """The clips of these recordings the search shows: those the person may view that match."""
+) -> Members:
+    """The clips of these recordings the search shows: those the person may view that match
+    (but for those at hand)."""
 
-    def members(keys: set[str]) -> dict[str, list[EvidenceItem]]:
+    def members(keys: set[str], at_hand: set[uuid.UUID]) -> dict[str, list[EvidenceItem]]:
         query = select(EvidenceItem).where(
             visible_clause(principal, roles.VIEW),
             *filters(crit, dialect_of(session), principal),
             EvidenceItem.recording_key.in_(keys),
+            EvidenceItem.id.not_in(at_hand),
         )
         found = list(session.scalars(query))
         if crit.areas:
