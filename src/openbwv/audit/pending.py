@@ -46,6 +46,7 @@ COLUMNS = (
     "entry",
 )
 Row = tuple[Any, ...]
+FEW = 20  # up to this many rows in one statement; more by COPY (cheaper per row)
 # Per dialect instance (an engine's serialisers are its own); gone with the engine.
 _writers: WeakKeyDictionary[Dialect, Callable[[Connection, list[Row]], None]] = WeakKeyDictionary()
 
@@ -100,6 +101,9 @@ def _writer_for(dialect: Dialect) -> Callable[[Connection, list[Row]], None]:
             driver: Any = connection.connection.driver_connection  # psycopg, in this transaction
             converted = list(map(convert, rows))
             with driver.cursor() as cursor:
+                if len(converted) <= FEW:
+                    cursor.execute(_few_rows(len(converted)), [v for r in converted for v in r])
+                    return
                 with cursor.copy(events) as stream:
                     for row in converted:
                         stream.write_row(row)
@@ -120,6 +124,19 @@ def _writer_for(dialect: Dialect) -> Callable[[Connection, list[Row]], None]:
         connection.exec_driver_sql(insert_queue, [row[:1] for row in converted])
 
     return insert
+
+
+def _few_rows(count: int) -> str:
+    """Both inserts as one statement of `count` rows (a data-modifying WITH): one round trip,
+    where two COPYs take four. The queue takes the events in the order of their ids, which
+    VALUES assigns in the rows' order."""
+    row = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+    return (
+        f"WITH events AS (INSERT INTO {AuditEvent.__tablename__} ({', '.join(COLUMNS)})"  # noqa: S608
+        f" VALUES {', '.join([row] * count)} RETURNING id, event_id)"
+        f" INSERT INTO {AuditPending.__tablename__} (event_id)"
+        " SELECT event_id FROM events ORDER BY id"
+    )
 
 
 def _processors(dialect: Dialect, types: Sequence[Any]) -> list[Callable[[Any], Any] | None]:
