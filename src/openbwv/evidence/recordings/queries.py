@@ -62,14 +62,20 @@ def newest(clips: list[EvidenceItem]) -> EvidenceItem:
 
 
 def paginate(
-    scan: Scan, start: Any, members: Members, head_of: HeadOf, limit: int
+    scan: Scan,
+    start: Any,
+    members: Members,
+    head_of: HeadOf,
+    limit: int,
+    batch_size: int | None = None,
 ) -> tuple[list[Recording], bool]:
-    """Up to `limit` recordings from `start` on, and whether there are more."""
+    """Up to `limit` recordings from `start` on, and whether there are more. The scan is asked
+    for `batch_size` rows at a time (`limit + 1` unless the caller knows a cheaper size)."""
     groups: list[Recording] = []
     seen: set[str | uuid.UUID] = set()
     after = start
     while True:
-        batch = scan(after, limit + 1)
+        batch = scan(after, batch_size or limit + 1)
         keys = {row.recording_key for row in batch.rows if row.recording_key} - seen
         at_hand = [row for row in batch.rows if row.recording_key in keys]
         found = members({str(k) for k in keys}, {row.id for row in at_hand}) if keys else {}

@@ -30,7 +30,7 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, defer
 
 from openbwv import geo
 from openbwv.access.models import EvidenceGrant, Grant
@@ -54,6 +54,9 @@ PAGE_SIZE = 24  # a 4 × 6 grid of thumbnails
 # Counting stops here: a count costs a look at every match, and beyond a few pages the exact
 # number helps nobody (the page says "more than 200 items"; the pages themselves go on).
 COUNT_CAP = 200
+# Items without their GPS tracks, for a page that shows none (parsing them cost a third of
+# loading a page's items); an area search, which tests each track, loads them.
+WITHOUT_TRACK = defer(EvidenceItem.gps_track)
 AREA_BATCH = 200
 
 
@@ -285,28 +288,35 @@ def keys_query(
 
 
 def fetch(
-    session: Session, queries: list[Select[EvidenceItem]], cursor: str | None, limit: int
+    session: Session,
+    queries: list[Select[EvidenceItem]],
+    cursor: str | None,
+    limit: int,
+    with_track: bool = False,
 ) -> list[EvidenceItem]:
     """The newest `limit` items after the cursor across all branches: their keys in one
-    round trip, then the items themselves."""
+    round trip, then the items themselves (their GPS tracks only `with_track`)."""
     if len(queries) == 1:
-        return list(session.scalars(page_query(queries[0], cursor, limit)))
+        query = page_query(queries[0], cursor, limit)
+        return list(session.scalars(query if with_track else query.options(WITHOUT_TRACK)))
     keys = session.execute(keys_query(queries, cursor, limit)).all()
-    return _load(session, keys, limit)
+    return _load(session, keys, limit, with_track)
 
 
 def _load(
     session: Session,
     keys: Sequence[Row[uuid.UUID, datetime] | tuple[uuid.UUID, datetime]],
     limit: int,
+    with_track: bool = False,
 ) -> list[EvidenceItem]:
     """The newest `limit` of the (id, occurred_at) keys, as items, newest first."""
     newest = sorted(keys, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
     ids = [row[0] for row in newest]
     if not ids:
         return []
+    query = select(EvidenceItem).where(EvidenceItem.id.in_(ids))
     loaded = {
-        i.id: i for i in session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(ids)))
+        i.id: i for i in session.scalars(query if with_track else query.options(WITHOUT_TRACK))
     }
     return [loaded[i] for i in ids if i in loaded]
 
@@ -356,6 +366,7 @@ def _scanner(
     queries: list[Select[EvidenceItem]],
     areas: list[geo.Area],
     walk: _Walk | None = None,
+    tracks: bool = True,
 ) -> tuple[Scan, _AreaScan]:
     """The search's items after a cursor, newest first (for an area: those whose track passes
     through it, looking at no more than AREA_MAX_SCAN candidates per page)."""
@@ -365,16 +376,17 @@ def _scanner(
         if not areas:
             known = walk.after(after, size) if walk else None
             if known is None:
-                rows = fetch(session, queries, after, size)
+                rows = fetch(session, queries, after, size, tracks)
             else:
-                rows = _load(session, [(item_id, occurred) for occurred, item_id in known], size)
+                keys = [(item_id, occurred) for occurred, item_id in known]
+                rows = _load(session, keys, size, tracks)
             return Batch(rows, encode_cursor(rows[-1]) if rows else None, len(rows) < size)
         kept: list[EvidenceItem] = []
         while len(kept) < size:
             if state.scanned >= AREA_MAX_SCAN:
                 state.stopped = True
                 break
-            batch = fetch(session, queries, after, AREA_BATCH)
+            batch = fetch(session, queries, after, AREA_BATCH, with_track=True)
             for item in batch:
                 state.scanned += 1
                 state.last = item
@@ -388,9 +400,7 @@ def _scanner(
     return scan, state
 
 
-def _members(
-    session: Session, principal: Principal, crit: Criteria
-) -> Members:
+def _members(session: Session, principal: Principal, crit: Criteria, tracks: bool) -> Members:
     """The clips of these recordings the search shows: those the person may view that match
     (but for those at hand)."""
 
@@ -401,7 +411,7 @@ def _members(
             EvidenceItem.recording_key.in_(keys),
             EvidenceItem.id.not_in(at_hand),
         )
-        found = list(session.scalars(query))
+        found = list(session.scalars(query if tracks else query.options(WITHOUT_TRACK)))
         if crit.areas:
             found = [item for item in found if in_areas(item, crit.areas)]
         return by_key(found)
@@ -417,16 +427,23 @@ def run(
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
     with_count: bool = True,
+    with_tracks: bool = True,
 ) -> Results:
     """One page of results, `limit` recordings (a recording's matching clips together, see
     `evidence.recordings.queries`); raises BadCursor for a cursor that is not ours. The count
-    is of items (clips), capped."""
+    is of items (clips), capped. Without `with_tracks` the items' GPS tracks are not loaded
+    (an area search loads them all the same, to test them)."""
     if cursor:
         decode_cursor(cursor)
     queries = plan(session, principal, crit)
     walk = _walk(session, queries) if with_count and not crit.areas else None
-    scan, area = _scanner(session, queries, crit.areas, walk)
-    found, more = paginate(scan, cursor, _members(session, principal, crit), newest, limit)
+    tracks = with_tracks or bool(crit.areas)
+    scan, area = _scanner(session, queries, crit.areas, walk, tracks)
+    # From the walk's keys, one batch of twice the page: a page of recordings of several clips
+    # each is then one load and one look-up of their other clips, not two or three of each.
+    size = 2 * limit + 1 if walk else None
+    members = _members(session, principal, crit, tracks)
+    found, more = paginate(scan, cursor, members, newest, limit, size)
     count = len(walk.keys) if walk else None
     next_cursor = encode_cursor(found[-1].head) if more else None
     if not more and area.stopped and area.last is not None:

@@ -21,6 +21,7 @@ from openbwv.evidence import queries as evidence
 from openbwv.evidence import service as evidence_service
 from openbwv.evidence.errors import BadCursor
 from openbwv.evidence.models import DerivativeKind
+from openbwv.evidence.presenters import CategoryView
 from openbwv.evidence.search import queries, service
 from openbwv.evidence.search.criteria import queries as criteria_queries
 from openbwv.evidence.search.errors import SavedSearchError
@@ -44,10 +45,16 @@ def _add_to_case(session: Session, principal: Principal, case_id: str | None) ->
     return find_visible(session, principal, case_id)
 
 
-def _form_context(request: Request, session: Session, principal: Principal) -> dict[str, Any]:
+def _form_context(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    catalogue: dict[str, CategoryView] | None = None,
+) -> dict[str, Any]:
+    catalogue = catalogue if catalogue is not None else evidence.category_catalogue(session)
     return {
         "boroughs": sorted(evidence.borough_names(session).items(), key=lambda pair: pair[1]),
-        "catalogue": list(evidence.category_catalogue(session).values()),
+        "catalogue": list(catalogue.values()),
         "saved": queries.saved_for(session, principal.user_id) if principal.user_id else [],
         "map": area_map(),
         "tiles": tile_layer(request),
@@ -69,10 +76,14 @@ def search_page(
         criteria, errors = criteria_queries.validate(session, principal, form)
         if not errors:
             try:
-                results = queries.run(session, principal, criteria, cursor=cursor)
+                # The page draws no tracks: not loaded (the evidence page draws its map).
+                results = queries.run(
+                    session, principal, criteria, cursor=cursor, with_tracks=False
+                )
             except BadCursor:
                 errors["cursor"] = "That page link is not valid any more: search again"
-        rows = evidence.cards(session, results.items) if results else []
+        catalogue = evidence.category_catalogue(session)
+        rows = evidence.cards(session, results.items, catalogue) if results else []
         groups = presenters.group_cards(results.recordings, rows) if results else []
         details = {
             "page": "search",
@@ -88,7 +99,7 @@ def search_page(
             session, principal, pictured, client.ip, "search"
         )
         hits = hits_for(session, principal, [r.id for r in rows], criteria.text) if rows else {}
-        context = _form_context(request, session, principal)
+        context = _form_context(request, session, principal, catalogue)
         case = _add_to_case(session, principal, add_to)
         context.update(
             title="Search",
