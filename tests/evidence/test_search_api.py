@@ -19,6 +19,7 @@ from tests.web.evidence_world import AWAY, audit_actions, make_item, person, wal
 TRAFALGAR = (51.5080, -0.1281)  # Westminster
 CAMDEN_TOWN = (51.5390, -0.1426)  # Camden
 CROYDON = (51.3720, -0.1000)  # Croydon (outer London, South BCU)
+KENSINGTON = (51.4990, -0.1990)  # Kensington and Chelsea, inside Westminster's bounding box
 AROUND_TRAFALGAR = "-0.1300,51.5040; -0.1260,51.5040; -0.1260,51.5090; -0.1300,51.5090"
 BOW_TIE = "-0.13,51.50; -0.12,51.51; -0.12,51.50; -0.13,51.51"
 
@@ -150,3 +151,53 @@ def test_bad_areas_are_refused_with_problem_details(
     problem = response.json()
     assert problem["title"] == "Invalid search"
     assert message.lower() in problem["errors"][field].lower()
+
+
+def _page_through(client: httpx.Client, camera: str) -> tuple[list[str], int]:
+    """Every clip an area search lists, page by page of two recordings, and how many pages
+    stopped at the scan limit."""
+    found: list[str] = []
+    stopped, cursor = 0, ""
+    for _ in range(40):
+        params = {"camera": camera, "area_borough": "Westminster", "limit": "2", "cursor": cursor}
+        page = client.get("/api/v1/search", params=params).json()
+        found += [item["id"] for item in page["items"]]
+        stopped += page["scanned_out"]
+        cursor = page["next_cursor"] or ""
+        if not cursor:
+            break
+    return found, stopped
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_an_area_search_pages_through_every_match_however_few_it_tests_at_a_time(
+    live_server: str, stack: Stack, monkeypatch: pytest.MonkeyPatch, dense: bool
+) -> None:
+    """With four candidates fetched at a time and six tested per page, following the cursors
+    finds every clip through the area once and none outside it (those outside are in the
+    area's bounding box: the database passes them, the exact test rejects them), whether
+    pages fill before the scan limit (dense: two in three inside, a batch is left part-tested)
+    or stop at it (one in three inside: `scanned_out`), with recordings of two clips."""
+    from openbwv.evidence.search import queries as search_queries
+
+    monkeypatch.setattr(search_queries, "AREA_BATCH", 4)
+    monkeypatch.setattr(search_queries, "AREA_MAX_SCAN", 6)
+    officer = person(stack, "officer")
+    camera = f"PAGES-{uuid.uuid4().hex[:6]}"
+    when = datetime(2026, 4, 6, 9, 0, tzinfo=UTC)
+    inside: set[str] = set()
+    for minute in range(20):
+        start = when + timedelta(minutes=minute)
+        through = minute % 3 != 1 if dense else minute % 3 == 0
+        where = TRAFALGAR if through else KENSINGTON
+        recording = f"pair-{minute // 2}" if minute < 10 else None  # pairs share a recording
+        made = make_item(
+            officer.user, start, camera=camera, track=walk(start, 10, where), recording=recording
+        )
+        if where == TRAFALGAR:
+            inside.add(made)
+    with _client(live_server, stack, officer.user) as client:
+        found, stopped = _page_through(client, camera)
+    assert len(found) == len(set(found)), "a clip listed twice"
+    assert set(found) == inside
+    assert (stopped > 0) != dense, stopped

@@ -75,7 +75,12 @@ def select_items() -> Select[tuple[EvidenceItem]]:
 
 
 def encode_cursor(item: EvidenceItem) -> str:
-    raw = json.dumps([item.occurred_at.isoformat(), str(item.id)]).encode()
+    return encode_key(item.occurred_at, item.id)
+
+
+def encode_key(occurred_at: datetime, item_id: uuid.UUID) -> str:
+    """The cursor of a position in a newest-first list (see `encode_cursor`)."""
+    raw = json.dumps([occurred_at.isoformat(), str(item_id)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

@@ -46,6 +46,11 @@ def _box_clause(box: geo.Box, indexed: bool) -> ColumnElement[bool]:
 
 
 def in_areas(item: EvidenceItem, areas: list[geo.Area]) -> bool:
-    """The track passes through every area given (drawn, borough, place)."""
-    points = geo.track_points(item.gps_track)
+    """The item's track passes through every area given (drawn, borough, place)."""
+    return track_in_areas(item.gps_track, areas)
+
+
+def track_in_areas(track: Any, areas: list[geo.Area]) -> bool:
+    """The track (an item's `gps_track`) passes through every area given."""
+    points = geo.track_points(track)
     return all(area.holds(points) for area in areas)

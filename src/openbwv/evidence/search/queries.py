@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -41,9 +42,15 @@ from openbwv.cases.queries import evidence_in_case
 from openbwv.categories.queries import restricted_names
 from openbwv.evidence.annotations.models import Marker, Note, Tag
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
-from openbwv.evidence.queries import decode_cursor, encode_cursor, reach_branches
+from openbwv.evidence.queries import decode_cursor, encode_cursor, encode_key, reach_branches
 from openbwv.evidence.recordings.queries import Batch, Members, Scan, by_key, newest, paginate
-from openbwv.evidence.search.areas import AREA_MAX_SCAN, area_clause, in_areas, overlap
+from openbwv.evidence.search.areas import (
+    AREA_MAX_SCAN,
+    area_clause,
+    in_areas,
+    overlap,
+    track_in_areas,
+)
 from openbwv.evidence.search.matchers import text_matchers
 from openbwv.evidence.search.models import SavedSearch
 from openbwv.evidence.search.schemas import Criteria, Results
@@ -321,6 +328,24 @@ def _load(
     return [loaded[i] for i in ids if i in loaded]
 
 
+def _candidates(
+    session: Session, queries: list[Select[EvidenceItem]], cursor: str | None, limit: int
+) -> list[tuple[uuid.UUID, datetime, Any]]:
+    """(id, occurred_at, gps_track) of the newest `limit` after the cursor, newest first: an
+    area search's candidates, as plain rows (their tracks are tested; few become items)."""
+    keys = session.execute(keys_query(queries, cursor, limit)).all()
+    newest = sorted(keys, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
+    ids = [row[0] for row in newest]
+    if not ids:
+        return []
+    tracks: dict[uuid.UUID, Any] = dict(
+        session.execute(
+            select(EvidenceItem.id, EvidenceItem.gps_track).where(EvidenceItem.id.in_(ids))
+        ).all()
+    )
+    return [(row[0], row[1], tracks.get(row[0])) for row in newest if row[0] in tracks]
+
+
 def dialect_of(session: Session) -> str:
     bind = session.get_bind()
     return bind.dialect.name
@@ -332,7 +357,7 @@ class _AreaScan:
 
     scanned: int = 0
     stopped: bool = False
-    last: EvidenceItem | None = None
+    last: tuple[datetime, uuid.UUID] | None = None  # the last candidate tested
 
 
 @dataclass
@@ -381,21 +406,29 @@ def _scanner(
                 keys = [(item_id, occurred) for occurred, item_id in known]
                 rows = _load(session, keys, size, tracks)
             return Batch(rows, encode_cursor(rows[-1]) if rows else None, len(rows) < size)
-        kept: list[EvidenceItem] = []
+        kept: list[tuple[uuid.UUID, datetime]] = []
+        done = False
         while len(kept) < size:
             if state.scanned >= AREA_MAX_SCAN:
                 state.stopped = True
                 break
-            batch = fetch(session, queries, after, AREA_BATCH, with_track=True)
-            for item in batch:
+            batch = _candidates(session, queries, after, AREA_BATCH)
+            tested = 0
+            for item_id, occurred, track in batch:
+                tested += 1
                 state.scanned += 1
-                state.last = item
-                if in_areas(item, areas):
-                    kept.append(item)
-            if len(batch) < AREA_BATCH:
-                return Batch(kept, None, True)
-            after = encode_cursor(batch[-1])
-        return Batch(kept, after, state.stopped)
+                state.last = (occurred, item_id)
+                if track_in_areas(track, areas):
+                    kept.append((item_id, occurred))
+                if len(kept) == size:  # the rest are tested by the next scan, if any
+                    break
+            after = encode_key(*state.last) if state.last else None
+            if len(batch) < AREA_BATCH and tested == len(batch):
+                done = True
+                break
+        # Only the candidates kept become items (hundreds are tested for a page of 24).
+        rows = _load(session, kept, len(kept), with_track=True)
+        return Batch(rows, None if done else after, done or state.stopped)
 
     return scan, state
 
@@ -439,15 +472,14 @@ def run(
     walk = _walk(session, queries) if with_count and not crit.areas else None
     tracks = with_tracks or bool(crit.areas)
     scan, area = _scanner(session, queries, crit.areas, walk, tracks)
-    # From the walk's keys, one batch of twice the page: a page of recordings of several clips
-    # each is then one load and one look-up of their other clips, not two or three of each.
-    size = 2 * limit + 1 if walk else None
+    # Batches of twice the page: a page of recordings of several clips each is then one load
+    # and one look-up of their other clips, not two or three of each.
     members = _members(session, principal, crit, tracks)
-    found, more = paginate(scan, cursor, members, newest, limit, size)
+    found, more = paginate(scan, cursor, members, newest, limit, 2 * limit + 1)
     count = len(walk.keys) if walk else None
     next_cursor = encode_cursor(found[-1].head) if more else None
     if not more and area.stopped and area.last is not None:
-        next_cursor = encode_cursor(area.last)
+        next_cursor = encode_key(*area.last)
     return Results(
         [clip for recording in found for clip in recording.clips],
         next_cursor,
