@@ -281,16 +281,16 @@ def page_query(query: Select[EvidenceItem], cursor: str | None, limit: int) -> S
 
 def keys_query(
     queries: list[Select[EvidenceItem]], cursor: str | None, limit: int
-) -> Select[uuid.UUID, datetime]:
-    """(id, occurred_at) of each branch's newest `limit` after the cursor, in one statement (an
-    item in two branches comes once: UNION)."""
+) -> Select[uuid.UUID, datetime, str | None]:
+    """(id, occurred_at, recording_key) of each branch's newest `limit` after the cursor, in one
+    statement (an item in two branches comes once: UNION)."""
     parts = [
         page_query(query, cursor, limit)
-        .with_only_columns(EvidenceItem.id, EvidenceItem.occurred_at)
+        .with_only_columns(EvidenceItem.id, EvidenceItem.occurred_at, EvidenceItem.recording_key)
         .subquery()
         for query in queries
     ]
-    selects = [select(part.c.id, part.c.occurred_at) for part in parts]
+    selects = [select(part.c.id, part.c.occurred_at, part.c.recording_key) for part in parts]
     return selects[0] if len(selects) == 1 else union(*selects)  # type: ignore[return-value]
 
 
@@ -312,7 +312,7 @@ def fetch(
 
 def _load(
     session: Session,
-    keys: Sequence[Row[uuid.UUID, datetime] | tuple[uuid.UUID, datetime]],
+    keys: Sequence[Row[uuid.UUID, datetime, str | None] | tuple[uuid.UUID, datetime]],
     limit: int,
     with_track: bool = False,
 ) -> list[EvidenceItem]:
@@ -368,6 +368,16 @@ class _Walk:
     may turn into a join of every item with a common category: seconds at 10 M items)."""
 
     keys: list[tuple[datetime, uuid.UUID]]
+    recordings: dict[uuid.UUID, str | None]  # each key's recording
+
+    @property
+    def complete(self) -> bool:
+        """Whether the walk holds every item the search finds (no branch had more)."""
+        return len(self.keys) <= COUNT_CAP
+
+    def clips_of(self, keys: set[str]) -> list[tuple[uuid.UUID, datetime]]:
+        """(id, occurred_at) of the walk's items of these recordings."""
+        return [(i, when) for when, i in self.keys if self.recordings.get(i) in keys]
 
     def after(self, cursor: str | None, size: int) -> list[tuple[datetime, uuid.UUID]] | None:
         """The `size` keys after the cursor, or None where the walk cannot tell them. Its first
@@ -383,7 +393,8 @@ class _Walk:
 
 def _walk(session: Session, queries: list[Select[EvidenceItem]]) -> _Walk:
     rows = session.execute(keys_query(queries, None, COUNT_CAP + 1)).all()
-    return _Walk(sorted(((occurred, item_id) for item_id, occurred in rows), reverse=True))
+    keys = sorted(((occurred, item_id) for item_id, occurred, _ in rows), reverse=True)
+    return _Walk(keys, {item_id: recording for item_id, _, recording in rows})
 
 
 def _scanner(
@@ -433,11 +444,17 @@ def _scanner(
     return scan, state
 
 
-def _members(session: Session, principal: Principal, crit: Criteria, tracks: bool) -> Members:
+def _members(
+    session: Session, principal: Principal, crit: Criteria, tracks: bool, walk: _Walk | None
+) -> Members:
     """The clips of these recordings the search shows: those the person may view that match
-    (but for those at hand)."""
+    (but for those at hand). A complete walk already names every one of them: they are loaded
+    by id, without running the search's conditions (its words, its category) a second time."""
 
     def members(keys: set[str], at_hand: set[uuid.UUID]) -> dict[str, list[EvidenceItem]]:
+        if walk is not None and walk.complete:
+            clips = [key for key in walk.clips_of(keys) if key[0] not in at_hand]
+            return by_key(_load(session, clips, len(clips), tracks))
         query = select(EvidenceItem).where(
             visible_clause(principal, roles.VIEW),
             *filters(crit, dialect_of(session), principal),
@@ -474,7 +491,7 @@ def run(
     scan, area = _scanner(session, queries, crit.areas, walk, tracks)
     # Batches of twice the page: a page of recordings of several clips each is then one load
     # and one look-up of their other clips, not two or three of each.
-    members = _members(session, principal, crit, tracks)
+    members = _members(session, principal, crit, tracks, walk)
     found, more = paginate(scan, cursor, members, newest, limit, 2 * limit + 1)
     count = len(walk.keys) if walk else None
     next_cursor = encode_cursor(found[-1].head) if more else None
