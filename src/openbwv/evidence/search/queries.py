@@ -120,16 +120,19 @@ def _text_clause(
     return and_(EvidenceItem.id.in_(union(candidates, *found)), either)
 
 
-def _category_clause(category: str) -> ColumnElement[bool]:
+def _category_clause(category: str, dialect: str) -> ColumnElement[bool]:
     if category == UNCATEGORISED:
         return ~exists(
             select(EvidenceCategory.category).where(EvidenceCategory.evidence_id == EvidenceItem.id)
         )
-    return exists(
-        select(EvidenceCategory.category).where(
-            EvidenceCategory.evidence_id == EvidenceItem.id, EvidenceCategory.category == category
-        )
+    probe = select(EvidenceCategory.category).where(
+        EvidenceCategory.evidence_id == EvidenceItem.id, EvidenceCategory.category == category
     )
+    # PostgreSQL makes a plain EXISTS a semi-join above the walk, so the policy's per-row probes
+    # ran for every item walked before its category was looked at; kept a subplan (OFFSET 0),
+    # the category probe is a filter of the walk itself, ordered first as the cheaper one: an
+    # arrest search at 10 M items reads 11,112 buffers instead of 20,049.
+    return exists(probe.offset(0) if dialect == "postgresql" else probe)
 
 
 def _granted_items_only(
@@ -222,7 +225,7 @@ def filters(
     if crit.end:
         where.append(EvidenceItem.occurred_at < crit.end)
     if crit.category:
-        where.append(_category_clause(crit.category))
+        where.append(_category_clause(crit.category, dialect))
     if crit.case_id:
         where.append(EvidenceItem.id.in_(evidence_in_case(crit.case_id)))
     if crit.item_ids is not None:
