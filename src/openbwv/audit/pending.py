@@ -19,6 +19,7 @@ discarding all of it on a rollback right.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -126,6 +127,7 @@ def _writer_for(dialect: Dialect) -> Callable[[Connection, list[Row]], None]:
     return insert
 
 
+@cache  # one text per count: built once, and psycopg prepares what it sees often
 def _few_rows(count: int) -> str:
     """Both inserts as one statement of `count` rows (a data-modifying WITH): one round trip,
     where two COPYs take four. The queue takes the events in the order of their ids, which

@@ -307,8 +307,7 @@ def fetch(
     """The newest `limit` items after the cursor across all branches: their keys in one
     round trip, then the items themselves (their GPS tracks only `with_track`)."""
     if len(queries) == 1:
-        query = page_query(queries[0], cursor, limit)
-        return list(session.scalars(query if with_track else query.options(WITHOUT_TRACK)))
+        return list(session.scalars(_tracked(page_query(queries[0], cursor, limit), with_track)))
     keys = session.execute(keys_query(queries, cursor, limit)).all()
     return _load(session, keys, limit, with_track)
 
@@ -320,15 +319,21 @@ def _load(
     with_track: bool = False,
 ) -> list[EvidenceItem]:
     """The newest `limit` of the (id, occurred_at) keys, as items, newest first."""
-    newest = sorted(keys, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
-    ids = [row[0] for row in newest]
+    ids = [row[0] for row in _newest(keys, limit)]
     if not ids:
         return []
-    query = select(EvidenceItem).where(EvidenceItem.id.in_(ids))
-    loaded = {
-        i.id: i for i in session.scalars(query if with_track else query.options(WITHOUT_TRACK))
-    }
+    query = _tracked(select(EvidenceItem).where(EvidenceItem.id.in_(ids)), with_track)
+    loaded = {i.id: i for i in session.scalars(query)}
     return [loaded[i] for i in ids if i in loaded]
+
+
+def _newest(keys: Sequence[Any], limit: int) -> list[Any]:
+    """The newest `limit` of (id, occurred_at, …) keys, newest first."""
+    return sorted(keys, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
+
+
+def _tracked(query: Select[EvidenceItem], with_track: bool) -> Select[EvidenceItem]:
+    return query if with_track else query.options(WITHOUT_TRACK)
 
 
 def _candidates(
@@ -336,8 +341,7 @@ def _candidates(
 ) -> list[tuple[uuid.UUID, datetime, Any]]:
     """(id, occurred_at, gps_track) of the newest `limit` after the cursor, newest first: an
     area search's candidates, as plain rows (their tracks are tested; few become items)."""
-    keys = session.execute(keys_query(queries, cursor, limit)).all()
-    newest = sorted(keys, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
+    newest = _newest(session.execute(keys_query(queries, cursor, limit)).all(), limit)
     ids = [row[0] for row in newest]
     if not ids:
         return []
@@ -405,7 +409,7 @@ def _scanner(
     queries: list[Select[EvidenceItem]],
     areas: list[geo.Area],
     walk: _Walk | None = None,
-    tracks: bool = True,
+    with_track: bool = True,
 ) -> tuple[Scan, _AreaScan]:
     """The search's items after a cursor, newest first (for an area: those whose track passes
     through it, looking at no more than AREA_MAX_SCAN candidates per page)."""
@@ -415,10 +419,10 @@ def _scanner(
         if not areas:
             known = walk.after(after, size) if walk else None
             if known is None:
-                rows = fetch(session, queries, after, size, tracks)
+                rows = fetch(session, queries, after, size, with_track)
             else:
                 keys = [(item_id, occurred) for occurred, item_id in known]
-                rows = _load(session, keys, size, tracks)
+                rows = _load(session, keys, size, with_track)
             return Batch(rows, encode_cursor(rows[-1]) if rows else None, len(rows) < size)
         kept: list[tuple[uuid.UUID, datetime]] = []
         done = False
@@ -448,7 +452,7 @@ def _scanner(
 
 
 def _members(
-    session: Session, principal: Principal, crit: Criteria, tracks: bool, walk: _Walk | None
+    session: Session, principal: Principal, crit: Criteria, with_track: bool, walk: _Walk | None
 ) -> Members:
     """The clips of these recordings the search shows: those the person may view that match
     (but for those at hand). A complete walk already names every one of them: they are loaded
@@ -457,14 +461,14 @@ def _members(
     def members(keys: set[str], at_hand: set[uuid.UUID]) -> dict[str, list[EvidenceItem]]:
         if walk is not None and walk.complete:
             clips = [key for key in walk.clips_of(keys) if key[0] not in at_hand]
-            return by_key(_load(session, clips, len(clips), tracks))
+            return by_key(_load(session, clips, len(clips), with_track))
         query = select(EvidenceItem).where(
             visible_clause(principal, roles.VIEW),
             *filters(crit, dialect_of(session), principal),
             EvidenceItem.recording_key.in_(keys),
             EvidenceItem.id.not_in(at_hand),
         )
-        found = list(session.scalars(query if tracks else query.options(WITHOUT_TRACK)))
+        found = list(session.scalars(_tracked(query, with_track)))
         if crit.areas:
             found = [item for item in found if in_areas(item, crit.areas)]
         return by_key(found)
@@ -490,11 +494,11 @@ def run(
         decode_cursor(cursor)
     queries = plan(session, principal, crit)
     walk = _walk(session, queries) if with_count and not crit.areas else None
-    tracks = with_tracks or bool(crit.areas)
-    scan, area = _scanner(session, queries, crit.areas, walk, tracks)
+    with_track = with_tracks or bool(crit.areas)
+    scan, area = _scanner(session, queries, crit.areas, walk, with_track)
     # Batches of twice the page: a page of recordings of several clips each is then one load
     # and one look-up of their other clips, not two or three of each.
-    members = _members(session, principal, crit, tracks, walk)
+    members = _members(session, principal, crit, with_track, walk)
     found, more = paginate(scan, cursor, members, newest, limit, 2 * limit + 1)
     count = len(walk.keys) if walk else None
     next_cursor = encode_cursor(found[-1].head) if more else None
