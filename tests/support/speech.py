@@ -10,6 +10,7 @@ import wave
 from collections.abc import Sequence
 from pathlib import Path
 
+import jiwer
 import numpy as np
 
 from openbwv.media.synth import make_clip
@@ -77,3 +78,12 @@ def sequence(parts: Sequence[str | float], voice: str = "en-gb") -> tuple[np.nda
 def speech_clip(path: Path, samples: np.ndarray, seed: int = 1) -> Path:
     """An H.264/AAC MP4 (320×240) whose sound is `samples`."""
     return make_clip(path, seconds=1, soundtrack=samples, seed=seed, fps=10)
+
+
+def word_error_rate(expected: str, heard: str) -> float:
+    """jiwer's WER with case and punctuation left out on both sides."""
+
+    def plain(text: str) -> str:
+        return str(jiwer.ToLowerCase()(jiwer.RemovePunctuation()(text)))
+
+    return float(jiwer.wer(plain(expected), plain(heard)))

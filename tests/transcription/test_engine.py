@@ -8,7 +8,6 @@ import itertools
 import shutil
 from pathlib import Path
 
-import jiwer
 import numpy as np
 import pytest
 
@@ -16,7 +15,13 @@ from openbwv.media import audio
 from openbwv.speech import packaged_model
 from openbwv.speech.errors import ModelIntegrityError
 from openbwv.speech.faster import FasterWhisper
-from tests.support.speech import sequence, speech_clip, street_noise, with_noise
+from tests.support.speech import (
+    sequence,
+    speech_clip,
+    street_noise,
+    with_noise,
+    word_error_rate,
+)
 
 CAUTION = (
     "You do not have to say anything. But it may harm your defence if you do not mention "
@@ -39,10 +44,7 @@ def test_known_speech_is_transcribed_in_order(engine: FasterWhisper, tmp_path: P
     result = engine.transcribe(_decoded(clip), offset=0.0)
     words = _words(result.segments)
     heard = " ".join(w.word for w in words)
-    wer = jiwer.wer(
-        jiwer.ToLowerCase()(jiwer.RemovePunctuation()(f"{CAUTION} {ADDRESS}")),
-        jiwer.ToLowerCase()(jiwer.RemovePunctuation()(heard)),
-    )
+    wer = word_error_rate(f"{CAUTION} {ADDRESS}", heard)
     assert wer < 0.25, (wer, heard)
     times = [(w.start, w.end) for w in words]
     assert all(start <= end for start, end in times)

@@ -23,7 +23,7 @@ from openbwv.timeutil import utcnow
 from openbwv.transcription import queries
 from openbwv.transcription.models import Transcript, TranscriptBlock, TranscriptVersion
 from tests.support.evidence import ingest, wait_processed
-from tests.support.speech import sequence, speech_clip
+from tests.support.speech import sequence, speech_clip, word_error_rate
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
 
@@ -99,7 +99,11 @@ def test_a_killed_job_resumes_and_finishes_once(
     assert count == 1 and versions == 1 and _blocks(job.id) == 0
     body = api.get(f"/api/v1/evidence/{item}/transcript").json()
     starts = [w["start"] for s in body["segments"] for w in s["words"]]
-    assert starts == sorted(starts) and "bottle" in body["text"].lower()
+    # Both sentences, the one after the kill included: a lost or repeated block is half the
+    # words wrong. A word or two misheard is the model's (whisper-base on synthetic speech).
+    spoken = " ".join(line for line in LINES if isinstance(line, str))
+    wer = word_error_rate(spoken, body["text"])
+    assert starts == sorted(starts) and wer < 0.25, (wer, body["text"])
     assert body["text"].lower().count("post office") == 1  # no block transcribed twice
 
 

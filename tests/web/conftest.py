@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("BWV_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -22,6 +22,11 @@ FLAGS = [
     "--disable-sync",
     "--autoplay-policy=no-user-gesture-required",
 ]
+# One margin for every wait: actions (the context's default below) and assertions alike. The
+# assertions' own default, 5 s, is less than a page's first load takes when the suite's other
+# process keeps both cores busy (the API browser's title missed it once under CI's load).
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -66,7 +71,7 @@ def context(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
         timezone_id="Europe/London",
         viewport={"width": 1366, "height": 900},
     )
-    made.set_default_timeout(20_000)
+    made.set_default_timeout(WAIT_MS)
     yield made
     made.close()
 
