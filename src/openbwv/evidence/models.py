@@ -7,7 +7,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from openbwv.db.base import Base, IdMixin, TimestampMixin
@@ -182,5 +191,23 @@ class EvidenceCategory(Base):
     category: Mapped[str] = mapped_column(String(64), primary_key=True)  # unknown ones are kept
     assigned_by: Mapped[uuid.UUID | None] = mapped_column()
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The item's borough and time, copied by the database's triggers (migration 0021) and never
+    # written here: the indexes below find a borough's (or the force's) newest items of a
+    # category without walking every item and probing its categories.
+    borough: Mapped[str | None] = mapped_column(
+        String(16), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
+    occurred_at: Mapped[datetime | None] = mapped_column(
+        server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
 
-    __table_args__ = (Index("ix_evidence_categories_category", "category"),)
+    __table_args__ = (
+        Index(
+            "ix_evidence_categories_borough_occurred",
+            "category",
+            "borough",
+            "occurred_at",
+            "evidence_id",
+        ),
+        Index("ix_evidence_categories_occurred", "category", "occurred_at", "evidence_id"),
+    )

@@ -20,43 +20,38 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
-    column,
-    exists,
     false,
     func,
     or_,
     select,
-    table,
     true,
     union,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session, aliased, defer
+from sqlalchemy.orm import Session, defer
 
 from openbwv import geo
 from openbwv.access.models import EvidenceGrant, Grant
 from openbwv.access.policy import roles
 from openbwv.access.policy.queries import visible_clause
 from openbwv.access.principal import Principal
-from openbwv.cases.queries import evidence_in_case
 from openbwv.categories.queries import restricted_names
-from openbwv.evidence.annotations.models import Marker, Note, Tag
-from openbwv.evidence.models import EvidenceCategory, EvidenceItem
+from openbwv.evidence.models import EvidenceItem
 from openbwv.evidence.queries import decode_cursor, encode_cursor, encode_key, reach_branches
 from openbwv.evidence.recordings.queries import Batch, Members, Scan, by_key, newest, paginate
-from openbwv.evidence.search.areas import (
-    AREA_MAX_SCAN,
-    area_clause,
-    in_areas,
-    overlap,
-    track_in_areas,
+from openbwv.evidence.search.areas import AREA_MAX_SCAN, in_areas, overlap, track_in_areas
+from openbwv.evidence.search.conditions.queries import (
+    BY_CATEGORY,
+    FROM_CATEGORY,
+    UNCATEGORISED,
+    filters,
+    from_category,
+    officer_clauses,
 )
-from openbwv.evidence.search.matchers import text_matchers
 from openbwv.evidence.search.models import SavedSearch
 from openbwv.evidence.search.schemas import Criteria, Results
 from openbwv.timeutil import utcnow
 
-UNCATEGORISED = "none"
 PAGE_SIZE = 24  # a 4 × 6 grid of thumbnails
 # Counting stops here: a count costs a look at every match, and beyond a few pages the exact
 # number helps nobody (the page says "more than 200 items"; the pages themselves go on).
@@ -65,74 +60,6 @@ COUNT_CAP = 200
 # loading a page's items); an area search, which tests each track, loads them.
 WITHOUT_TRACK = defer(EvidenceItem.gps_track)
 AREA_BATCH = 200
-
-
-def _like(text: str) -> tuple[str, str | None]:
-    """A LIKE pattern for `text` anywhere, and the escape character when one is needed (the
-    SQLite trigram index serves LIKE only without ESCAPE)."""
-    if not any(char in text for char in "%_\\"):
-        return f"%{text}%", None
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%", "\\"
-
-
-FULL_TEXT = table("evidence_text", column("evidence_id"), column("body"))  # SQLite FTS5 (0007)
-
-
-def _text_clause(
-    text: str, dialect: str, principal: Principal | None = None
-) -> ColumnElement[bool]:
-    """Titles and notes containing `text`, ignoring case, or what a registered matcher finds
-    (`matchers`: a transcript's words). The trigram index of each database finds the
-    candidates: FTS5 on SQLite (then checked against the columns themselves, see migration
-    0007), pg_trgm on PostgreSQL.
-
-    One IN over the union of every source's ids, never an OR of them: an OR of subqueries is a
-    filter the database can only test row by row, walking every item of the searcher's reach
-    (all of a borough's, at 10 M items seconds); the union is a set it can start from."""
-    # Each matcher's own condition (its policy included) on a query of its own, so its
-    # subqueries correlate to that query and it is a plain set of ids.
-    found = [
-        select(EvidenceItem.id).where(m.clause(principal, text, EvidenceItem.id)).correlate(None)
-        for m in text_matchers()
-        if principal is not None
-    ]
-    pattern, escape = _like(text)
-    in_notes = select(Note.evidence_id).where(Note.text.ilike(pattern, escape=escape))
-    if dialect != "sqlite":
-        titled = aliased(EvidenceItem)
-        in_titles = select(titled.id).where(titled.title.ilike(pattern, escape=escape))
-        # A CTE: every branch of the search (`plan`) tests the same set, which PostgreSQL then
-        # finds once (a CTE used more than once is materialised) instead of once per branch.
-        words = union(in_titles, in_notes, *found).cte("search_words")
-        return EvidenceItem.id.in_(select(words.c.id))
-    candidates = select(FULL_TEXT.c.evidence_id).where(
-        FULL_TEXT.c.body.like(pattern, escape=escape)
-    )
-    exact = or_(
-        EvidenceItem.title.ilike(pattern, escape=escape),
-        exists(in_notes.where(Note.evidence_id == EvidenceItem.id)),
-    )
-    if not found:
-        return and_(EvidenceItem.id.in_(candidates), exact)
-    matched = union(*found) if len(found) > 1 else found[0]
-    either = or_(exact, EvidenceItem.id.in_(matched))
-    return and_(EvidenceItem.id.in_(union(candidates, *found)), either)
-
-
-def _category_clause(category: str, dialect: str) -> ColumnElement[bool]:
-    if category == UNCATEGORISED:
-        return ~exists(
-            select(EvidenceCategory.category).where(EvidenceCategory.evidence_id == EvidenceItem.id)
-        )
-    probe = select(EvidenceCategory.category).where(
-        EvidenceCategory.evidence_id == EvidenceItem.id, EvidenceCategory.category == category
-    )
-    # PostgreSQL makes a plain EXISTS a semi-join above the walk, so the policy's per-row probes
-    # ran for every item walked before its category was looked at; kept a subplan (OFFSET 0),
-    # the category probe is a filter of the walk itself, ordered first as the cheaper one: an
-    # arrest search at 10 M items reads 11,112 buffers instead of 20,049.
-    return exists(probe.offset(0) if dialect == "postgresql" else probe)
 
 
 def _granted_items_only(
@@ -200,86 +127,57 @@ def _count_without_bitmaps(session: Session, count: Select[int]) -> int:
         )
 
 
-def _officer_clauses(crit: Criteria) -> list[ColumnElement[bool]]:
-    """What the device said, or the person it resolved to (each an index of its own)."""
-    by_person = [EvidenceItem.officer == crit.officer]
-    if crit.officer_ids:
-        by_person.append(EvidenceItem.officer_user_id.in_(crit.officer_ids))
-    return by_person
-
-
-def filters(
-    crit: Criteria, dialect: str, principal: Principal | None = None, areas: str = "columns"
-) -> list[ColumnElement[bool]]:
-    """The SQL conditions for the criteria (the area's exact test runs afterwards, in Python;
-    `areas`: how the database narrows it, see `area_plan`)."""
-    where: list[ColumnElement[bool]] = []
-    if crit.officer:
-        where.append(or_(*_officer_clauses(crit)))
-    if crit.camera:
-        where.append(EvidenceItem.camera_serial == crit.camera)
-    if crit.borough:
-        where.append(EvidenceItem.borough == crit.borough)
-    if crit.start:
-        where.append(EvidenceItem.occurred_at >= crit.start)
-    if crit.end:
-        where.append(EvidenceItem.occurred_at < crit.end)
-    if crit.category:
-        where.append(_category_clause(crit.category, dialect))
-    if crit.case_id:
-        where.append(EvidenceItem.id.in_(evidence_in_case(crit.case_id)))
-    if crit.item_ids is not None:
-        where.append(EvidenceItem.id.in_(crit.item_ids))
-    if crit.tag:
-        where.append(
-            exists(select(Tag.tag).where(Tag.evidence_id == EvidenceItem.id, Tag.tag == crit.tag))
-        )
-    if crit.has_notes:
-        where.append(exists(select(Note.id).where(Note.evidence_id == EvidenceItem.id)))
-    if crit.has_markers:
-        where.append(exists(select(Marker.id).where(Marker.evidence_id == EvidenceItem.id)))
-    if crit.text:
-        where.append(_text_clause(crit.text, dialect, principal))
-    if areas != "walk":
-        where.extend(area_clause(area, areas == "index") for area in crit.areas)
-    return where
-
-
 def plan(session: Session, principal: Principal, crit: Criteria) -> list[Select[EvidenceItem]]:
     """The search as one query per branch of the principal's reach (see
     `evidence.queries.reach_branches`), each filtered by the access policy's `visible_clause` and
-    the criteria."""
+    the criteria; on PostgreSQL a category search is reached through the category's rows
+    (`conditions.from_category`)."""
     areas = area_plan(session, crit.areas) if crit.areas else "columns"
+    dialect = dialect_of(session)
+    driven = dialect == "postgresql" and crit.category not in (None, "", UNCATEGORISED)
     # The criteria before the policy: SQLite tests an AND's terms in order, and a criterion
     # (one probe for a category) rejects most rows of a walk before the policy's probes run.
-    common = [
-        *filters(replace(crit, officer=None), dialect_of(session), principal, areas),
-        visible_clause(principal, roles.VIEW),
-    ]
+    own = replace(crit, officer=None, category=None if driven else crit.category)
+    common = [*filters(own, dialect, principal, areas), visible_clause(principal, roles.VIEW)]
     # An officer's two names are two branches each: an OR of them defeats the statistics of
     # migration 0019, and the planner joins the officer's index with a whole borough's.
-    alternatives = _officer_clauses(crit) if crit.officer else [true()]
+    alternatives = officer_clauses(crit) if crit.officer else [true()]
     granted = _granted_items_only(session, principal, crit.category) if crit.category else None
     # One branch for a restricted category without its grant: the item grants (every other
     # branch is empty).
     branches = [granted] if granted is not None else reach_branches(session, principal)
-    return [
-        select(EvidenceItem).where(branch, alternative, *common)
-        for branch in branches
-        for alternative in alternatives
-    ]
+    queries = []
+    for branch in branches:
+        for alternative in alternatives:
+            query = select(EvidenceItem).where(branch, alternative, *common)
+            if driven:
+                query = from_category(query, crit, _one_borough(branch, principal, crit))
+            queries.append(query)
+    return queries
+
+
+def _one_borough(branch: ColumnElement[bool], principal: Principal, crit: Criteria) -> str | None:
+    """The borough every item of this branch is in, when the branch or the criteria name one."""
+    if crit.borough:
+        return crit.borough
+    if principal.borough and branch.compare(EvidenceItem.borough == principal.borough):
+        return principal.borough
+    return None
 
 
 def page_query(query: Select[EvidenceItem], cursor: str | None, limit: int) -> Select[EvidenceItem]:
+    # Reached through a category's rows, the key is said of those rows as well: it is what their
+    # index is ordered by (the item's equal values are only a filter there).
+    keys: list[tuple[Any, Any]] = [(EvidenceItem.occurred_at, EvidenceItem.id)]
+    if query.get_execution_options().get(FROM_CATEGORY):
+        keys.insert(0, (BY_CATEGORY.occurred_at, BY_CATEGORY.evidence_id))
     if cursor:
         occurred, item_id = decode_cursor(cursor)
         query = query.where(
-            or_(
-                EvidenceItem.occurred_at < occurred,
-                and_(EvidenceItem.occurred_at == occurred, EvidenceItem.id < item_id),
-            )
+            *(or_(when < occurred, and_(when == occurred, key < item_id)) for when, key in keys)
         )
-    return query.order_by(EvidenceItem.occurred_at.desc(), EvidenceItem.id.desc()).limit(limit)
+    when, key = keys[0]
+    return query.order_by(when.desc(), key.desc()).limit(limit)
 
 
 def keys_query(

@@ -1,0 +1,1 @@
+"""The SQL conditions a search's criteria become."""
