@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from openbwv.db.session import unit_of_work
 from openbwv.evidence.models import EvidenceCategory, EvidenceItem
+from tests.support.evidence import search_pages
 from tests.support.stack import Stack
 from tests.web.evidence_world import HOME, make_item, person
 
@@ -49,18 +50,6 @@ def test_the_category_rows_follow_the_items_borough_and_time(stack: Stack) -> No
     assert ("stop_and_search", ELSEWHERE, later) in _copies(item)
 
 
-def _pages(client: httpx.Client, params: dict[str, str], limit: int) -> list[dict[str, object]]:
-    pages, cursor = [], None
-    while True:
-        query = params | {"limit": str(limit)} | ({"cursor": cursor} if cursor else {})
-        response = client.get("/api/v1/search", params=query)
-        assert response.status_code == 200, response.text
-        pages.append(response.json())
-        cursor = pages[-1]["next_cursor"]
-        if cursor is None:
-            return pages
-
-
 def _listed(pages: list[dict[str, object]]) -> list[str]:
     return [item["id"] for page in pages for item in page["items"]]  # type: ignore[attr-defined]
 
@@ -84,7 +73,7 @@ def test_a_category_search_finds_exactly_its_items_newest_first_past_the_cap(
     tied = {make_item(officer, start, camera=camera, categories=("arrest",)) for _ in range(2)}
     headers = {"Authorization": f"Bearer {stack.user_token(searcher)}"}
     with httpx.Client(base_url=live_server, headers=headers, timeout=60) as client:
-        pages = _pages(client, {"category": "arrest", "camera": camera}, 100)
+        pages = search_pages(client, {"category": "arrest", "camera": camera}, 100)
         listed = _listed(pages)
         assert [len(p["items"]) for p in pages] == [100, 100, len(arrests) + 2 - 200]
         newest_first = [item for _, item in reversed(arrests)]
@@ -93,6 +82,6 @@ def test_a_category_search_finds_exactly_its_items_newest_first_past_the_cap(
 
         window = {"start": "2026-04-01T10:00", "end": "2026-04-01T11:00"}  # London (BST)
         hour = [item for minute, item in reversed(arrests) if 60 <= minute < 120]
-        within = _pages(client, {"category": "arrest", "camera": camera, **window}, 25)
+        within = search_pages(client, {"category": "arrest", "camera": camera, **window}, 25)
         assert _listed(within) == hour and len(within) == 3
         assert not set(_listed(within)) & set(others)

@@ -10,20 +10,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from openbwv.evidence.search.queries import COUNT_CAP
+from tests.support.evidence import search_pages
 from tests.support.stack import Stack
 from tests.web.evidence_world import make_item, person
-
-
-def _pages(client: httpx.Client, camera: str, limit: int) -> list[dict[str, object]]:
-    pages, cursor = [], None
-    while True:
-        params = {"camera": camera, "limit": str(limit)} | ({"cursor": cursor} if cursor else {})
-        response = client.get("/api/v1/search", params=params)
-        assert response.status_code == 200, response.text
-        pages.append(response.json())
-        cursor = pages[-1]["next_cursor"]
-        if cursor is None:
-            return pages
 
 
 def test_pages_past_the_count_cap_cover_everything_once(live_server: str, stack: Stack) -> None:
@@ -38,11 +27,11 @@ def test_pages_past_the_count_cap_cover_everything_once(live_server: str, stack:
     tied = [make_item(officer, start, camera=few) for _ in range(3)]  # the id breaks the tie
     headers = {"Authorization": f"Bearer {stack.user_token(searcher)}"}
     with httpx.Client(base_url=live_server, headers=headers, timeout=60) as client:
-        pages = _pages(client, camera, 100)
+        pages = search_pages(client, {"camera": camera}, 100)
         assert [len(p["items"]) for p in pages] == [100, 100, 5]  # the third beyond the walk
         assert all(p["count_capped"] and p["count"] > COUNT_CAP for p in pages)
         listed = [item["id"] for page in pages for item in page["items"]]
         assert listed == list(reversed(made))  # newest first, each once
-        small = _pages(client, few, 2)
+        small = search_pages(client, {"camera": few}, 2)
         assert [(p["count"], p["count_capped"]) for p in small] == [(3, False), (3, False)]
         assert sorted(i["id"] for p in small for i in p["items"]) == sorted(tied)

@@ -24,3 +24,16 @@ def wait_processed(api: httpx.Client, url: str, timeout: float = 120) -> dict[st
         return item if item["status"] != "processing" else None
 
     return wait_until(done, timeout=timeout, what=f"processing of {url}")
+
+
+def search_pages(client: httpx.Client, params: dict[str, str], limit: int) -> list[dict[str, Any]]:
+    """Every page of an API search, following `next_cursor` to the end."""
+    pages, cursor = [], None
+    while True:
+        query = params | {"limit": str(limit)} | ({"cursor": cursor} if cursor else {})
+        response = client.get("/api/v1/search", params=query)
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        cursor = pages[-1]["next_cursor"]
+        if cursor is None:
+            return pages
