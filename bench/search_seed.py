@@ -364,7 +364,8 @@ ITEM_COLUMNS = (
     " ingested_at, track_min_lat, track_max_lat, track_min_lon, track_max_lon, recording_key"
 )
 # The item's borough and time on its category row, as the database's triggers would copy them
-# (migration 0021); the seed writes them itself, with the triggers off (`_seed_chunk`).
+# (migration 0021); the seed writes them itself, on PostgreSQL with the triggers off
+# (`_seed_chunk`; SQLite's triggers write the same values again).
 CATEGORY_COLUMNS = "evidence_id, category, assigned_at, borough, occurred_at"
 NOTE_COLUMNS = "id, evidence_id, author_name, text, created_at"
 MARKER_COLUMNS = "id, evidence_id, source, offset_seconds, label, tags, details, created_at"

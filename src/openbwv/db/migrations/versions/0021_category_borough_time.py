@@ -60,22 +60,20 @@ POSTGRES_DOWN = [
     "DROP TRIGGER IF EXISTS evidence_category_item ON evidence_categories",
     "DROP FUNCTION IF EXISTS evidence_category_copy_item()",
 ]
-# SQLite's BEFORE triggers cannot set NEW's columns: the row is completed after its insert.
+# SQLite's BEFORE triggers cannot set NEW's columns: the row is completed after its insert (or
+# a change of its own copies); the trigger's own UPDATE does not fire it again (SQLite's
+# recursive triggers are off).
+SQLITE_COMPLETE_ROW = (
+    " BEGIN UPDATE evidence_categories SET"
+    " borough = (SELECT borough FROM evidence_items WHERE id = NEW.evidence_id),"
+    " occurred_at = (SELECT occurred_at FROM evidence_items WHERE id = NEW.evidence_id)"
+    " WHERE evidence_id = NEW.evidence_id AND category = NEW.category; END"
+)
 SQLITE = [
-    "CREATE TRIGGER evidence_category_item AFTER INSERT ON evidence_categories BEGIN"
-    " UPDATE evidence_categories SET"
-    " borough = (SELECT borough FROM evidence_items WHERE id = NEW.evidence_id),"
-    " occurred_at = (SELECT occurred_at FROM evidence_items WHERE id = NEW.evidence_id)"
-    " WHERE evidence_id = NEW.evidence_id AND category = NEW.category; END",
+    "CREATE TRIGGER evidence_category_item AFTER INSERT ON evidence_categories"
+    + SQLITE_COMPLETE_ROW,
     "CREATE TRIGGER evidence_category_moved AFTER UPDATE OF evidence_id, borough, occurred_at"
-    " ON evidence_categories BEGIN"
-    " UPDATE evidence_categories SET"
-    " borough = (SELECT borough FROM evidence_items WHERE id = NEW.evidence_id),"
-    " occurred_at = (SELECT occurred_at FROM evidence_items WHERE id = NEW.evidence_id)"
-    " WHERE evidence_id = NEW.evidence_id AND category = NEW.category"
-    " AND (borough IS NOT (SELECT borough FROM evidence_items WHERE id = NEW.evidence_id)"
-    " OR occurred_at IS NOT (SELECT occurred_at FROM evidence_items WHERE id = NEW.evidence_id));"
-    " END",
+    " ON evidence_categories" + SQLITE_COMPLETE_ROW,
     "CREATE TRIGGER evidence_item_categories AFTER UPDATE OF borough, occurred_at"
     " ON evidence_items WHEN OLD.borough IS NOT NEW.borough"
     " OR OLD.occurred_at IS NOT NEW.occurred_at BEGIN"
